@@ -1,0 +1,179 @@
+//! The `Authenticator`: validates bearer tokens and checks scopes.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use actix_web::{HttpMessage, HttpRequest, web};
+
+use crate::bearer::bearer_token;
+use crate::claims::Claims;
+use crate::config::{AuthenticatorBuilder, ConfigError, Settings, builder_from_env};
+use crate::error::AuthError;
+use crate::jwks::JwksCache;
+use crate::requirement::Requirement;
+use crate::token::{ClaimRules, check_claims, parse_compact};
+
+/// Validates bearer tokens against one issuer and checks their scopes.
+///
+/// Build it once with [`Authenticator::builder`] or
+/// [`Authenticator::from_env`] and register it as actix-web app data; it is
+/// cheap to clone (all clones share the JWKS cache).
+///
+/// ```no_run
+/// use actix_web::{App, HttpServer};
+/// use scopegate_runtime::Authenticator;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let auth = Authenticator::from_env()?; // SCALEKIT_ENVIRONMENT_URL, SCOPEGATE_AUDIENCE
+/// HttpServer::new(move || App::new().app_data(auth.clone()))
+///     .bind(("127.0.0.1", 8080))?
+///     .run()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Authenticator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: Settings,
+    jwks: Arc<JwksCache>,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("issuer", &self.inner.settings.issuer)
+            .field("audiences", &self.inner.settings.audiences)
+            .field("algorithms", &self.inner.settings.algorithms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    /// Starts a builder for tokens issued by `issuer` (the exact `iss`
+    /// value; for Scalekit, the environment URL).
+    pub fn builder(issuer: impl Into<String>) -> AuthenticatorBuilder {
+        AuthenticatorBuilder::new(issuer)
+    }
+
+    /// Builds an authenticator for the Scalekit environment named by
+    /// `SCALEKIT_ENVIRONMENT_URL` (issuer = that URL, keys at `<url>/keys`),
+    /// checking `aud` against `SCOPEGATE_AUDIENCE` when it is set.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        builder_from_env()?.build()
+    }
+
+    /// The builder [`from_env`](Self::from_env) would use, to adjust before
+    /// building.
+    pub fn builder_from_env() -> Result<AuthenticatorBuilder, ConfigError> {
+        builder_from_env()
+    }
+
+    pub(crate) fn from_settings(settings: Settings, client: reqwest::Client) -> Self {
+        let jwks = Arc::new(JwksCache::new(&settings, client));
+        Authenticator {
+            inner: Arc::new(Inner { settings, jwks }),
+        }
+    }
+
+    /// The issuer tokens must come from.
+    pub fn issuer(&self) -> &str {
+        &self.inner.settings.issuer
+    }
+
+    /// The audiences accepted (empty: `aud` is not checked).
+    pub fn audiences(&self) -> &[String] {
+        &self.inner.settings.audiences
+    }
+
+    /// How many times the key set has been fetched from the issuer so far.
+    pub fn jwks_fetch_count(&self) -> u64 {
+        self.inner.jwks.fetch_count()
+    }
+
+    /// Validates `token` (a compact JWS, without the `Bearer ` prefix) and
+    /// returns its claims.
+    pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
+        let settings = &self.inner.settings;
+        if token.len() > settings.max_token_bytes {
+            return Err(AuthError::invalid_token(format!(
+                "the token is {} bytes long, more than the {} this server accepts",
+                token.len(),
+                settings.max_token_bytes
+            )));
+        }
+        let compact = parse_compact(token, &settings.algorithms)?;
+        let kid = compact
+            .header
+            .kid
+            .as_deref()
+            .filter(|kid| !kid.is_empty())
+            .ok_or_else(|| AuthError::invalid_token("the token header has no `kid` (key id)"))?;
+        let key = self.inner.jwks.key(kid).await?;
+        compact.verify(&key)?;
+        let payload = compact.payload()?;
+        let rules = ClaimRules {
+            issuer: &settings.issuer,
+            audiences: &settings.audiences,
+            leeway: i64::try_from(settings.leeway.as_secs()).unwrap_or(i64::MAX),
+            now: unix_now(),
+        };
+        check_claims(payload, &rules).map(Claims::from_data)
+    }
+
+    /// Validates the bearer token of `req`, once per request: the claims are
+    /// kept in the request's extensions, where later calls (and the
+    /// [`Claims`] extractor) find them.
+    pub async fn authenticate(&self, req: &HttpRequest) -> Result<Claims, AuthError> {
+        if let Some(claims) = req.extensions().get::<Claims>() {
+            return Ok(claims.clone());
+        }
+        let token = bearer_token(req, self.inner.settings.max_token_bytes)?;
+        let claims = self.validate(token).await.inspect_err(|error| {
+            tracing::debug!(error = %error, path = req.path(), "bearer token refused");
+        })?;
+        req.extensions_mut().insert(claims.clone());
+        Ok(claims)
+    }
+
+    /// Authenticates `req` and checks that its token satisfies `requirement`.
+    pub async fn authorize(&self, req: &HttpRequest, requirement: &Requirement) -> Result<Claims, AuthError> {
+        let claims = self.authenticate(req).await?;
+        check_scopes(&claims, requirement)?;
+        Ok(claims)
+    }
+
+    /// The authenticator registered on the app serving `req`, as
+    /// `app_data(Authenticator)` or `app_data(web::Data<Authenticator>)`.
+    pub fn from_request(req: &HttpRequest) -> Result<&Authenticator, AuthError> {
+        req.app_data::<Authenticator>()
+            .or_else(|| req.app_data::<web::Data<Authenticator>>().map(|data| data.get_ref()))
+            .ok_or_else(|| {
+                tracing::error!(
+                    path = req.path(),
+                    "no scopegate Authenticator is registered: add `.app_data(authenticator)` to the App"
+                );
+                AuthError::Misconfigured
+            })
+    }
+}
+
+/// Checks `claims` against `requirement`.
+pub fn check_scopes(claims: &Claims, requirement: &Requirement) -> Result<(), AuthError> {
+    if requirement.is_satisfied_by(claims.scopes()) {
+        return Ok(());
+    }
+    Err(AuthError::InsufficientScope {
+        required: requirement.to_string(),
+        scope: requirement.scopes_to_request(claims.scopes()).join(" "),
+    })
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,128 @@
+//! Finding the bearer token in a request (RFC 6750 §2.1).
+//!
+//! Only the `Authorization` request header is accepted. The scheme name is
+//! matched case-insensitively; the token must follow the `b64token` syntax.
+//! A request that carries more than one credential (two `Authorization`
+//! headers, two credentials in one header, or an `access_token` query
+//! parameter, which RFC 6750 §2.3 discourages and scopegate never reads) is
+//! refused with `400 invalid_request`.
+
+use actix_web::HttpRequest;
+use actix_web::http::header::AUTHORIZATION;
+
+use crate::error::AuthError;
+
+/// Extracts the bearer token of `req`, bounded by `max_len` bytes.
+pub fn bearer_token(req: &HttpRequest, max_len: usize) -> Result<&str, AuthError> {
+    if query_has_access_token(req.query_string()) {
+        return Err(AuthError::invalid_request(
+            "access tokens are not accepted in the URI; send `Authorization: Bearer <token>`",
+        ));
+    }
+    let mut values = req.headers().get_all(AUTHORIZATION);
+    let Some(value) = values.next() else {
+        return Err(AuthError::MissingToken);
+    };
+    if values.next().is_some() {
+        return Err(AuthError::invalid_request(
+            "the request has more than one Authorization header",
+        ));
+    }
+    let value = value.to_str().map_err(|_| {
+        AuthError::invalid_request("the Authorization header holds characters that are not visible ASCII")
+    })?;
+    parse_authorization(value, max_len)
+}
+
+/// Parses one `Authorization` header value into its bearer token.
+pub fn parse_authorization(value: &str, max_len: usize) -> Result<&str, AuthError> {
+    let value = value.trim_matches(|c| c == ' ' || c == '\t');
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        // Another scheme (Basic, DPoP, ...) is not a bearer credential: the
+        // request lacks bearer authentication, which RFC 6750 §3.1 answers
+        // with a bare challenge.
+        return Err(AuthError::MissingToken);
+    }
+    let token = rest.trim_start_matches(' ');
+    if token.is_empty() {
+        return Err(AuthError::invalid_request(
+            "the Authorization header names the Bearer scheme but carries no token",
+        ));
+    }
+    if token.contains([' ', ',', '\t']) {
+        return Err(AuthError::invalid_request(
+            "the Authorization header carries more than one credential; send exactly one bearer token",
+        ));
+    }
+    if token.len() > max_len {
+        return Err(AuthError::invalid_token(format!(
+            "the token is {} bytes long, more than the {max_len} this server accepts",
+            token.len()
+        )));
+    }
+    if !is_b64token(token) {
+        return Err(AuthError::invalid_request(
+            "the bearer token holds characters outside the b64token syntax of RFC 6750",
+        ));
+    }
+    Ok(token)
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+}
+
+fn query_has_access_token(query: &str) -> bool {
+    !query.is_empty()
+        && query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some("access_token"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAX: usize = 8192;
+
+    #[test]
+    fn accepts_any_case_of_the_scheme() {
+        for header in ["Bearer abc.def.ghi", "bearer abc.def.ghi", "BEARER  abc.def.ghi"] {
+            assert_eq!(parse_authorization(header, MAX), Ok("abc.def.ghi"), "{header}");
+        }
+    }
+
+    #[test]
+    fn another_scheme_is_a_missing_token() {
+        assert_eq!(parse_authorization("Basic dXNlcjpwYXNz", MAX), Err(AuthError::MissingToken));
+        assert_eq!(parse_authorization("Bearerabc", MAX), Err(AuthError::MissingToken));
+    }
+
+    #[test]
+    fn malformed_headers_are_invalid_requests() {
+        for header in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer a\"b", "Bearer ==="] {
+            let error = parse_authorization(header, MAX).unwrap_err();
+            assert_eq!(error.code(), "invalid_request", "{header}");
+        }
+    }
+
+    #[test]
+    fn an_oversized_token_is_invalid() {
+        let header = format!("Bearer {}", "a".repeat(MAX + 1));
+        assert_eq!(parse_authorization(&header, MAX).unwrap_err().code(), "invalid_token");
+    }
+
+    #[test]
+    fn finds_access_token_in_the_query() {
+        assert!(query_has_access_token("a=1&access_token=x"));
+        assert!(query_has_access_token("access_token"));
+        assert!(!query_has_access_token("my_access_token=x"));
+        assert!(!query_has_access_token(""));
+    }
+}

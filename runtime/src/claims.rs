@@ -1,0 +1,192 @@
+//! The validated token handed to handlers.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// The claims of a validated access token.
+///
+/// A `Claims` only exists for a token whose signature, issuer, audience and
+/// lifetime were checked. It is cheap to clone (one reference count) and is an
+/// actix-web extractor: a handler that takes `Claims` receives the caller's
+/// validated token, or the request is refused with `401`.
+///
+/// Registered claims (RFC 7519 §4.1) and Scalekit's `client_id` and `oid` have
+/// accessors; every other claim is reachable with [`Claims::get`] (typed) or
+/// [`Claims::claim`] (raw JSON).
+///
+/// # Granted scopes
+///
+/// Scalekit puts the granted scopes in a `scopes` JSON array; RFC 9068 and
+/// RFC 8693 issuers use a `scope` string of space-separated scopes. Either is
+/// read. When a token carries both, neither wins: a scope counts as granted
+/// only when both claims list it. Both are signed by the issuer, so they
+/// should agree; if they do not, the narrower reading is the safe one.
+/// A `scopes` that is not an array of strings, or a `scope` that is not a
+/// string, makes the token invalid.
+#[derive(Clone)]
+pub struct Claims {
+    inner: Arc<ClaimsData>,
+}
+
+#[derive(Debug)]
+pub(crate) struct ClaimsData {
+    pub(crate) iss: String,
+    pub(crate) sub: Option<String>,
+    pub(crate) aud: Vec<String>,
+    pub(crate) exp: i64,
+    pub(crate) nbf: Option<i64>,
+    pub(crate) iat: Option<i64>,
+    pub(crate) jti: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) oid: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) other: Map<String, Value>,
+}
+
+impl std::fmt::Debug for Claims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Claims are not secrets, but custom claims may be personal data:
+        // only the names of the other claims are shown.
+        let d = &self.inner;
+        f.debug_struct("Claims")
+            .field("iss", &d.iss)
+            .field("sub", &d.sub)
+            .field("aud", &d.aud)
+            .field("exp", &d.exp)
+            .field("client_id", &d.client_id)
+            .field("oid", &d.oid)
+            .field("scopes", &d.scopes)
+            .field("other", &d.other.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// A custom claim could not be read as the type asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// The token has no claim of that name.
+    #[error("the token has no `{0}` claim")]
+    Missing(String),
+    /// The claim exists but does not deserialize into the type asked for.
+    #[error("the `{name}` claim has an unexpected shape: {source}")]
+    Invalid {
+        /// The claim's name.
+        name: String,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl Claims {
+    pub(crate) fn from_data(data: ClaimsData) -> Self {
+        Claims {
+            inner: Arc::new(data),
+        }
+    }
+
+    pub(crate) fn data(&self) -> &ClaimsData {
+        &self.inner
+    }
+
+    /// `iss`: the issuer that signed the token (always the configured one).
+    pub fn iss(&self) -> &str {
+        &self.inner.iss
+    }
+
+    /// `sub`: the subject. For Scalekit API clients, the client id.
+    pub fn sub(&self) -> Option<&str> {
+        self.inner.sub.as_deref()
+    }
+
+    /// `aud`: the audiences, whether the token wrote one string or an array.
+    pub fn aud(&self) -> &[String] {
+        &self.inner.aud
+    }
+
+    /// `exp`: expiry, in seconds since the Unix epoch.
+    pub fn exp(&self) -> i64 {
+        self.inner.exp
+    }
+
+    /// `nbf`: not before, in seconds since the Unix epoch.
+    pub fn nbf(&self) -> Option<i64> {
+        self.inner.nbf
+    }
+
+    /// `iat`: issued at, in seconds since the Unix epoch.
+    pub fn iat(&self) -> Option<i64> {
+        self.inner.iat
+    }
+
+    /// `jti`: the token's unique id.
+    pub fn jti(&self) -> Option<&str> {
+        self.inner.jti.as_deref()
+    }
+
+    /// `client_id`: the API client the token was issued to (Scalekit, RFC 9068).
+    pub fn client_id(&self) -> Option<&str> {
+        self.inner.client_id.as_deref()
+    }
+
+    /// `oid`: the organization the API client belongs to (Scalekit).
+    pub fn oid(&self) -> Option<&str> {
+        self.inner.oid.as_deref()
+    }
+
+    /// The granted scopes, normalised from `scopes` and/or `scope`.
+    pub fn scopes(&self) -> &[String] {
+        &self.inner.scopes
+    }
+
+    /// Whether `scope` was granted (exact, case-sensitive comparison).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.inner.scopes.iter().any(|s| s == scope)
+    }
+
+    /// A claim other than the registered ones and `client_id`, `oid`,
+    /// `scope`, `scopes`, as raw JSON.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.inner.other.get(name)
+    }
+
+    /// Every claim other than the registered ones and `client_id`, `oid`,
+    /// `scope`, `scopes`.
+    pub fn other_claims(&self) -> &Map<String, Value> {
+        &self.inner.other
+    }
+
+    /// A custom claim, deserialized into `T`.
+    ///
+    /// ```
+    /// # fn demo(claims: scopegate_runtime::Claims) -> Result<(), scopegate_runtime::ClaimError> {
+    /// let repository: String = claims.get("github_repository")?;
+    /// let environment: Option<String> = claims.get_opt("environment")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, ClaimError> {
+        self.get_opt(name)?
+            .ok_or_else(|| ClaimError::Missing(name.to_owned()))
+    }
+
+    /// Like [`Claims::get`], but a missing claim is `Ok(None)`.
+    pub fn get_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ClaimError> {
+        self.inner
+            .other
+            .get(name)
+            .map(|value| {
+                T::deserialize(value).map_err(|source| ClaimError::Invalid {
+                    name: name.to_owned(),
+                    source,
+                })
+            })
+            .transpose()
+    }
+
+    /// All custom claims at once, deserialized into a struct of your own.
+    pub fn custom<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&Value::Object(self.inner.other.clone()))
+    }
+}

@@ -1,0 +1,378 @@
+//! Configuration: a builder for every setting, and `from_env` for Scalekit.
+
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::authenticator::Authenticator;
+use crate::jwks::KeySource;
+use crate::keys::Algorithm;
+
+/// Environment variable holding the Scalekit environment URL, which is both
+/// the issuer and the base of the JWKS URL (`<env>/keys`).
+pub const ENV_ENVIRONMENT_URL: &str = "SCALEKIT_ENVIRONMENT_URL";
+/// Optional environment variable with the audience(s) this API accepts,
+/// separated by commas or spaces. When unset, `aud` is not checked.
+pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
+
+/// Why an [`Authenticator`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required environment variable is unset or empty.
+    #[error("the environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    /// A URL setting is not a usable URL.
+    #[error("{field} is not a usable URL: {reason}")]
+    InvalidUrl {
+        /// Which setting.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The algorithm allow-list is empty.
+    #[error("the algorithm allow-list is empty; allow at least RS256")]
+    NoAlgorithms,
+    /// A numeric setting is out of range.
+    #[error("{0}")]
+    OutOfRange(String),
+    /// The HTTP client could not be built.
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// The resolved settings, shared by the validator and the JWKS cache.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) issuer: String,
+    pub(crate) key_source: KeySource,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) leeway: Duration,
+    pub(crate) max_token_bytes: usize,
+    pub(crate) max_jwks_bytes: usize,
+    pub(crate) max_keys: u64,
+    pub(crate) refresh_interval: Duration,
+    pub(crate) refetch_cooldown: Duration,
+    pub(crate) max_staleness: Duration,
+}
+
+/// Builds an [`Authenticator`]. Every setting has a default but the issuer.
+///
+/// | setting | default |
+/// |---|---|
+/// | JWKS URL | `<issuer>/keys` (Scalekit's layout); or [`discover`](Self::discover) |
+/// | audiences | none: `aud` not checked |
+/// | algorithms | `RS256` only |
+/// | leeway on `exp`, `nbf`, `iat` | 30 s |
+/// | largest token | 8 KiB |
+/// | fetch timeout / connect timeout | 5 s / 3 s |
+/// | largest JWKS response | 256 KiB |
+/// | keys held | 64 |
+/// | background refresh after | 5 min |
+/// | refetch cooldown (unknown `kid`, failures) | 10 s |
+/// | longest use of keys after the last good fetch | 12 h |
+///
+/// ```
+/// use std::time::Duration;
+/// use scopegate_runtime::{Algorithm, Authenticator};
+///
+/// let auth = Authenticator::builder("https://acme.scalekit.dev")
+///     .audience("deployment-api.acmecorp.com")
+///     .algorithms([Algorithm::RS256])
+///     .leeway(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(auth.issuer(), "https://acme.scalekit.dev");
+/// # Ok::<(), scopegate_runtime::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AuthenticatorBuilder {
+    issuer: String,
+    jwks_url: Option<String>,
+    discover: bool,
+    audiences: Vec<String>,
+    algorithms: Vec<Algorithm>,
+    leeway: Duration,
+    max_token_bytes: usize,
+    max_jwks_bytes: usize,
+    max_keys: u64,
+    timeout: Duration,
+    connect_timeout: Duration,
+    refresh_interval: Duration,
+    refetch_cooldown: Duration,
+    max_staleness: Duration,
+    allow_http: bool,
+    client: Option<reqwest::Client>,
+}
+
+impl AuthenticatorBuilder {
+    pub(crate) fn new(issuer: impl Into<String>) -> Self {
+        AuthenticatorBuilder {
+            issuer: issuer.into(),
+            jwks_url: None,
+            discover: false,
+            audiences: Vec::new(),
+            algorithms: vec![Algorithm::RS256],
+            leeway: Duration::from_secs(30),
+            max_token_bytes: 8 * 1024,
+            max_jwks_bytes: 256 * 1024,
+            max_keys: 64,
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(3),
+            refresh_interval: Duration::from_secs(300),
+            refetch_cooldown: Duration::from_secs(10),
+            max_staleness: Duration::from_secs(12 * 3600),
+            allow_http: false,
+            client: None,
+        }
+    }
+
+    /// Fetch keys from this JWKS URL instead of `<issuer>/keys`.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self.discover = false;
+        self
+    }
+
+    /// Find the JWKS URL through OIDC discovery: `jwks_uri` from
+    /// `<issuer>/.well-known/openid-configuration`, whose `issuer` must equal
+    /// the configured one.
+    pub fn discover(mut self) -> Self {
+        self.discover = true;
+        self.jwks_url = None;
+        self
+    }
+
+    /// Require `aud` to contain this audience (may be called several times:
+    /// any of them is accepted).
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Require `aud` to contain one of these audiences.
+    pub fn audiences<I, S>(mut self, audiences: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audiences.extend(audiences.into_iter().map(Into::into));
+        self
+    }
+
+    /// The signature algorithms accepted. The token's `alg` header must be in
+    /// this list; it never chooses the algorithm on its own.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (at most 5 minutes).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The longest token accepted, in bytes.
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
+        self
+    }
+
+    /// The largest JWKS (or discovery) response accepted, in bytes.
+    pub fn max_jwks_bytes(mut self, bytes: usize) -> Self {
+        self.max_jwks_bytes = bytes;
+        self
+    }
+
+    /// How many keys the cache holds at most.
+    pub fn max_keys(mut self, keys: u64) -> Self {
+        self.max_keys = keys;
+        self
+    }
+
+    /// Total time allowed for one JWKS fetch.
+    pub fn fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to connect to the issuer.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Age of the key set after which a background refresh starts.
+    pub fn refresh_interval(mut self, interval: Duration) -> Self {
+        self.refresh_interval = interval;
+        self
+    }
+
+    /// The least time between two fetches of the key set (unknown `kid`s
+    /// and failed fetches alike), and the `Retry-After` of a `503`.
+    pub fn refetch_cooldown(mut self, cooldown: Duration) -> Self {
+        self.refetch_cooldown = cooldown;
+        self
+    }
+
+    /// How long keys keep serving after the last good fetch while refreshes
+    /// fail.
+    pub fn max_staleness(mut self, staleness: Duration) -> Self {
+        self.max_staleness = staleness;
+        self
+    }
+
+    /// Allow `http://` URLs for hosts other than loopback. Loopback
+    /// (`127.0.0.1`, `::1`, `localhost`) is always allowed, for development.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Use this reqwest client for fetches (its own timeouts then apply).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Checks the settings and builds the [`Authenticator`]. No network
+    /// traffic happens here: keys are fetched on first use.
+    pub fn build(self) -> Result<Authenticator, ConfigError> {
+        let issuer = self.issuer.trim_end_matches('/').to_owned();
+        let issuer_url = self.checked_url("issuer", &issuer)?;
+        let key_source = match (&self.jwks_url, self.discover) {
+            (Some(url), _) => KeySource::Jwks(self.checked_url("jwks_url", url)?),
+            (None, true) => KeySource::Discovery(self.checked_url(
+                "issuer",
+                &format!("{issuer}/.well-known/openid-configuration"),
+            )?),
+            (None, false) => KeySource::Jwks(self.checked_url("issuer", &format!("{issuer}/keys"))?),
+        };
+        drop(issuer_url);
+        if self.algorithms.is_empty() {
+            return Err(ConfigError::NoAlgorithms);
+        }
+        if self.leeway > Duration::from_secs(300) {
+            return Err(ConfigError::OutOfRange("the leeway is at most 5 minutes".into()));
+        }
+        if self.refetch_cooldown.is_zero() || self.max_staleness.is_zero() || self.refresh_interval.is_zero() {
+            return Err(ConfigError::OutOfRange(
+                "the refetch cooldown, refresh interval and max staleness must be above zero".into(),
+            ));
+        }
+        let client = match self.client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::limited(3))
+                .build()
+                .map_err(ConfigError::HttpClient)?,
+        };
+        let mut audiences = self.audiences;
+        audiences.retain(|a| !a.is_empty());
+        let settings = Settings {
+            issuer,
+            key_source,
+            audiences,
+            algorithms: self.algorithms,
+            leeway: self.leeway,
+            max_token_bytes: self.max_token_bytes,
+            max_jwks_bytes: self.max_jwks_bytes,
+            max_keys: self.max_keys,
+            refresh_interval: self.refresh_interval,
+            refetch_cooldown: self.refetch_cooldown,
+            max_staleness: self.max_staleness,
+        };
+        Ok(Authenticator::from_settings(settings, client))
+    }
+
+    fn checked_url(&self, field: &'static str, text: &str) -> Result<Url, ConfigError> {
+        let url = Url::parse(text).map_err(|e| ConfigError::InvalidUrl {
+            field,
+            reason: e.to_string(),
+        })?;
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if self.allow_http || is_loopback(&url) => Ok(url),
+            "http" => Err(ConfigError::InvalidUrl {
+                field,
+                reason: "plain http is only allowed for loopback hosts; use https (or allow_http(true))".into(),
+            }),
+            other => Err(ConfigError::InvalidUrl {
+                field,
+                reason: format!("the scheme must be https, not `{other}`"),
+            }),
+        }
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host_str() {
+        Some("localhost") | Some("[::1]") => true,
+        Some(host) => host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+/// Reads [`ENV_ENVIRONMENT_URL`] and [`ENV_AUDIENCE`] into a builder.
+pub(crate) fn builder_from_env() -> Result<AuthenticatorBuilder, ConfigError> {
+    let env = std::env::var(ENV_ENVIRONMENT_URL)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError::MissingEnv(ENV_ENVIRONMENT_URL))?;
+    let mut builder = AuthenticatorBuilder::new(env.trim());
+    if let Ok(audiences) = std::env::var(ENV_AUDIENCE) {
+        builder = builder.audiences(
+            audiences
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    Ok(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_required_except_on_loopback() {
+        assert!(AuthenticatorBuilder::new("https://acme.scalekit.dev").build().is_ok());
+        assert!(AuthenticatorBuilder::new("http://127.0.0.1:8080").build().is_ok());
+        assert!(AuthenticatorBuilder::new("http://localhost:8080").build().is_ok());
+        assert!(matches!(
+            AuthenticatorBuilder::new("http://acme.example").build(),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
+        assert!(AuthenticatorBuilder::new("http://acme.example").allow_http(true).build().is_ok());
+        assert!(matches!(
+            AuthenticatorBuilder::new("ftp://acme.example").build(),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            AuthenticatorBuilder::new("not a url").build(),
+            Err(ConfigError::InvalidUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let builder = AuthenticatorBuilder::new("https://a.example");
+        assert!(matches!(builder.clone().algorithms([]).build(), Err(ConfigError::NoAlgorithms)));
+        assert!(matches!(
+            builder.clone().leeway(Duration::from_secs(3600)).build(),
+            Err(ConfigError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            builder.refetch_cooldown(Duration::ZERO).build(),
+            Err(ConfigError::OutOfRange(_))
+        ));
+    }
+}

@@ -1,0 +1,321 @@
+//! Signing algorithms and public keys: a JWKS document turned, once, into
+//! keys ready to verify signatures (RFC 7517, RFC 7518 §3).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+
+/// A JWS signature algorithm scopegate can verify.
+///
+/// Only RSA algorithms are offered: they are what Scalekit and most OAuth 2.0
+/// issuers sign access tokens with. Keys shorter than 2048 bits are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256: the default, and Scalekit's.
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256.
+    PS256,
+    /// RSASSA-PSS with SHA-384.
+    PS384,
+    /// RSASSA-PSS with SHA-512.
+    PS512,
+}
+
+impl Algorithm {
+    /// Every algorithm scopegate can verify.
+    pub const ALL: [Algorithm; 6] = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+    ];
+
+    /// The name used in the `alg` header and in JWKs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+        }
+    }
+
+    fn verification(self) -> &'static dyn VerificationAlgorithm {
+        match self {
+            Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+            Algorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+            Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+            Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+            Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name is not one of [`Algorithm::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a supported algorithm (supported: RS256, RS384, RS512, PS256, PS384, PS512)")]
+pub struct UnsupportedAlgorithm(pub String);
+
+impl FromStr for Algorithm {
+    type Err = UnsupportedAlgorithm;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        // Exact, case-sensitive match (RFC 7515 §4.1.1): "rs256" or "none"
+        // never name an algorithm.
+        Algorithm::ALL
+            .into_iter()
+            .find(|alg| alg.name() == name)
+            .ok_or_else(|| UnsupportedAlgorithm(name.to_owned()))
+    }
+}
+
+/// One public key from the JWKS, parsed once for every algorithm it may be
+/// used with.
+pub struct VerifyKey {
+    kid: Arc<str>,
+    /// The key's RSAPublicKey DER: identifies the key material.
+    der: Box<[u8]>,
+    parsed: Vec<(Algorithm, ParsedPublicKey)>,
+}
+
+impl fmt::Debug for VerifyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let algs: Vec<_> = self.parsed.iter().map(|(alg, _)| alg.name()).collect();
+        f.debug_struct("VerifyKey")
+            .field("kid", &self.kid)
+            .field("algorithms", &algs)
+            .finish()
+    }
+}
+
+impl VerifyKey {
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// Whether `other` holds the same key material under the same id.
+    pub fn same_as(&self, other: &VerifyKey) -> bool {
+        self.kid == other.kid && self.der == other.der
+    }
+
+    /// Verifies `signature` over `message` with `alg`. Fails when the key may
+    /// not be used with `alg` or the signature does not match.
+    pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), KeyMismatch> {
+        let (_, key) = self
+            .parsed
+            .iter()
+            .find(|(a, _)| *a == alg)
+            .ok_or(KeyMismatch::Algorithm)?;
+        key.verify_sig(message, signature).map_err(|_| KeyMismatch::Signature)
+    }
+}
+
+/// Why [`VerifyKey::verify`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMismatch {
+    /// The key is not published for this algorithm.
+    Algorithm,
+    /// The signature does not verify.
+    Signature,
+}
+
+/// A parsed key set: key id to key.
+pub type KeySet = HashMap<Arc<str>, Arc<VerifyKey>>;
+
+#[derive(Deserialize)]
+struct JwksDocument {
+    keys: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RsaJwk {
+    kty: String,
+    kid: Option<String>,
+    #[serde(rename = "use")]
+    usage: Option<String>,
+    key_ops: Option<Vec<String>>,
+    alg: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+}
+
+/// Why a JWKS document could not be used at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwksError {
+    /// The document is not a JSON object with a `keys` array.
+    #[error("the JWKS is not a JSON object with a `keys` array: {0}")]
+    Malformed(String),
+    /// No key in the document can verify tokens under the allowed algorithms.
+    #[error("the JWKS holds no usable RSA signing key ({0} keys skipped)")]
+    NoUsableKey(usize),
+}
+
+/// Parses a JWKS document, keeping the RSA signature keys usable with one of
+/// `allowed`. Keys without `kid`, for encryption, of another type, for an
+/// algorithm not allowed, shorter than 2048 bits, or whose `kid` repeats are
+/// skipped (and logged without key material).
+pub fn parse_jwks(body: &[u8], allowed: &[Algorithm]) -> Result<KeySet, JwksError> {
+    let document: JwksDocument =
+        serde_json::from_slice(body).map_err(|e| JwksError::Malformed(e.to_string()))?;
+    let mut set = KeySet::new();
+    let mut skipped = 0;
+    for value in document.keys {
+        match parse_key(value, allowed) {
+            Ok(key) => {
+                if set.contains_key(&key.kid) {
+                    tracing::warn!(kid = %key.kid, "JWKS repeats a key id; the key set keeps the first");
+                    skipped += 1;
+                } else {
+                    set.insert(key.kid.clone(), Arc::new(key));
+                }
+            }
+            Err(reason) => {
+                tracing::debug!(reason, "skipping a JWKS key");
+                skipped += 1;
+            }
+        }
+    }
+    if set.is_empty() {
+        return Err(JwksError::NoUsableKey(skipped));
+    }
+    Ok(set)
+}
+
+fn parse_key(value: serde_json::Value, allowed: &[Algorithm]) -> Result<VerifyKey, &'static str> {
+    let jwk: RsaJwk = serde_json::from_value(value).map_err(|_| "not a well-formed JWK")?;
+    if jwk.kty != "RSA" {
+        return Err("not an RSA key");
+    }
+    if jwk.usage.as_deref().is_some_and(|u| u != "sig") {
+        return Err("not a signature key");
+    }
+    if jwk
+        .key_ops
+        .as_ref()
+        .is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
+    {
+        return Err("key_ops does not allow verify");
+    }
+    let kid: Arc<str> = jwk.kid.filter(|k| !k.is_empty()).ok_or("no kid")?.into();
+    let algs: Vec<Algorithm> = match jwk.alg.as_deref() {
+        Some(name) => {
+            let alg = Algorithm::from_str(name).map_err(|_| "unsupported alg")?;
+            if !allowed.contains(&alg) {
+                return Err("alg not allowed");
+            }
+            vec![alg]
+        }
+        None => allowed.to_vec(),
+    };
+    let n = decode_b64(jwk.n.as_deref().ok_or("no modulus")?)?;
+    let e = decode_b64(jwk.e.as_deref().ok_or("no exponent")?)?;
+    let der = rsa_public_key_der(&n, &e).into_boxed_slice();
+    let parsed = algs
+        .into_iter()
+        .map(|alg| {
+            ParsedPublicKey::new(alg.verification(), &der)
+                .map(|key| (alg, key))
+                .map_err(|_| "RSA key rejected (shorter than 2048 bits or malformed)")
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(VerifyKey { kid, der, parsed })
+}
+
+fn decode_b64(text: &str) -> Result<Vec<u8>, &'static str> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| "key component is not base64url")
+}
+
+/// DER of PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
+pub(crate) fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(n.len() + e.len() + 16);
+    der_unsigned_integer(n, &mut body);
+    der_unsigned_integer(e, &mut body);
+    let mut out = Vec::with_capacity(body.len() + 6);
+    out.push(0x30);
+    der_length(body.len(), &mut out);
+    out.extend_from_slice(&body);
+    out
+}
+
+fn der_unsigned_integer(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    let bytes = &bytes[start..];
+    let pad = bytes.first().is_none_or(|&b| b & 0x80 != 0);
+    out.push(0x02);
+    der_length(bytes.len() + usize::from(pad), out);
+    if pad {
+        out.push(0);
+    }
+    out.extend_from_slice(bytes);
+}
+
+fn der_length(len: usize, out: &mut Vec<u8>) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len() - 1);
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algorithm_names_are_exact() {
+        assert_eq!("RS256".parse::<Algorithm>(), Ok(Algorithm::RS256));
+        for bad in ["rs256", "none", "None", "HS256", ""] {
+            assert!(bad.parse::<Algorithm>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn der_integers_are_minimal_and_positive() {
+        let mut out = Vec::new();
+        der_unsigned_integer(&[0x00, 0x01, 0x00, 0x01], &mut out);
+        assert_eq!(out, [0x02, 0x03, 0x01, 0x00, 0x01]);
+        out.clear();
+        der_unsigned_integer(&[0x80], &mut out);
+        assert_eq!(out, [0x02, 0x02, 0x00, 0x80]);
+        out.clear();
+        der_length(300, &mut out);
+        assert_eq!(out, [0x82, 0x01, 0x2c]);
+    }
+
+    #[test]
+    fn garbage_documents_are_refused() {
+        assert!(matches!(parse_jwks(b"not json", &[Algorithm::RS256]), Err(JwksError::Malformed(_))));
+        assert!(matches!(parse_jwks(b"{}", &[Algorithm::RS256]), Err(JwksError::Malformed(_))));
+        assert_eq!(parse_jwks(br#"{"keys":[]}"#, &[Algorithm::RS256]), Err(JwksError::NoUsableKey(0)));
+        let odd = br#"{"keys":[{"kty":"EC","kid":"a"},{"kty":"RSA","kid":"b","n":"AQAB","e":"AQAB"},{"kty":"RSA","n":"x","e":"AQAB"}]}"#;
+        assert_eq!(parse_jwks(odd, &[Algorithm::RS256]), Err(JwksError::NoUsableKey(3)));
+    }
+}
