@@ -1,1 +1,135 @@
-//! placeholder
+//! # scopegate
+//!
+//! OAuth 2.0 scope authorization for actix-web. A handler says which scopes
+//! its caller needs; scopegate verifies the caller's bearer JWT against the
+//! issuer's JWKS, checks the scopes, hands the handler the validated
+//! [`Claims`], and answers `401`/`403` per RFC 6750 otherwise.
+//!
+//! ```
+//! use actix_web::{get, post, web, App, HttpResponse, Responder};
+//! use scopegate::{require_scopes, Authenticator, Claims};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Deploy { service: String }
+//!
+//! #[post("/deploy")]
+//! #[require_scopes("deploy:applications")]
+//! async fn deploy(claims: Claims, body: web::Json<Deploy>) -> impl Responder {
+//!     HttpResponse::Ok().body(format!(
+//!         "deploying {} for {}",
+//!         body.service,
+//!         claims.client_id().unwrap_or("?")
+//!     ))
+//! }
+//!
+//! #[get("/deployments")]
+//! #[require_scopes(any("read:deployments", "admin:deployments"))]
+//! async fn list() -> HttpResponse {
+//!     HttpResponse::Ok().json(["inventory-service"])
+//! }
+//!
+//! # fn main() -> Result<(), scopegate::ConfigError> {
+//! // Usually `Authenticator::from_env()?` (reads SCALEKIT_ENVIRONMENT_URL).
+//! let auth = Authenticator::builder("https://acme.scalekit.dev")
+//!     .audience("deployment-api.acmecorp.com")
+//!     .build()?;
+//! let app = App::new().app_data(auth).service(deploy).service(list);
+//! # drop(app);
+//! # Ok(()) }
+//! ```
+//!
+//! A request without a bearer token never reaches the handler: it gets
+//! `401` and `WWW-Authenticate: Bearer`; a bad token gets `401` with
+//! `error="invalid_token"`; a valid token without the scope gets `403` with
+//! `error="insufficient_scope"`. A scope string that breaks the grammar does
+//! not compile.
+//!
+//! ## The scope grammar
+//!
+//! A required scope is `resource:action`: two segments joined by exactly one
+//! `:`. Each segment starts with a lowercase ASCII letter, continues with
+//! lowercase letters, digits, `_`, `-` or `.`, and is at most 64 characters.
+//! `deploy:applications`, `read:deployments` and `billing.invoices:read` are
+//! valid; `deploy`, `a:b:c`, `Deploy:x`, `deploy:*` and `deploy: x` are
+//! compile errors. The grammar lives in one place, [`grammar`], used by the
+//! macro at compile time and at run time (client registration).
+//!
+//! Scopes *granted* by a token are opaque strings compared exactly:
+//! `deploy:applications2`, `deploy:*` or `DEPLOY:APPLICATIONS` never satisfy
+//! `deploy:applications`, and a token may carry `openid` alongside.
+//!
+//! ## `#[require_scopes]`
+//!
+//! * `#[require_scopes("a:b")]`: one scope.
+//! * `#[require_scopes("a:b", "c:d")]`: all of them.
+//! * `#[require_scopes(any("a:b", "c:d"))]`: at least one.
+//! * `any` and `all` nest: `#[require_scopes("a:b", any("c:d", all("e:f", "g:h")))]`.
+//!
+//! It stands on either side of actix-web's route macros (`#[get]`,
+//! `#[post]`, ...) and on plain handlers registered with
+//! `web::resource(..).route(..)`. It works on free `async fn` handlers
+//! (not on methods in an `impl` block).
+//!
+//! ### How the handler is rewritten, and why
+//!
+//! The attribute gathers the handler's arguments into one extractor,
+//! `Authorized<Marker, (A, B, ...)>`, whose pattern destructures back into
+//! the original names. That extractor first authorizes the request (the
+//! scopes live on a hidden marker type as a `const`), and only when it passed
+//! runs the handler's own extractors, in order. So an unauthorized request's
+//! body is never read and its JSON never parsed, and a rejection is an
+//! extractor error, rendered as the RFC 6750 response.
+//!
+//! The return type is left alone. Rewriting it into `Either<R, HttpResponse>`
+//! and adding a hidden argument, as some attribute macros do, breaks handlers
+//! whose return type is `impl Responder` in some positions and confuses
+//! other macros that read the signature; with scopegate the handler returns
+//! exactly what it declared, and any `Responder` works.
+//!
+//! The validated token is stored in the request's extensions, so a handler
+//! that also takes [`Claims`] gets it without a second validation.
+//!
+//! ## Configuration
+//!
+//! [`Authenticator::builder`] sets everything (issuer, JWKS URL or OIDC
+//! discovery, audiences, algorithm allow-list, leeway, timeouts, cache
+//! settings; see [`AuthenticatorBuilder`] for the defaults);
+//! [`Authenticator::from_env`] reads `SCALEKIT_ENVIRONMENT_URL` (issuer, and
+//! keys at `<url>/keys`) and the optional `SCOPEGATE_AUDIENCE`. Register it
+//! once as app data: `App::new().app_data(auth)`.
+//!
+//! ## Errors on the wire
+//!
+//! | case | status | `WWW-Authenticate` |
+//! |---|---|---|
+//! | no token (or another scheme) | 401 | `Bearer` |
+//! | malformed header, several credentials, token in the URI | 400 | `Bearer error="invalid_request", error_description="..."` |
+//! | bad, expired, wrong issuer/audience, unknown key | 401 | `Bearer error="invalid_token", error_description="..."` |
+//! | scope missing | 403 | `Bearer error="insufficient_scope", error_description="...", scope="..."` |
+//! | issuer keys not obtainable | 503 | none; `Retry-After` |
+//!
+//! Each comes with a JSON body `{"error": ..., "error_description": ...}`.
+//! Descriptions help a developer fix the client; they never contain the
+//! token, a key or a secret. See [`AuthError`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+/// Requires the caller's bearer token to carry scopes; see the
+/// [crate documentation](crate#require_scopes).
+pub use scopegate_macros::require_scopes;
+
+pub use scopegate_runtime::{
+    Algorithm, AuthError, Authenticator, AuthenticatorBuilder, ClaimError, Claims, ConfigError,
+    ENV_AUDIENCE, ENV_ENVIRONMENT_URL, Requirement, UnsupportedAlgorithm, check_scopes, grammar,
+    parse_authorization,
+};
+
+/// The embedded development authorization server and test kit.
+#[cfg(feature = "dev")]
+pub use scopegate_runtime::dev;
+
+/// What `#[require_scopes]` expands to. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use scopegate_runtime::{Authorized, Requirement, ScopeRequirement};
+}

@@ -157,7 +157,9 @@ impl fmt::Display for ScopeError {
                 f,
                 "a scope has exactly one `:`, found a second one at byte {at}"
             ),
-            ScopeError::EmptySegment(segment) => write!(f, "the {segment} of a scope cannot be empty"),
+            ScopeError::EmptySegment(segment) => {
+                write!(f, "the {segment} of a scope cannot be empty")
+            }
             ScopeError::Whitespace { at } => {
                 write!(f, "a scope cannot contain whitespace (found at byte {at})")
             }
@@ -275,8 +277,20 @@ mod tests {
             ("Deploy:x", Uppercase { at: 0, ch: 'D' }),
             ("deploy:*", InvalidChar { at: 7, ch: '*' }),
             ("dé:x", InvalidChar { at: 1, ch: 'é' }),
-            ("1deploy:x", BadStart { segment: Segment::Resource, ch: '1' }),
-            ("x:_y", BadStart { segment: Segment::Action, ch: '_' }),
+            (
+                "1deploy:x",
+                BadStart {
+                    segment: Segment::Resource,
+                    ch: '1',
+                },
+            ),
+            (
+                "x:_y",
+                BadStart {
+                    segment: Segment::Action,
+                    ch: '_',
+                },
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(parse_scope(text).as_ref(), Err(want), "{text:?}");
@@ -284,7 +298,10 @@ mod tests {
         let long = format!("{}:x", "a".repeat(MAX_SEGMENT_LEN + 1));
         assert_eq!(
             parse_scope(&long),
-            Err(TooLong { segment: Segment::Resource, len: MAX_SEGMENT_LEN + 1 })
+            Err(TooLong {
+                segment: Segment::Resource,
+                len: MAX_SEGMENT_LEN + 1
+            })
         );
         assert!(parse_scope(&format!("{}:x", "a".repeat(MAX_SEGMENT_LEN))).is_ok());
     }

@@ -87,10 +87,6 @@ impl Claims {
         }
     }
 
-    pub(crate) fn data(&self) -> &ClaimsData {
-        &self.inner
-    }
-
     /// `iss`: the issuer that signed the token (always the configured one).
     pub fn iss(&self) -> &str {
         &self.inner.iss

@@ -116,15 +116,11 @@ impl JwksCache {
         }
         Err(AuthError::invalid_token(format!(
             "the token is signed with key `{}`, which the issuer does not publish",
-            kid.chars().take(64).filter(|c| c.is_ascii_graphic()).collect::<String>()
+            kid.chars()
+                .take(64)
+                .filter(|c| c.is_ascii_graphic())
+                .collect::<String>()
         )))
-    }
-
-    /// Whether `key` is still the key published under its id.
-    pub(crate) fn still_published(&self, key: &Arc<VerifyKey>) -> bool {
-        self.keys
-            .get(key.kid())
-            .is_some_and(|current| Arc::ptr_eq(&current, key))
     }
 
     fn unavailable(&self) -> AuthError {
@@ -134,7 +130,10 @@ impl JwksCache {
     }
 
     fn last_good(&self) -> Option<Instant> {
-        *self.last_good.lock().unwrap_or_else(PoisonError::into_inner)
+        *self
+            .last_good
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn has_fresh_keys(&self) -> bool {
@@ -190,7 +189,10 @@ impl JwksCache {
                         _ => self.keys.insert(kid, key),
                     }
                 }
-                *self.last_good.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+                *self
+                    .last_good
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
                 tracing::debug!(keys = count, "JWKS refreshed");
                 Outcome::Loaded
             }
@@ -212,7 +214,12 @@ impl JwksCache {
             KeySource::Jwks(url) => return Ok(url.clone()),
             KeySource::Discovery(url) => url,
         };
-        if let Some(url) = self.discovered.lock().unwrap_or_else(PoisonError::into_inner).clone() {
+        if let Some(url) = self
+            .discovered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
             return Ok(url);
         }
         #[derive(Deserialize)]
@@ -230,7 +237,10 @@ impl JwksCache {
             ));
         }
         let url = Url::parse(&doc.jwks_uri).map_err(|e| format!("jwks_uri is not a URL: {e}"))?;
-        *self.discovered.lock().unwrap_or_else(PoisonError::into_inner) = Some(url.clone());
+        *self
+            .discovered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(url.clone());
         Ok(url)
     }
 
@@ -247,8 +257,14 @@ impl JwksCache {
         if !response.status().is_success() {
             return Err(format!("{url} answered {}", response.status()));
         }
-        if response.content_length().is_some_and(|len| len > self.max_body as u64) {
-            return Err(format!("{url} announced a body over the {} byte cap", self.max_body));
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.max_body as u64)
+        {
+            return Err(format!(
+                "{url} announced a body over the {} byte cap",
+                self.max_body
+            ));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response
@@ -257,7 +273,10 @@ impl JwksCache {
             .map_err(|e| format!("reading {url} failed: {}", e.without_url()))?
         {
             if body.len() + chunk.len() > self.max_body {
-                return Err(format!("{url} sent a body over the {} byte cap", self.max_body));
+                return Err(format!(
+                    "{url} sent a body over the {} byte cap",
+                    self.max_body
+                ));
             }
             body.extend_from_slice(&chunk);
         }
