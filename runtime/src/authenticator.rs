@@ -139,7 +139,11 @@ impl Authenticator {
     }
 
     /// Authenticates `req` and checks that its token satisfies `requirement`.
-    pub async fn authorize(&self, req: &HttpRequest, requirement: &Requirement) -> Result<Claims, AuthError> {
+    pub async fn authorize(
+        &self,
+        req: &HttpRequest,
+        requirement: &Requirement,
+    ) -> Result<Claims, AuthError> {
         let claims = self.authenticate(req).await?;
         check_scopes(&claims, requirement)?;
         Ok(claims)

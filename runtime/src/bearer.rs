@@ -29,7 +29,9 @@ pub fn bearer_token(req: &HttpRequest, max_len: usize) -> Result<&str, AuthError
         ));
     }
     let value = value.to_str().map_err(|_| {
-        AuthError::invalid_request("the Authorization header holds characters that are not visible ASCII")
+        AuthError::invalid_request(
+            "the Authorization header holds characters that are not visible ASCII",
+        )
     })?;
     parse_authorization(value, max_len)
 }
@@ -73,9 +75,9 @@ pub fn parse_authorization(value: &str, max_len: usize) -> Result<&str, AuthErro
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
 }
 
 fn query_has_access_token(query: &str) -> bool {
@@ -93,20 +95,41 @@ mod tests {
 
     #[test]
     fn accepts_any_case_of_the_scheme() {
-        for header in ["Bearer abc.def.ghi", "bearer abc.def.ghi", "BEARER  abc.def.ghi"] {
-            assert_eq!(parse_authorization(header, MAX), Ok("abc.def.ghi"), "{header}");
+        for header in [
+            "Bearer abc.def.ghi",
+            "bearer abc.def.ghi",
+            "BEARER  abc.def.ghi",
+        ] {
+            assert_eq!(
+                parse_authorization(header, MAX),
+                Ok("abc.def.ghi"),
+                "{header}"
+            );
         }
     }
 
     #[test]
     fn another_scheme_is_a_missing_token() {
-        assert_eq!(parse_authorization("Basic dXNlcjpwYXNz", MAX), Err(AuthError::MissingToken));
-        assert_eq!(parse_authorization("Bearerabc", MAX), Err(AuthError::MissingToken));
+        assert_eq!(
+            parse_authorization("Basic dXNlcjpwYXNz", MAX),
+            Err(AuthError::MissingToken)
+        );
+        assert_eq!(
+            parse_authorization("Bearerabc", MAX),
+            Err(AuthError::MissingToken)
+        );
     }
 
     #[test]
     fn malformed_headers_are_invalid_requests() {
-        for header in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer a\"b", "Bearer ==="] {
+        for header in [
+            "Bearer",
+            "Bearer ",
+            "Bearer a b",
+            "Bearer a,b",
+            "Bearer a\"b",
+            "Bearer ===",
+        ] {
             let error = parse_authorization(header, MAX).unwrap_err();
             assert_eq!(error.code(), "invalid_request", "{header}");
         }
@@ -115,7 +138,10 @@ mod tests {
     #[test]
     fn an_oversized_token_is_invalid() {
         let header = format!("Bearer {}", "a".repeat(MAX + 1));
-        assert_eq!(parse_authorization(&header, MAX).unwrap_err().code(), "invalid_token");
+        assert_eq!(
+            parse_authorization(&header, MAX).unwrap_err().code(),
+            "invalid_token"
+        );
     }
 
     #[test]

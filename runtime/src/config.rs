@@ -248,18 +248,26 @@ impl AuthenticatorBuilder {
                 "issuer",
                 &format!("{issuer}/.well-known/openid-configuration"),
             )?),
-            (None, false) => KeySource::Jwks(self.checked_url("issuer", &format!("{issuer}/keys"))?),
+            (None, false) => {
+                KeySource::Jwks(self.checked_url("issuer", &format!("{issuer}/keys"))?)
+            }
         };
         drop(issuer_url);
         if self.algorithms.is_empty() {
             return Err(ConfigError::NoAlgorithms);
         }
         if self.leeway > Duration::from_secs(300) {
-            return Err(ConfigError::OutOfRange("the leeway is at most 5 minutes".into()));
-        }
-        if self.refetch_cooldown.is_zero() || self.max_staleness.is_zero() || self.refresh_interval.is_zero() {
             return Err(ConfigError::OutOfRange(
-                "the refetch cooldown, refresh interval and max staleness must be above zero".into(),
+                "the leeway is at most 5 minutes".into(),
+            ));
+        }
+        if self.refetch_cooldown.is_zero()
+            || self.max_staleness.is_zero()
+            || self.refresh_interval.is_zero()
+        {
+            return Err(ConfigError::OutOfRange(
+                "the refetch cooldown, refresh interval and max staleness must be above zero"
+                    .into(),
             ));
         }
         let client = match self.client {
@@ -299,7 +307,9 @@ impl AuthenticatorBuilder {
             "http" if self.allow_http || is_loopback(&url) => Ok(url),
             "http" => Err(ConfigError::InvalidUrl {
                 field,
-                reason: "plain http is only allowed for loopback hosts; use https (or allow_http(true))".into(),
+                reason:
+                    "plain http is only allowed for loopback hosts; use https (or allow_http(true))"
+                        .into(),
             }),
             other => Err(ConfigError::InvalidUrl {
                 field,
@@ -344,14 +354,31 @@ mod tests {
 
     #[test]
     fn https_is_required_except_on_loopback() {
-        assert!(AuthenticatorBuilder::new("https://acme.scalekit.dev").build().is_ok());
-        assert!(AuthenticatorBuilder::new("http://127.0.0.1:8080").build().is_ok());
-        assert!(AuthenticatorBuilder::new("http://localhost:8080").build().is_ok());
+        assert!(
+            AuthenticatorBuilder::new("https://acme.scalekit.dev")
+                .build()
+                .is_ok()
+        );
+        assert!(
+            AuthenticatorBuilder::new("http://127.0.0.1:8080")
+                .build()
+                .is_ok()
+        );
+        assert!(
+            AuthenticatorBuilder::new("http://localhost:8080")
+                .build()
+                .is_ok()
+        );
         assert!(matches!(
             AuthenticatorBuilder::new("http://acme.example").build(),
             Err(ConfigError::InvalidUrl { .. })
         ));
-        assert!(AuthenticatorBuilder::new("http://acme.example").allow_http(true).build().is_ok());
+        assert!(
+            AuthenticatorBuilder::new("http://acme.example")
+                .allow_http(true)
+                .build()
+                .is_ok()
+        );
         assert!(matches!(
             AuthenticatorBuilder::new("ftp://acme.example").build(),
             Err(ConfigError::InvalidUrl { .. })
@@ -365,7 +392,10 @@ mod tests {
     #[test]
     fn settings_are_checked() {
         let builder = AuthenticatorBuilder::new("https://a.example");
-        assert!(matches!(builder.clone().algorithms([]).build(), Err(ConfigError::NoAlgorithms)));
+        assert!(matches!(
+            builder.clone().algorithms([]).build(),
+            Err(ConfigError::NoAlgorithms)
+        ));
         assert!(matches!(
             builder.clone().leeway(Duration::from_secs(3600)).build(),
             Err(ConfigError::OutOfRange(_))

@@ -129,7 +129,10 @@ impl ResponseError for AuthError {
             response.insert_header((header::WWW_AUTHENTICATE, value));
         }
         if let AuthError::KeysUnavailable { retry_after } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after.as_secs().max(1).to_string()));
+            response.insert_header((
+                header::RETRY_AFTER,
+                retry_after.as_secs().max(1).to_string(),
+            ));
         }
         response.json(ErrorBody {
             error: self.code(),
@@ -149,7 +152,10 @@ mod tests {
 
     #[test]
     fn missing_token_has_a_bare_challenge() {
-        assert_eq!(AuthError::MissingToken.challenge().as_deref(), Some("Bearer"));
+        assert_eq!(
+            AuthError::MissingToken.challenge().as_deref(),
+            Some("Bearer")
+        );
     }
 
     #[test]

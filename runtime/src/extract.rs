@@ -18,7 +18,12 @@ impl FromRequest for Claims {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { Authenticator::from_request(&req)?.clone().authenticate(&req).await })
+        Box::pin(async move {
+            Authenticator::from_request(&req)?
+                .clone()
+                .authenticate(&req)
+                .await
+        })
     }
 }
 
@@ -46,7 +51,9 @@ impl<R: ScopeRequirement, T: FromRequest + 'static> FromRequest for Authorized<R
         Box::pin(async move {
             let auth = Authenticator::from_request(&req)?.clone();
             auth.authorize(&req, &R::REQUIREMENT).await?;
-            let inner = T::from_request(&req, &mut payload).await.map_err(Into::into)?;
+            let inner = T::from_request(&req, &mut payload)
+                .await
+                .map_err(Into::into)?;
             Ok(Authorized(inner, PhantomData))
         })
     }

@@ -123,13 +123,19 @@ impl VerifyKey {
 
     /// Verifies `signature` over `message` with `alg`. Fails when the key may
     /// not be used with `alg` or the signature does not match.
-    pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<(), KeyMismatch> {
+    pub fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), KeyMismatch> {
         let (_, key) = self
             .parsed
             .iter()
             .find(|(a, _)| *a == alg)
             .ok_or(KeyMismatch::Algorithm)?;
-        key.verify_sig(message, signature).map_err(|_| KeyMismatch::Signature)
+        key.verify_sig(message, signature)
+            .map_err(|_| KeyMismatch::Signature)
     }
 }
 
@@ -279,7 +285,10 @@ fn der_length(len: usize, out: &mut Vec<u8>) {
         out.push(len as u8);
     } else {
         let bytes = len.to_be_bytes();
-        let skip = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len() - 1);
+        let skip = bytes
+            .iter()
+            .position(|&b| b != 0)
+            .unwrap_or(bytes.len() - 1);
         out.push(0x80 | (bytes.len() - skip) as u8);
         out.extend_from_slice(&bytes[skip..]);
     }
@@ -312,10 +321,22 @@ mod tests {
 
     #[test]
     fn garbage_documents_are_refused() {
-        assert!(matches!(parse_jwks(b"not json", &[Algorithm::RS256]), Err(JwksError::Malformed(_))));
-        assert!(matches!(parse_jwks(b"{}", &[Algorithm::RS256]), Err(JwksError::Malformed(_))));
-        assert_eq!(parse_jwks(br#"{"keys":[]}"#, &[Algorithm::RS256]), Err(JwksError::NoUsableKey(0)));
+        assert!(matches!(
+            parse_jwks(b"not json", &[Algorithm::RS256]),
+            Err(JwksError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_jwks(b"{}", &[Algorithm::RS256]),
+            Err(JwksError::Malformed(_))
+        ));
+        assert_eq!(
+            parse_jwks(br#"{"keys":[]}"#, &[Algorithm::RS256]),
+            Err(JwksError::NoUsableKey(0))
+        );
         let odd = br#"{"keys":[{"kty":"EC","kid":"a"},{"kty":"RSA","kid":"b","n":"AQAB","e":"AQAB"},{"kty":"RSA","n":"x","e":"AQAB"}]}"#;
-        assert_eq!(parse_jwks(odd, &[Algorithm::RS256]), Err(JwksError::NoUsableKey(3)));
+        assert_eq!(
+            parse_jwks(odd, &[Algorithm::RS256]),
+            Err(JwksError::NoUsableKey(3))
+        );
     }
 }

@@ -111,14 +111,23 @@ mod tests {
 
     const NESTED: Requirement = All(&[
         Scope("deploy:applications"),
-        Any(&[Scope("read:deployments"), All(&[Scope("admin:x"), Scope("admin:y")])]),
+        Any(&[
+            Scope("read:deployments"),
+            All(&[Scope("admin:x"), Scope("admin:y")]),
+        ]),
     ]);
 
     #[test]
     fn scopes_compare_exactly() {
         let req = Scope("deploy:applications");
         assert!(req.is_satisfied_by(&["deploy:applications"]));
-        for near in ["deploy:applications2", "deploy:*", "DEPLOY:APPLICATIONS", "deploy:application", ""] {
+        for near in [
+            "deploy:applications2",
+            "deploy:*",
+            "DEPLOY:APPLICATIONS",
+            "deploy:application",
+            "",
+        ] {
             assert!(!req.is_satisfied_by(&[near]), "{near}");
         }
     }

@@ -34,10 +34,16 @@ pub(crate) struct JoseHeader {
 }
 
 /// Splits `token` and checks its header against the allowed algorithms.
-pub(crate) fn parse_compact<'a>(token: &'a str, allowed: &[Algorithm]) -> Result<Compact<'a>, AuthError> {
+pub(crate) fn parse_compact<'a>(
+    token: &'a str,
+    allowed: &[Algorithm],
+) -> Result<Compact<'a>, AuthError> {
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(AuthError::invalid_token("the token is not a JWT: expected three dot-separated parts"));
+    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(AuthError::invalid_token(
+            "the token is not a JWT: expected three dot-separated parts",
+        ));
     };
     if parts.next().is_some() {
         return Err(AuthError::invalid_token(
@@ -53,7 +59,9 @@ pub(crate) fn parse_compact<'a>(token: &'a str, allowed: &[Algorithm]) -> Result
         .as_deref()
         .ok_or_else(|| AuthError::invalid_token("the token header has no `alg`"))?;
     if alg_name.eq_ignore_ascii_case("none") {
-        return Err(AuthError::invalid_token("unsigned tokens (`alg: none`) are never accepted"));
+        return Err(AuthError::invalid_token(
+            "unsigned tokens (`alg: none`) are never accepted",
+        ));
     }
     let alg = alg_name
         .parse::<Algorithm>()
@@ -113,9 +121,9 @@ fn printable(text: &str) -> String {
 }
 
 fn decode_part(part: &str, what: &str) -> Result<Vec<u8>, AuthError> {
-    URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| AuthError::invalid_token(format!("the token {what} is not base64url without padding")))
+    URL_SAFE_NO_PAD.decode(part).map_err(|_| {
+        AuthError::invalid_token(format!("the token {what} is not base64url without padding"))
+    })
 }
 
 impl Compact<'_> {
@@ -129,7 +137,9 @@ impl Compact<'_> {
                     printable(key.kid()),
                     self.alg
                 )),
-                KeyMismatch::Signature => AuthError::invalid_token("the token signature does not verify"),
+                KeyMismatch::Signature => {
+                    AuthError::invalid_token("the token signature does not verify")
+                }
             })
     }
 
@@ -151,7 +161,10 @@ pub(crate) struct ClaimRules<'a> {
 
 /// Checks the claims (RFC 7519 §7.2 steps 10 and on, RFC 9068 §4) and turns
 /// them into [`ClaimsData`].
-pub(crate) fn check_claims(mut map: Map<String, Value>, rules: &ClaimRules<'_>) -> Result<ClaimsData, AuthError> {
+pub(crate) fn check_claims(
+    mut map: Map<String, Value>,
+    rules: &ClaimRules<'_>,
+) -> Result<ClaimsData, AuthError> {
     let iss = take_string(&mut map, "iss")?
         .ok_or_else(|| AuthError::invalid_token("the token has no `iss` (issuer) claim"))?;
     if iss != rules.issuer {
@@ -182,7 +195,9 @@ pub(crate) fn check_claims(mut map: Map<String, Value>, rules: &ClaimRules<'_>) 
     if let Some(iat) = iat
         && rules.now.saturating_add(rules.leeway) < iat
     {
-        return Err(AuthError::invalid_token("the token claims to be issued in the future (`iat`)"));
+        return Err(AuthError::invalid_token(
+            "the token claims to be issued in the future (`iat`)",
+        ));
     }
     let aud = take_audience(&mut map)?;
     if !rules.audiences.is_empty() {
@@ -280,7 +295,11 @@ fn take_scopes(map: &mut Map<String, Value>) -> Result<Vec<String>, AuthError> {
     };
     Ok(match (array, string) {
         (Some(array), None) => array,
-        (None, Some(string)) => string.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        (None, Some(string)) => string
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
         (Some(array), Some(string)) => array
             .into_iter()
             .filter(|s| string.split(' ').any(|t| t == s))
@@ -337,7 +356,11 @@ mod tests {
     fn scope_and_scopes_are_normalised() {
         let data = check_claims(claims(json!({"scope": "a:b  c:d openid"})), &rules()).unwrap();
         assert_eq!(data.scopes, ["a:b", "c:d", "openid"]);
-        let data = check_claims(claims(json!({"scopes": ["a:b", "c:d"], "scope": "c:d e:f"})), &rules()).unwrap();
+        let data = check_claims(
+            claims(json!({"scopes": ["a:b", "c:d"], "scope": "c:d e:f"})),
+            &rules(),
+        )
+        .unwrap();
         assert_eq!(data.scopes, ["c:d"]);
         assert!(check_claims(claims(json!({"scopes": "a:b"})), &rules()).is_err());
         assert!(check_claims(claims(json!({"scope": ["a:b"]})), &rules()).is_err());
@@ -347,7 +370,10 @@ mod tests {
     #[test]
     fn audience_is_required_when_configured() {
         let audiences = ["api.test".to_owned()];
-        let rules = ClaimRules { audiences: &audiences, ..rules() };
+        let rules = ClaimRules {
+            audiences: &audiences,
+            ..rules()
+        };
         assert!(check_claims(claims(json!({})), &rules).is_err());
         assert!(check_claims(claims(json!({"aud": "other"})), &rules).is_err());
         assert!(check_claims(claims(json!({"aud": ["other", "api.test"]})), &rules).is_ok());
@@ -368,10 +394,18 @@ mod tests {
             (json!({"alg": "RS256", "kid": "k", "typ": "id+jwt"}), "typ"),
             (json!({"kid": "k"}), "no `alg`"),
         ] {
-            let error = parse_compact(&token(header.clone()), &allowed).err().expect("rejected");
+            let error = parse_compact(&token(header.clone()), &allowed)
+                .err()
+                .expect("rejected");
             assert!(error.to_string().contains(needle), "{header}: {error}");
         }
-        assert!(parse_compact(&token(json!({"alg": "RS256", "kid": "k", "typ": "at+jwt"})), &allowed).is_ok());
+        assert!(
+            parse_compact(
+                &token(json!({"alg": "RS256", "kid": "k", "typ": "at+jwt"})),
+                &allowed
+            )
+            .is_ok()
+        );
         assert!(parse_compact("a.b", &allowed).is_err());
         assert!(parse_compact("a.b.c.d.e", &allowed).is_err());
     }
