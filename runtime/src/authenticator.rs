@@ -1,7 +1,7 @@
 //! The `Authenticator`: validates bearer tokens and checks scopes.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::{HttpMessage, HttpRequest, web};
 
@@ -11,7 +11,8 @@ use crate::config::{AuthenticatorBuilder, ConfigError, Settings, builder_from_en
 use crate::error::AuthError;
 use crate::jwks::JwksCache;
 use crate::requirement::Requirement;
-use crate::token::{ClaimRules, check_claims, parse_compact};
+use crate::token::{ClaimRules, check_claims, check_lifetime, parse_compact};
+use crate::verified::VerifiedCache;
 
 /// Validates bearer tokens against one issuer and checks their scopes.
 ///
@@ -39,6 +40,7 @@ pub struct Authenticator {
 struct Inner {
     settings: Settings,
     jwks: Arc<JwksCache>,
+    verified: VerifiedCache,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -73,8 +75,13 @@ impl Authenticator {
 
     pub(crate) fn from_settings(settings: Settings, client: reqwest::Client) -> Self {
         let jwks = Arc::new(JwksCache::new(&settings, client));
+        let verified = VerifiedCache::new(settings.token_cache_bytes, settings.token_cache_ttl);
         Authenticator {
-            inner: Arc::new(Inner { settings, jwks }),
+            inner: Arc::new(Inner {
+                settings,
+                jwks,
+                verified,
+            }),
         }
     }
 
@@ -104,6 +111,16 @@ impl Authenticator {
                 settings.max_token_bytes
             )));
         }
+        let leeway = i64::try_from(settings.leeway.as_secs()).unwrap_or(i64::MAX);
+        let now = unix_now();
+        if let Some(hit) = self.inner.verified.get(token) {
+            let data = hit.claims.data();
+            if self.inner.jwks.still_published(&hit.key) {
+                check_lifetime(data.exp, data.nbf, leeway, now)?;
+                return Ok(hit.claims);
+            }
+            self.inner.verified.remove(token);
+        }
         let compact = parse_compact(token, &settings.algorithms)?;
         let kid = compact
             .header
@@ -117,10 +134,14 @@ impl Authenticator {
         let rules = ClaimRules {
             issuer: &settings.issuer,
             audiences: &settings.audiences,
-            leeway: i64::try_from(settings.leeway.as_secs()).unwrap_or(i64::MAX),
-            now: unix_now(),
+            leeway,
+            now,
         };
-        check_claims(payload, &rules).map(Claims::from_data)
+        let claims = Claims::from_data(check_claims(payload, &rules)?);
+        let valid_for = claims.exp().saturating_add(leeway).saturating_sub(now);
+        let valid_for = Duration::from_secs(u64::try_from(valid_for).unwrap_or(0));
+        self.inner.verified.insert(token, &claims, &key, valid_for);
+        Ok(claims)
     }
 
     /// Validates the bearer token of `req`, once per request: the claims are

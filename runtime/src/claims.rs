@@ -87,6 +87,32 @@ impl Claims {
         }
     }
 
+    pub(crate) fn data(&self) -> &ClaimsData {
+        &self.inner
+    }
+
+    /// A rough count of the heap bytes these claims hold, for cache weighing.
+    pub(crate) fn approximate_size(&self) -> usize {
+        let d = &self.inner;
+        let strings = [&d.sub, &d.jti, &d.client_id, &d.oid]
+            .iter()
+            .map(|s| s.as_ref().map_or(0, String::len))
+            .sum::<usize>();
+        let lists = d
+            .aud
+            .iter()
+            .chain(&d.scopes)
+            .map(|s| s.len() + 24)
+            .sum::<usize>();
+        // Custom claims: their names plus a flat allowance per value.
+        let other = d
+            .other
+            .iter()
+            .map(|(k, v)| k.len() + 48 + value_size(v))
+            .sum::<usize>();
+        std::mem::size_of::<ClaimsData>() + d.iss.len() + strings + lists + other
+    }
+
     /// `iss`: the issuer that signed the token (always the configured one).
     pub fn iss(&self) -> &str {
         &self.inner.iss
@@ -184,5 +210,14 @@ impl Claims {
     /// All custom claims at once, deserialized into a struct of your own.
     pub fn custom<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         T::deserialize(&Value::Object(self.inner.other.clone()))
+    }
+}
+
+fn value_size(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len(),
+        Value::Array(items) => items.iter().map(|v| 16 + value_size(v)).sum(),
+        Value::Object(map) => map.iter().map(|(k, v)| k.len() + 48 + value_size(v)).sum(),
+        _ => 0,
     }
 }

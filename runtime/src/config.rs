@@ -55,6 +55,8 @@ pub(crate) struct Settings {
     pub(crate) refresh_interval: Duration,
     pub(crate) refetch_cooldown: Duration,
     pub(crate) max_staleness: Duration,
+    pub(crate) token_cache_bytes: u64,
+    pub(crate) token_cache_ttl: Duration,
 }
 
 /// Builds an [`Authenticator`]. Every setting has a default but the issuer.
@@ -72,6 +74,7 @@ pub(crate) struct Settings {
 /// | background refresh after | 5 min |
 /// | refetch cooldown (unknown `kid`, failures) | 10 s |
 /// | longest use of keys after the last good fetch | 12 h |
+/// | verified-token cache: memory / longest life | 16 MiB / 10 min (never past `exp`) |
 ///
 /// ```
 /// use std::time::Duration;
@@ -102,6 +105,8 @@ pub struct AuthenticatorBuilder {
     refresh_interval: Duration,
     refetch_cooldown: Duration,
     max_staleness: Duration,
+    token_cache_bytes: u64,
+    token_cache_ttl: Duration,
     allow_http: bool,
     client: Option<reqwest::Client>,
 }
@@ -123,6 +128,8 @@ impl AuthenticatorBuilder {
             refresh_interval: Duration::from_secs(300),
             refetch_cooldown: Duration::from_secs(10),
             max_staleness: Duration::from_secs(12 * 3600),
+            token_cache_bytes: 16 * 1024 * 1024,
+            token_cache_ttl: Duration::from_secs(600),
             allow_http: false,
             client: None,
         }
@@ -224,6 +231,20 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Memory budget of the verified-token cache, in bytes (0 turns the
+    /// cache off). See the crate docs for what the cache does and does not
+    /// change.
+    pub fn token_cache_bytes(mut self, bytes: u64) -> Self {
+        self.token_cache_bytes = bytes;
+        self
+    }
+
+    /// The longest a validated token is remembered, whatever its `exp`.
+    pub fn token_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.token_cache_ttl = ttl;
+        self
+    }
+
     /// Allow `http://` URLs for hosts other than loopback. Loopback
     /// (`127.0.0.1`, `::1`, `localhost`) is always allowed, for development.
     pub fn allow_http(mut self, allow: bool) -> Self {
@@ -293,6 +314,8 @@ impl AuthenticatorBuilder {
             refresh_interval: self.refresh_interval,
             refetch_cooldown: self.refetch_cooldown,
             max_staleness: self.max_staleness,
+            token_cache_bytes: self.token_cache_bytes,
+            token_cache_ttl: self.token_cache_ttl,
         };
         Ok(Authenticator::from_settings(settings, client))
     }

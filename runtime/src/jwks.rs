@@ -123,6 +123,13 @@ impl JwksCache {
         )))
     }
 
+    /// Whether `key` is still the key the issuer publishes under its id.
+    pub(crate) fn still_published(&self, key: &Arc<VerifyKey>) -> bool {
+        self.keys
+            .get(key.kid())
+            .is_some_and(|current| Arc::ptr_eq(&current, key))
+    }
+
     fn unavailable(&self) -> AuthError {
         AuthError::KeysUnavailable {
             retry_after: self.cooldown,

@@ -17,6 +17,7 @@ mod jwks;
 mod keys;
 mod requirement;
 mod token;
+mod verified;
 
 pub use authenticator::{Authenticator, check_scopes};
 pub use bearer::parse_authorization;

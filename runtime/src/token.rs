@@ -176,21 +176,8 @@ pub(crate) fn check_claims(
     }
     let exp = take_date(&mut map, "exp")?
         .ok_or_else(|| AuthError::invalid_token("the token has no `exp` (expiry) claim"))?;
-    if rules.now >= exp.saturating_add(rules.leeway) {
-        return Err(AuthError::invalid_token(format!(
-            "the token expired {} s ago",
-            rules.now.saturating_sub(exp)
-        )));
-    }
     let nbf = take_date(&mut map, "nbf")?;
-    if let Some(nbf) = nbf
-        && rules.now.saturating_add(rules.leeway) < nbf
-    {
-        return Err(AuthError::invalid_token(format!(
-            "the token is not valid for another {} s (`nbf`)",
-            nbf.saturating_sub(rules.now)
-        )));
-    }
+    check_lifetime(exp, nbf, rules.leeway, rules.now)?;
     let iat = take_date(&mut map, "iat")?;
     if let Some(iat) = iat
         && rules.now.saturating_add(rules.leeway) < iat
@@ -227,6 +214,31 @@ pub(crate) fn check_claims(
         scopes,
         other: map,
     })
+}
+
+/// `exp` and `nbf` against `now`, with `leeway` seconds of clock skew
+/// (RFC 7519 §4.1.4, §4.1.5).
+pub(crate) fn check_lifetime(
+    exp: i64,
+    nbf: Option<i64>,
+    leeway: i64,
+    now: i64,
+) -> Result<(), AuthError> {
+    if now >= exp.saturating_add(leeway) {
+        return Err(AuthError::invalid_token(format!(
+            "the token expired {} s ago",
+            now.saturating_sub(exp)
+        )));
+    }
+    if let Some(nbf) = nbf
+        && now.saturating_add(leeway) < nbf
+    {
+        return Err(AuthError::invalid_token(format!(
+            "the token is not valid for another {} s (`nbf`)",
+            nbf.saturating_sub(now)
+        )));
+    }
+    Ok(())
 }
 
 fn wrong_type(name: &str, expected: &str) -> AuthError {
