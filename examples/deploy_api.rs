@@ -1,1 +1,298 @@
-fn main() {}
+//! The main example: a protected deployment API.
+//!
+//! ```text
+//! cargo run --features dev --example deploy_api                  # serve on 127.0.0.1:8080
+//! cargo run --features dev --example deploy_api -- --self-check  # run the whole flow, exit 0 if all is as expected
+//! cargo run --features dev --example deploy_api -- --addr 127.0.0.1:9000
+//! ```
+//!
+//! * `POST /deploy` needs `deploy:applications`
+//! * `GET /deployments` needs `read:deployments`
+//! * `GET /health` is open
+//!
+//! With `SCALEKIT_ENVIRONMENT_URL` set, tokens come from that Scalekit
+//! environment (and `SCOPEGATE_AUDIENCE`, if set, is checked). Otherwise the
+//! example starts scopegate's embedded dev issuer on loopback, registers a
+//! demo organization with two API clients, and prints their credentials and
+//! `curl` lines to try.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use actix_web::{App, HttpResponse, HttpServer, Responder, get, post, web};
+use scopegate::dev::{DevIssuer, NewClient};
+use scopegate::{Authenticator, Claims, require_scopes};
+
+const AUDIENCE: &str = "deployment-api.local";
+const ORG: &str = "org_demo";
+
+#[derive(serde::Deserialize)]
+struct Deploy {
+    service: String,
+}
+
+#[post("/deploy")]
+#[require_scopes("deploy:applications")]
+async fn deploy(claims: Claims, body: web::Json<Deploy>) -> impl Responder {
+    HttpResponse::Ok().json(serde_json::json!({
+        "status": "deploying",
+        "service": body.service,
+        "requested_by": claims.client_id(),
+        "organization": claims.oid(),
+    }))
+}
+
+#[get("/deployments")]
+#[require_scopes("read:deployments")]
+async fn deployments() -> impl Responder {
+    HttpResponse::Ok().json(serde_json::json!([
+        {"service": "inventory-service", "version": "1.4.2"},
+        {"service": "billing-service", "version": "2.0.0"},
+    ]))
+}
+
+#[get("/health")]
+async fn health() -> &'static str {
+    "ok"
+}
+
+struct Options {
+    addr: SocketAddr,
+    self_check: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        self_check: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--self-check" => options.self_check = true,
+            "--addr" => {
+                let value = args.next().ok_or("--addr needs a value, e.g. --addr 127.0.0.1:8080")?;
+                options.addr = value.parse().map_err(|e| format!("--addr {value}: {e}"))?;
+            }
+            "-h" | "--help" => {
+                return Err("usage: deploy_api [--addr IP:PORT] [--self-check]".into());
+            }
+            other => return Err(format!("unknown argument `{other}`; try --help")),
+        }
+    }
+    if options.self_check {
+        options.addr.set_port(0);
+    }
+    Ok(options)
+}
+
+/// Credentials of one demo API client.
+struct DemoClient {
+    name: &'static str,
+    client_id: String,
+    secret: String,
+}
+
+/// Starts the embedded issuer and registers the demo organization's clients.
+async fn start_dev_issuer() -> Result<(DevIssuer, Vec<DemoClient>), Box<dyn std::error::Error>> {
+    let issuer = DevIssuer::start().await?;
+    let mut clients = Vec::new();
+    for (name, scopes) in [
+        ("deployer", vec!["deploy:applications", "read:deployments"]),
+        ("reader", vec!["read:deployments"]),
+    ] {
+        let created = issuer.create_client(
+            ORG,
+            NewClient {
+                name: format!("Demo {name}"),
+                description: Some(format!("The {name} of the demo organization")),
+                scopes: scopes.into_iter().map(str::to_owned).collect(),
+                audience: vec![AUDIENCE.to_owned()],
+                custom_claims: Vec::new(),
+                expiry: Some(3600),
+            },
+        )?;
+        clients.push(DemoClient {
+            name,
+            client_id: created.client.client_id,
+            secret: created.plain_secret,
+        });
+    }
+    Ok((issuer, clients))
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(options).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let scalekit = std::env::var(scopegate::ENV_ENVIRONMENT_URL).is_ok_and(|v| !v.is_empty());
+    let (auth, dev) = if scalekit {
+        (Authenticator::from_env()?, None)
+    } else {
+        let (issuer, clients) = start_dev_issuer().await?;
+        let auth = issuer.authenticator().audience(AUDIENCE).build()?;
+        (auth, Some((issuer, clients)))
+    };
+
+    let server = HttpServer::new({
+        let auth = auth.clone();
+        move || {
+            App::new()
+                .app_data(auth.clone())
+                .service(deploy)
+                .service(deployments)
+                .service(health)
+        }
+    })
+    .workers(1)
+    .bind(options.addr)?;
+    let addr = server.addrs()[0];
+    let api = format!("http://{addr}");
+    let server = server.run();
+    let handle = server.handle();
+    let running = actix_web::rt::spawn(server);
+
+    if options.self_check {
+        let Some((issuer, clients)) = &dev else {
+            return Err("--self-check runs against the embedded issuer; unset SCALEKIT_ENVIRONMENT_URL".into());
+        };
+        let ok = self_check::run(&api, issuer, clients).await?;
+        handle.stop(true).await;
+        return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+
+    println!("Protected API on {api} (issuer {})", auth.issuer());
+    println!("  POST {api}/deploy        needs deploy:applications");
+    println!("  GET  {api}/deployments   needs read:deployments");
+    println!("  GET  {api}/health        open");
+    if let Some((issuer, clients)) = &dev {
+        print_walkthrough(&api, issuer, clients);
+    }
+    running.await??;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_walkthrough(api: &str, issuer: &DevIssuer, clients: &[DemoClient]) {
+    println!();
+    println!("Embedded dev issuer on {} (organization {ORG}):", issuer.url());
+    for client in clients {
+        println!("  {:<8}  client_id={}  client_secret={}", client.name, client.client_id, client.secret);
+    }
+    let token_url = issuer.token_url();
+    println!();
+    println!("Try it:");
+    for client in clients {
+        let var = format!("{}_TOKEN", client.name.to_uppercase());
+        println!(
+            "  {var}=$(curl -s {token_url} -d grant_type=client_credentials -d client_id={} -d client_secret={} | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
+            client.client_id, client.secret
+        );
+    }
+    println!("  curl -i {api}/deployments -H \"Authorization: Bearer $READER_TOKEN\"                # 200");
+    println!(
+        "  curl -i -X POST {api}/deploy -H \"Authorization: Bearer $DEPLOYER_TOKEN\" -H 'content-type: application/json' -d '{{\"service\":\"inventory-service\"}}'   # 200"
+    );
+    println!(
+        "  curl -i -X POST {api}/deploy -H \"Authorization: Bearer $READER_TOKEN\" -H 'content-type: application/json' -d '{{\"service\":\"inventory-service\"}}'     # 403"
+    );
+    println!("  curl -i {api}/deployments                                                          # 401");
+}
+
+mod self_check {
+    //! The whole flow over real HTTP, step by step.
+
+    use reqwest::StatusCode;
+    use scopegate::dev::DevIssuer;
+
+    use super::DemoClient;
+
+    #[derive(serde::Deserialize)]
+    struct TokenResponse {
+        access_token: String,
+    }
+
+    async fn fetch_token(
+        http: &reqwest::Client,
+        issuer: &DevIssuer,
+        client: &DemoClient,
+    ) -> Result<(StatusCode, Option<String>), reqwest::Error> {
+        let response = http
+            .post(issuer.token_url())
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client.client_id.as_str()),
+                ("client_secret", client.secret.as_str()),
+            ])
+            .send()
+            .await?;
+        let status = response.status();
+        let token = if status.is_success() {
+            Some(response.json::<TokenResponse>().await?.access_token)
+        } else {
+            None
+        };
+        Ok((status, token))
+    }
+
+    pub async fn run(api: &str, issuer: &DevIssuer, clients: &[DemoClient]) -> Result<bool, Box<dyn std::error::Error>> {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()?;
+        let mut all_ok = true;
+        let mut step = |what: &str, got: StatusCode, want: StatusCode| {
+            let ok = got == want;
+            all_ok &= ok;
+            println!("{} {what}: {} (expected {})", if ok { "ok  " } else { "FAIL" }, got.as_u16(), want.as_u16());
+        };
+
+        let (status, deployer) = fetch_token(&http, issuer, &clients[0]).await?;
+        step("deployer fetches a token", status, StatusCode::OK);
+        let (status, reader) = fetch_token(&http, issuer, &clients[1]).await?;
+        step("reader fetches a token", status, StatusCode::OK);
+        let wrong = DemoClient {
+            name: "wrong",
+            client_id: clients[0].client_id.clone(),
+            secret: "not-the-secret".into(),
+        };
+        let (status, _) = fetch_token(&http, issuer, &wrong).await?;
+        step("a wrong secret gets no token", status, StatusCode::UNAUTHORIZED);
+        let (Some(deployer), Some(reader)) = (deployer, reader) else {
+            println!("FAIL no tokens, cannot go on");
+            return Ok(false);
+        };
+
+        let body = serde_json::json!({"service": "inventory-service"});
+        let status = http.get(format!("{api}/health")).send().await?.status();
+        step("GET /health, no token", status, StatusCode::OK);
+        let status = http.get(format!("{api}/deployments")).send().await?.status();
+        step("GET /deployments, no token", status, StatusCode::UNAUTHORIZED);
+        let status = http.get(format!("{api}/deployments")).bearer_auth("not.a.token").send().await?.status();
+        step("GET /deployments, garbage token", status, StatusCode::UNAUTHORIZED);
+        let status = http.get(format!("{api}/deployments")).bearer_auth(&reader).send().await?.status();
+        step("GET /deployments as reader", status, StatusCode::OK);
+        let status = http.post(format!("{api}/deploy")).bearer_auth(&reader).json(&body).send().await?.status();
+        step("POST /deploy as reader", status, StatusCode::FORBIDDEN);
+        let status = http.get(format!("{api}/deployments")).bearer_auth(&deployer).send().await?.status();
+        step("GET /deployments as deployer", status, StatusCode::OK);
+        let status = http.post(format!("{api}/deploy")).bearer_auth(&deployer).json(&body).send().await?.status();
+        step("POST /deploy as deployer", status, StatusCode::OK);
+
+        println!("{}", if all_ok { "self-check passed" } else { "self-check FAILED" });
+        Ok(all_ok)
+    }
+}

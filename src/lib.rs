@@ -133,3 +133,8 @@ pub use scopegate_runtime::dev;
 pub mod __private {
     pub use scopegate_runtime::{Authorized, Requirement, ScopeRequirement};
 }
+
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
