@@ -1,0 +1,179 @@
+//! The JWKS cache against a real issuer on loopback: lazy start, rotation,
+//! the unknown-`kid` flood, and an issuer that is down, slow, huge or
+//! garbled.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{challenge, client, spawn_api};
+use reqwest::StatusCode;
+use scopegate::dev::{DevIssuer, JwksMode};
+
+async fn status(api: &str, token: &str) -> StatusCode {
+    client()
+        .get(format!("{api}/whoami"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Polls until `check` holds; each wait is a short sleep, the whole loop is
+/// bounded. Used only where the server's own timer (the cooldown) must pass.
+async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[actix_web::test]
+async fn the_api_starts_while_the_issuer_is_down_and_recovers() {
+    let issuer = DevIssuer::start().await.unwrap();
+    issuer.set_jwks_mode(JwksMode::Unavailable);
+    let auth = issuer
+        .authenticator()
+        .refetch_cooldown(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    // Building fetched nothing.
+    assert_eq!(issuer.jwks_fetches(), 0);
+    let api = spawn_api(Some(auth));
+    let token = issuer.token().mint();
+
+    let response = client().get(format!("{api}/whoami")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(challenge(&response), "");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+
+    issuer.set_jwks_mode(JwksMode::Normal);
+    assert!(eventually(async || status(&api, &token).await == StatusCode::OK).await);
+}
+
+#[actix_web::test]
+async fn garbage_empty_and_oversized_key_sets_are_not_keys() {
+    for mode in [JwksMode::Garbage, JwksMode::Empty, JwksMode::Oversized(2 * 1024 * 1024)] {
+        let issuer = DevIssuer::start().await.unwrap();
+        issuer.set_jwks_mode(mode);
+        let auth = issuer.authenticator().build().unwrap();
+        let api = spawn_api(Some(auth));
+        assert_eq!(status(&api, &issuer.token().mint()).await, StatusCode::SERVICE_UNAVAILABLE, "{mode:?}");
+    }
+}
+
+#[actix_web::test]
+async fn cached_keys_outlive_a_failing_issuer() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let auth = issuer
+        .authenticator()
+        .refresh_interval(Duration::from_millis(1))
+        .refetch_cooldown(Duration::from_millis(50))
+        .fetch_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let api = spawn_api(Some(auth.clone()));
+    let token = issuer.token().mint();
+    assert_eq!(status(&api, &token).await, StatusCode::OK);
+
+    for mode in [
+        JwksMode::Unavailable,
+        JwksMode::Garbage,
+        JwksMode::Empty,
+        JwksMode::Oversized(2 * 1024 * 1024),
+        JwksMode::Hang,
+    ] {
+        issuer.set_jwks_mode(mode);
+        let fetches = issuer.jwks_fetches();
+        // Every request finds its key cached and answers at once, even while
+        // the background refresh is failing or (Hang) waiting on a 30 s fetch.
+        for _ in 0..20 {
+            assert_eq!(status(&api, &token).await, StatusCode::OK, "{mode:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(issuer.jwks_fetches() > fetches, "{mode:?}: a background refresh was attempted");
+    }
+}
+
+#[actix_web::test]
+async fn a_rotated_key_is_picked_up_with_one_refetch() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let auth = issuer
+        .authenticator()
+        .refetch_cooldown(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let api = spawn_api(Some(auth.clone()));
+    assert_eq!(status(&api, &issuer.token().mint()).await, StatusCode::OK);
+    let fetches = auth.jwks_fetch_count();
+    assert_eq!(fetches, 1);
+
+    let new_kid = issuer.rotate_key(Duration::from_secs(3600));
+    tokio::time::sleep(Duration::from_millis(250)).await; // past the cooldown
+    let token = issuer.token().mint();
+    assert!(token.len() > 10);
+    assert_eq!(status(&api, &issuer.token().kid(&new_kid).mint()).await, StatusCode::OK);
+    assert_eq!(auth.jwks_fetch_count(), fetches + 1);
+    // The old key is still published during the grace period.
+    assert_eq!(status(&api, &issuer.token().kid(&new_kid).mint()).await, StatusCode::OK);
+    assert_eq!(auth.jwks_fetch_count(), fetches + 1);
+}
+
+#[actix_web::test]
+async fn a_flood_of_unknown_kids_makes_a_few_fetches_and_slows_no_one() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let auth = issuer.authenticator().build().unwrap(); // default cooldown
+    let api = spawn_api(Some(auth.clone()));
+    let good = issuer.token().mint();
+    assert_eq!(status(&api, &good).await, StatusCode::OK);
+    let before = issuer.jwks_fetches();
+
+    let http = client();
+    let mut unknown = 0;
+    for i in 0..1000 {
+        let forged = issuer.token().kid(format!("random-kid-{i}-{}", i * 7919)).mint();
+        let response = http.get(format!("{api}/whoami")).bearer_auth(forged).send().await.unwrap();
+        if response.status() == StatusCode::UNAUTHORIZED {
+            unknown += 1;
+        }
+        if i % 100 == 0 {
+            assert_eq!(status(&api, &good).await, StatusCode::OK);
+        }
+    }
+    assert_eq!(unknown, 1000);
+    let fetches = issuer.jwks_fetches() - before;
+    assert!(fetches <= 3, "{fetches} JWKS fetches for 1000 unknown kids");
+}
+
+#[actix_web::test]
+async fn concurrent_misses_share_one_fetch() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let auth = issuer.authenticator().build().unwrap();
+    let token = issuer.token().mint();
+    let checks: Vec<_> = (0..50)
+        .map(|_| {
+            let auth = auth.clone();
+            let token = token.clone();
+            actix_web::rt::spawn(async move { auth.validate(&token).await.is_ok() })
+        })
+        .collect();
+    for check in checks {
+        assert!(check.await.unwrap());
+    }
+    assert_eq!(issuer.jwks_fetches(), 1);
+}
+
+#[actix_web::test]
+async fn oidc_discovery_finds_the_keys() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let auth = scopegate::Authenticator::builder(issuer.url()).discover().build().unwrap();
+    let claims = auth.validate(&issuer.token().scopes(["read:deployments"]).mint()).await.unwrap();
+    assert_eq!(claims.iss(), issuer.url());
+    assert!(claims.has_scope("read:deployments"));
+}
