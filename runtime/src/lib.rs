@@ -11,6 +11,8 @@ mod authenticator;
 mod bearer;
 mod claims;
 mod config;
+#[cfg(feature = "dev")]
+pub mod dev;
 mod error;
 mod extract;
 mod jwks;

@@ -1,0 +1,203 @@
+//! The management API: client registration per organization, in the seeds'
+//! wire format (`/api/v1/organizations/{org_id}/clients...`). Every call
+//! needs `Authorization: Bearer <token>` of the environment's management
+//! client, checked before the body is read.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::bearer::bearer_token;
+use crate::dev::clients::{ClientInfo, NewClient, UpdateClient, check_org_id};
+use crate::dev::error::DevError;
+use crate::dev::server::{read_body, require_content_type};
+use crate::dev::state::State;
+use crate::dev::token_endpoint::{parse_form, printable};
+
+/// The largest JSON body read.
+const MAX_BODY: usize = 64 * 1024;
+/// The longest bearer token read.
+const MAX_TOKEN: usize = 8 * 1024;
+
+#[derive(Serialize)]
+struct ClientEnvelope {
+    client: ClientInfo,
+}
+
+fn authorize(req: &HttpRequest, state: &State) -> Result<(), DevError> {
+    let token = bearer_token(req, MAX_TOKEN)?;
+    state.check_admin_token(token).inspect_err(|error| {
+        tracing::debug!(error = %error, path = req.path(), "management request refused");
+    })
+}
+
+fn path_param<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
+    req.match_info().get(name).unwrap_or_default()
+}
+
+fn org_id(req: &HttpRequest) -> Result<&str, DevError> {
+    let org = path_param(req, "org_id");
+    check_org_id(org)?;
+    Ok(org)
+}
+
+/// Reads a JSON body into `T`; malformed JSON, a wrong type or a missing
+/// field is `400 invalid_request` naming the problem (and the field, when
+/// serde names one).
+async fn json_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, DevError> {
+    require_content_type(req, "application/json")?;
+    let body = read_body(payload, MAX_BODY).await?;
+    serde_json::from_slice(&body).map_err(|error| {
+        let message = error.to_string();
+        let field = message
+            .strip_prefix("missing field `")
+            .or_else(|| message.strip_prefix("unknown field `"))
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(field, _)| field.to_owned());
+        DevError::InvalidRequest {
+            description: format!(
+                "the request body is not a valid JSON document of the expected shape: {message}"
+            ),
+            field,
+        }
+    })
+}
+
+fn json_response(status: actix_web::http::StatusCode, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .json(body)
+}
+
+/// `POST /api/v1/organizations/{org_id}/clients` → `201 {client, plain_secret}`.
+pub(crate) async fn create_client(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state)?;
+    let org = org_id(&req)?;
+    let new: NewClient = json_body(&req, payload).await?;
+    let created = state.clients().create(state.ids(), org, new)?;
+    tracing::info!(
+        org_id = org,
+        client_id = created.client.client_id,
+        "dev issuer registered a client"
+    );
+    Ok(json_response(
+        actix_web::http::StatusCode::CREATED,
+        &created,
+    ))
+}
+
+/// `GET /api/v1/organizations/{org_id}/clients?page_size=&page_token=`.
+pub(crate) async fn list_clients(
+    req: HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state)?;
+    let org = org_id(&req)?;
+    let query = parse_form(req.query_string().as_bytes())?;
+    let page_size = query
+        .get("page_size")
+        .map(|size| {
+            size.parse::<usize>()
+                .map_err(|_| DevError::invalid_field("page_size", "must be a non-negative integer"))
+        })
+        .transpose()?;
+    let page = state
+        .clients()
+        .list(org, page_size, query.get("page_token").map(String::as_str))?;
+    Ok(json_response(actix_web::http::StatusCode::OK, &page))
+}
+
+/// `GET /api/v1/organizations/{org_id}/clients/{client_id}` → `{client}`.
+pub(crate) async fn get_client(
+    req: HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state)?;
+    let org = org_id(&req)?;
+    let client = state.clients().get(org, path_param(&req, "client_id"))?;
+    Ok(json_response(
+        actix_web::http::StatusCode::OK,
+        &ClientEnvelope { client },
+    ))
+}
+
+/// `PATCH /api/v1/organizations/{org_id}/clients/{client_id}` → `{client}`.
+pub(crate) async fn update_client(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state)?;
+    let org = org_id(&req)?;
+    let update: UpdateClient = json_body(&req, payload).await?;
+    let client = state
+        .clients()
+        .update(org, path_param(&req, "client_id"), update)?;
+    Ok(json_response(
+        actix_web::http::StatusCode::OK,
+        &ClientEnvelope { client },
+    ))
+}
+
+/// `DELETE /api/v1/organizations/{org_id}/clients/{client_id}` → `{}`.
+pub(crate) async fn delete_client(
+    req: HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state)?;
+    let org = org_id(&req)?;
+    let client_id = path_param(&req, "client_id");
+    state.clients().delete(org, client_id)?;
+    tracing::info!(
+        org_id = org,
+        client_id = printable(client_id),
+        "dev issuer deleted a client"
+    );
+    Ok(json_response(
+        actix_web::http::StatusCode::OK,
+        &serde_json::json!({}),
+    ))
+}
+
+/// `POST /api/v1/organizations/{org_id}/clients/{client_id}/secrets` →
+/// `201 {secret, plain_secret}`. A body, if any, is ignored.
+pub(crate) async fn create_secret(
+    req: HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state)?;
+    let org = org_id(&req)?;
+    let created = state
+        .clients()
+        .add_secret(state.ids(), org, path_param(&req, "client_id"))?;
+    Ok(json_response(
+        actix_web::http::StatusCode::CREATED,
+        &created,
+    ))
+}
+
+/// `DELETE /api/v1/organizations/{org_id}/clients/{client_id}/secrets/{secret_id}` → `{}`.
+pub(crate) async fn delete_secret(
+    req: HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state)?;
+    let org = org_id(&req)?;
+    state.clients().delete_secret(
+        org,
+        path_param(&req, "client_id"),
+        path_param(&req, "secret_id"),
+    )?;
+    Ok(json_response(
+        actix_web::http::StatusCode::OK,
+        &serde_json::json!({}),
+    ))
+}
