@@ -124,6 +124,10 @@ pub use scopegate_runtime::{
     parse_authorization,
 };
 
+/// The client side: token client, admin client, `send_authorized`.
+#[cfg(feature = "client")]
+pub use scopegate_runtime::client;
+
 /// The embedded development authorization server and test kit.
 #[cfg(feature = "dev")]
 pub use scopegate_runtime::dev;

@@ -10,6 +10,8 @@
 mod authenticator;
 mod bearer;
 mod claims;
+#[cfg(feature = "client")]
+pub mod client;
 mod config;
 #[cfg(feature = "dev")]
 pub mod dev;

@@ -1,0 +1,375 @@
+//! The management API's request and response bodies (seeds 000, 002, 004).
+//!
+//! Responses are read leniently: unknown fields are ignored, absent or
+//! `null` lists are empty, and 64-bit numbers may come as strings (as gRPC
+//! gateways write them).
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::Secret;
+use super::wire::{lenient_u64, null_default, page_token};
+
+/// A string-valued claim added to every token of a client (seed 000's
+/// `custom_claims`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomClaim {
+    /// The claim name.
+    pub key: String,
+    /// The claim value.
+    pub value: String,
+}
+
+impl CustomClaim {
+    /// A claim `key` with `value`.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        CustomClaim {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// A client registration request: the body of
+/// `POST /api/v1/organizations/{org_id}/clients` (seed 000).
+///
+/// ```
+/// use scopegate_runtime::client::NewOrganizationClient;
+///
+/// let request = NewOrganizationClient::new("GitHub Actions Deployment Service")
+///     .description("Deploys to production via GitHub Actions")
+///     .scopes(["deploy:applications", "read:deployments"])
+///     .audience("deployment-api.acmecorp.com")
+///     .custom_claim("github_repository", "acmecorp/inventory-service")
+///     .expiry(3600);
+/// assert_eq!(request.scopes.len(), 2);
+/// ```
+///
+/// Each scope must follow the `resource:action` grammar; the
+/// [`AdminClient`](super::AdminClient) checks them before sending.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct NewOrganizationClient {
+    /// Display name (required).
+    pub name: String,
+    /// Free text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The scopes the client may be granted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// The `aud` values of the client's tokens.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audience: Vec<String>,
+    /// Extra claims put in every token of the client.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub custom_claims: Vec<CustomClaim>,
+    /// Token lifetime in seconds (the server's default, 3600 at Scalekit,
+    /// when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<u64>,
+}
+
+impl NewOrganizationClient {
+    /// A registration named `name`, with nothing else yet.
+    pub fn new(name: impl Into<String>) -> Self {
+        NewOrganizationClient {
+            name: name.into(),
+            ..NewOrganizationClient::default()
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Adds a scope.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scopes.push(scope.into());
+        self
+    }
+
+    /// Adds scopes.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds an audience.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience.push(audience.into());
+        self
+    }
+
+    /// Adds a custom claim.
+    pub fn custom_claim(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.custom_claims.push(CustomClaim::new(key, value));
+        self
+    }
+
+    /// Sets the token lifetime in seconds.
+    pub fn expiry(mut self, seconds: u64) -> Self {
+        self.expiry = Some(seconds);
+        self
+    }
+}
+
+/// A change to a client: the body of
+/// `PATCH /api/v1/organizations/{org_id}/clients/{client_id}`. Fields left
+/// unset keep their value; lists replace the old lists.
+///
+/// ```
+/// use scopegate_runtime::client::ClientUpdate;
+///
+/// let update = ClientUpdate::new().name("Deploy bot").scopes(["read:deployments"]);
+/// assert!(!update.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ClientUpdate {
+    /// New display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// New scopes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// New audience.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Vec<String>>,
+    /// New custom claims.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_claims: Option<Vec<CustomClaim>>,
+    /// New token lifetime in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<u64>,
+}
+
+impl ClientUpdate {
+    /// An update that changes nothing yet.
+    pub fn new() -> Self {
+        ClientUpdate::default()
+    }
+
+    /// Whether the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self == &ClientUpdate::default()
+    }
+
+    /// Changes the name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Changes the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Replaces the scopes.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Replaces the audience.
+    pub fn audience<I, S>(mut self, audience: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audience = Some(audience.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Replaces the custom claims.
+    pub fn custom_claims(mut self, claims: impl IntoIterator<Item = CustomClaim>) -> Self {
+        self.custom_claims = Some(claims.into_iter().collect());
+        self
+    }
+
+    /// Changes the token lifetime.
+    pub fn expiry(mut self, seconds: u64) -> Self {
+        self.expiry = Some(seconds);
+        self
+    }
+}
+
+/// A client secret as the management API shows it: never the secret
+/// itself (seed 002).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClientSecret {
+    /// The secret's id (`sks_...`), for
+    /// [`remove_organization_client_secret`](super::AdminClient::remove_organization_client_secret).
+    #[serde(default, deserialize_with = "null_default")]
+    pub id: String,
+    /// The last characters of the secret, to recognise it.
+    #[serde(default, deserialize_with = "null_default")]
+    pub secret_suffix: String,
+    /// `ACTIVE`, ...
+    #[serde(default, deserialize_with = "null_default")]
+    pub status: String,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
+    /// When the secret last obtained a token (RFC 3339), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_time: Option<String>,
+}
+
+/// A registered API client (seed 002's `client`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OrganizationClient {
+    /// `m2morg_...`: what the client sends as `client_id`.
+    #[serde(default, deserialize_with = "null_default")]
+    pub client_id: String,
+    /// Display name.
+    #[serde(default, deserialize_with = "null_default")]
+    pub name: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The organization (its tokens' `oid`).
+    #[serde(default, deserialize_with = "null_default")]
+    pub organization_id: String,
+    /// The scopes the client may be granted.
+    #[serde(default, deserialize_with = "null_default")]
+    pub scopes: Vec<String>,
+    /// The `aud` of its tokens.
+    #[serde(default, deserialize_with = "null_default")]
+    pub audience: Vec<String>,
+    /// Extra claims of its tokens.
+    #[serde(default, deserialize_with = "null_default")]
+    pub custom_claims: Vec<CustomClaim>,
+    /// Token lifetime in seconds.
+    #[serde(
+        default,
+        deserialize_with = "lenient_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiry: Option<u64>,
+    /// Its secrets (without their values).
+    #[serde(default, deserialize_with = "null_default")]
+    pub secrets: Vec<ClientSecret>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
+}
+
+/// The answer to a registration: the client, and its secret in plain text,
+/// shown this once and never retrievable again (seed 002).
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct CreatedOrganizationClient {
+    /// The registered client.
+    pub client: OrganizationClient,
+    /// The client's secret. Hand it to the client's owner now.
+    pub plain_secret: Secret,
+}
+
+/// The answer to adding a secret: its description and, this once, its
+/// value.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct CreatedClientSecret {
+    /// The new secret's description.
+    pub secret: ClientSecret,
+    /// The secret itself.
+    pub plain_secret: Secret,
+}
+
+/// One page of an organization's clients (paging as in seed 004).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ClientPage {
+    /// The clients of this page.
+    #[serde(default, deserialize_with = "null_default")]
+    pub clients: Vec<OrganizationClient>,
+    /// Pass it as `page_token` for the next page; `None` on the last page
+    /// (the wire's empty string).
+    #[serde(default, deserialize_with = "page_token")]
+    pub next_page_token: Option<String>,
+    /// The token of the previous page; `None` on the first.
+    #[serde(default, deserialize_with = "page_token")]
+    pub prev_page_token: Option<String>,
+    /// How many clients the organization has in all.
+    #[serde(default, deserialize_with = "lenient_total")]
+    pub total_size: u64,
+}
+
+fn lenient_total<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    Ok(lenient_u64(deserializer)?.unwrap_or(0))
+}
+
+/// `{"client": {...}}`, or the client itself.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum ClientEnvelope {
+    Wrapped { client: OrganizationClient },
+    Bare(OrganizationClient),
+}
+
+impl ClientEnvelope {
+    pub(crate) fn into_client(self) -> OrganizationClient {
+        match self {
+            ClientEnvelope::Wrapped { client } | ClientEnvelope::Bare(client) => client,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_seed_002_registration_response() {
+        let body = r#"{"client": {"client_id": "m2morg_68315758685323697","secrets": [{"id": "sks_68315758802764209","create_time": "2025-04-16T06:56:05.360Z","update_time": "2025-04-16T06:56:05.367190455Z","secret_suffix": "UZ0X","status": "ACTIVE","last_used_time": "2025-04-16T06:56:05.360Z"}],"name": "GitHub Actions Deployment Service","description": "Service account","organization_id": "org_59615193906282635","create_time": "2025-04-16T06:56:05.290Z","update_time": "2025-04-16T06:56:05.292145150Z","scopes": ["deploy:applications","read:deployments"]},"plain_secret": "test_ly8G57h0ErRJSObJI6dShkoaq6bigo11Dxcfa6reKG1kKNVbqBKW4H5Ctmb5UZ0X"}"#;
+        let created: CreatedOrganizationClient = serde_json::from_str(body).unwrap();
+        assert_eq!(created.client.client_id, "m2morg_68315758685323697");
+        assert_eq!(created.client.secrets[0].secret_suffix, "UZ0X");
+        assert_eq!(created.client.scopes.len(), 2);
+        assert_eq!(created.client.expiry, None);
+        assert!(created.plain_secret.expose().ends_with("UZ0X"));
+        assert!(!format!("{created:?}").contains("test_ly8G"));
+    }
+
+    #[test]
+    fn reads_pages_with_empty_tokens_and_string_counts() {
+        let page: ClientPage = serde_json::from_str(
+            r#"{"clients":[{"client_id":"a","expiry":"60","audience":null}],"next_page_token":"","prev_page_token":"","total_size":"1"}"#,
+        )
+        .unwrap();
+        assert_eq!(page.clients[0].expiry, Some(60));
+        assert_eq!(page.next_page_token, None);
+        assert_eq!(page.total_size, 1);
+    }
+
+    #[test]
+    fn requests_leave_unset_fields_out() {
+        let body = serde_json::to_value(NewOrganizationClient::new("CI").scope("a:b")).unwrap();
+        assert_eq!(body, serde_json::json!({"name": "CI", "scopes": ["a:b"]}));
+        let body = serde_json::to_value(ClientUpdate::new().expiry(60)).unwrap();
+        assert_eq!(body, serde_json::json!({"expiry": 60}));
+    }
+}
