@@ -177,3 +177,38 @@ async fn oidc_discovery_finds_the_keys() {
     assert_eq!(claims.iss(), issuer.url());
     assert!(claims.has_scope("read:deployments"));
 }
+
+#[actix_web::test]
+async fn a_cached_token_dies_with_its_key() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let auth = issuer
+        .authenticator()
+        .refetch_cooldown(Duration::from_millis(50))
+        .refresh_interval(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let old = issuer.token().mint();
+    assert!(auth.validate(&old).await.is_ok());
+    assert!(auth.validate(&old).await.is_ok(), "served from the verified-token cache");
+
+    issuer.rotate_key(Duration::from_millis(200));
+    // After the grace period the old key leaves the JWKS; once a refresh has
+    // seen that, the cached token is refused like any token of that key.
+    let refused = eventually(async || auth.validate(&old).await.is_err()).await;
+    assert!(refused, "a token of a retired key stays accepted");
+    let error = auth.validate(&old).await.unwrap_err();
+    assert_eq!(error.code(), "invalid_token");
+    assert!(auth.validate(&issuer.token().mint()).await.is_ok());
+}
+
+#[actix_web::test]
+async fn a_cached_token_expires_on_time() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let auth = issuer.authenticator().leeway(Duration::ZERO).build().unwrap();
+    let token = issuer.token().expires_in(Duration::from_secs(1)).mint();
+    assert!(auth.validate(&token).await.is_ok());
+    let expired = eventually(async || auth.validate(&token).await.is_err()).await;
+    assert!(expired);
+    let error = auth.validate(&token).await.unwrap_err();
+    assert!(error.to_string().contains("expired"), "{error}");
+}

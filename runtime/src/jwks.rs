@@ -124,10 +124,17 @@ impl JwksCache {
     }
 
     /// Whether `key` is still the key the issuer publishes under its id.
-    pub(crate) fn still_published(&self, key: &Arc<VerifyKey>) -> bool {
-        self.keys
+    /// Like a key lookup, it starts a background refresh when the key set is
+    /// old, so keys age the same whether tokens are cached or not.
+    pub(crate) fn still_published(self: &Arc<Self>, key: &Arc<VerifyKey>) -> bool {
+        let published = self
+            .keys
             .get(key.kid())
-            .is_some_and(|current| Arc::ptr_eq(&current, key))
+            .is_some_and(|current| Arc::ptr_eq(&current, key));
+        if published {
+            self.refresh_in_background_if_old();
+        }
+        published
     }
 
     fn unavailable(&self) -> AuthError {
