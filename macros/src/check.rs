@@ -19,6 +19,13 @@ pub fn check_requirement(requirement: &Requirement) -> syn::Result<()> {
 
 fn check_node(node: &Node) -> syn::Result<()> {
     match node {
+        Node::Scope(lit) if !lit.suffix().is_empty() => Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "a scope is a plain string literal, without the suffix `{}`, e.g. \"deploy:applications\"",
+                lit.suffix()
+            ),
+        )),
         Node::Scope(lit) => scopegate_grammar::parse_scope(&lit.value())
             .map(drop)
             .map_err(|error| {
@@ -86,35 +93,53 @@ pub fn check_handler(item: TokenStream) -> syn::Result<ItemFn> {
         ));
     }
     if let Some(variadic) = &sig.variadic {
-        return Err(syn::Error::new(
-            variadic.span(),
-            "a handler cannot be variadic",
+        return Err(syn::Error::new_spanned(
+            variadic,
+            "a handler cannot be variadic; take extractors, e.g. `async fn deploy(claims: Claims) -> HttpResponse`",
+        ));
+    }
+    // The outer attribute expands first and sees the inner one still in place.
+    if let Some(again) = function.attrs.iter().find(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "require_scopes")
+    }) {
+        return Err(syn::Error::new_spanned(
+            again,
+            "#[require_scopes] is applied twice; put every scope in one attribute, e.g. \
+             #[require_scopes(\"deploy:applications\", \"read:deployments\")] to require both, \
+             or #[require_scopes(any(\"deploy:applications\", \"read:deployments\"))] for either",
         ));
     }
     for input in &sig.inputs {
         match input {
             FnArg::Receiver(receiver) => {
-                return Err(syn::Error::new(
-                    receiver.span(),
+                return Err(syn::Error::new_spanned(
+                    receiver,
                     "#[require_scopes] goes on a free function, not a method taking `self`; \
                      e.g. `async fn deploy(claims: Claims) -> HttpResponse`",
                 ));
             }
             FnArg::Typed(arg) => {
                 if let Some(attr) = arg.attrs.first() {
-                    return Err(syn::Error::new(
-                        attr.span(),
-                        "attributes on the arguments of a #[require_scopes] handler are not supported",
+                    return Err(syn::Error::new_spanned(
+                        attr,
+                        "attributes on the arguments of a #[require_scopes] handler are not supported; \
+                         put lint attributes on the function instead, \
+                         e.g. `#[allow(unused_variables)] async fn deploy(claims: Claims) -> HttpResponse`",
                     ));
                 }
             }
         }
     }
-    if sig.inputs.len() > MAX_ARGS {
-        return Err(syn::Error::new(
-            sig.inputs.span(),
+    if let Some(extra) = sig.inputs.iter().nth(MAX_ARGS) {
+        return Err(syn::Error::new_spanned(
+            extra,
             format!(
-                "a handler takes at most {MAX_ARGS} extractors; group some into a tuple, e.g. `(a, b): (Path<u32>, Query<Q>)`"
+                "a handler takes at most {MAX_ARGS} extractors and this is argument {}; \
+                 group some into a tuple, e.g. `(path, query): (Path<u32>, Query<Page>)`",
+                MAX_ARGS + 1
             ),
         ));
     }

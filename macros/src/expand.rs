@@ -21,7 +21,7 @@
 //!
 //! The return type, body, name, generics and other attributes are untouched.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, ItemFn};
 
@@ -31,7 +31,10 @@ pub fn expand(requirement: &Requirement, mut function: ItemFn) -> syn::Result<To
     let private = quote!(::scopegate::__private);
     let vis = &function.vis;
     let name = &function.sig.ident;
-    let marker = format_ident!("__scopegate_requires_{}", name);
+    // The marker and its impl are the attribute's own items: spanned at the
+    // attribute, so that if they cannot live where the handler is (an
+    // `impl` block), rustc's errors point at `#[require_scopes]`.
+    let marker = format_ident!("__scopegate_requires_{}", name, span = Span::call_site());
     let tree = requirement_tokens(requirement, &private);
 
     let (pats, tys): (Vec<_>, Vec<_>) = function
@@ -49,7 +52,7 @@ pub fn expand(requirement: &Requirement, mut function: ItemFn) -> syn::Result<To
     })?;
     function.sig.inputs = std::iter::once(guarded).collect();
 
-    Ok(quote_spanned! {span=>
+    Ok(quote! {
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
         #vis struct #marker;

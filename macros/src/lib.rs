@@ -18,9 +18,17 @@ mod model;
 /// `scopegate` crate for the full documentation.
 #[proc_macro_attribute]
 pub fn require_scopes(attr: TokenStream, item: TokenStream) -> TokenStream {
-    match run(attr.into(), item.into()) {
+    let item = proc_macro2::TokenStream::from(item);
+    match run(attr.into(), item.clone()) {
         Ok(tokens) => tokens.into(),
-        Err(error) => error.to_compile_error().into(),
+        // Keep the item as written next to the error, so that code using the
+        // handler (`.service(deploy)`, `#[get]` around it) does not add a
+        // cascade of "cannot find" errors to the one that matters.
+        Err(error) => {
+            let mut tokens = error.to_compile_error();
+            tokens.extend(item);
+            tokens.into()
+        }
     }
 }
 

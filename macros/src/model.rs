@@ -8,8 +8,8 @@
 //! ```
 
 use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
-use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Token, parenthesized};
 
 /// How the branches of a group combine.
@@ -48,10 +48,66 @@ pub fn parse_attribute(attr: TokenStream) -> syn::Result<Requirement> {
             "#[require_scopes] needs at least one scope, e.g. #[require_scopes(\"deploy:applications\")]",
         ));
     }
-    let nodes = Punctuated::<Node, Token![,]>::parse_terminated.parse2(attr)?;
-    Ok(Requirement {
-        nodes: nodes.into_iter().collect(),
-    })
+    let nodes = parse_list.parse2(attr)?;
+    Ok(Requirement { nodes })
+}
+
+/// `node, node, ...` with an optional trailing comma. Written out rather
+/// than `Punctuated` so that a missing comma, or an attempt at `||`/`&&`,
+/// gets a message that says what to write instead.
+fn parse_list(input: ParseStream<'_>) -> syn::Result<Vec<Node>> {
+    let mut nodes = Vec::new();
+    while !input.is_empty() {
+        nodes.push(input.parse()?);
+        if input.is_empty() {
+            break;
+        }
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+            continue;
+        }
+        return Err(separator_error(input));
+    }
+    Ok(nodes)
+}
+
+/// The error for whatever stands between two nodes where a `,` should be.
+fn separator_error(input: ParseStream<'_>) -> syn::Error {
+    const ANY: &str = "to require at least one of several scopes, write \
+                       any(\"read:deployments\", \"admin:deployments\")";
+    const ALL: &str = "to require all of several scopes, separate them with commas, \
+                       e.g. #[require_scopes(\"read:deployments\", \"admin:deployments\")]";
+    let fork = input.fork();
+    if let Ok(op) = fork.parse::<Token![||]>() {
+        return syn::Error::new_spanned(op, format!("`||` cannot combine scopes; {ANY}"));
+    }
+    if let Ok(op) = fork.parse::<Token![&&]>() {
+        return syn::Error::new_spanned(op, format!("`&&` cannot combine scopes; {ALL}"));
+    }
+    if let Ok(op) = fork.parse::<Token![|]>() {
+        return syn::Error::new_spanned(op, format!("`|` cannot combine scopes; {ANY}"));
+    }
+    if let Ok(op) = fork.parse::<Token![&]>() {
+        return syn::Error::new_spanned(op, format!("`&` cannot combine scopes; {ALL}"));
+    }
+    if let Ok(op) = fork.parse::<Token![+]>() {
+        return syn::Error::new_spanned(op, format!("`+` cannot combine scopes; {ALL}"));
+    }
+    if let Ok(word) = fork.parse::<Ident>() {
+        match word.to_string().as_str() {
+            "or" => {
+                return syn::Error::new(word.span(), format!("`or` cannot combine scopes; {ANY}"));
+            }
+            "and" => {
+                return syn::Error::new(word.span(), format!("`and` cannot combine scopes; {ALL}"));
+            }
+            _ => {}
+        }
+    }
+    syn::Error::new(
+        input.span(),
+        "expected `,` between scopes, e.g. #[require_scopes(\"deploy:applications\", \"read:deployments\")]",
+    )
 }
 
 impl Parse for Node {
@@ -61,39 +117,104 @@ impl Parse for Node {
             return Ok(Node::Scope(input.parse()?));
         }
         if lookahead.peek(Ident) {
-            let name: Ident = input.parse()?;
-            let combinator = match name.to_string().as_str() {
-                "all" => Combinator::All,
-                "any" => Combinator::Any,
-                other => {
-                    return Err(syn::Error::new(
-                        name.span(),
-                        format!(
-                            "unknown function `{other}`: expected `any(...)` (one of) or `all(...)` (every one of), \
-                             e.g. any(\"read:deployments\", \"admin:deployments\")"
-                        ),
-                    ));
-                }
-            };
-            if !input.peek(syn::token::Paren) {
-                return Err(syn::Error::new(
-                    name.span(),
-                    format!(
-                        "`{name}` takes its scopes in parentheses, e.g. {name}(\"read:deployments\", \"admin:deployments\")"
-                    ),
-                ));
-            }
-            let content;
-            let parens = parenthesized!(content in input);
-            let children = Punctuated::<Node, Token![,]>::parse_terminated(&content)?;
-            return Ok(Node::Group {
-                combinator,
-                name,
-                parens: parens.span.join(),
-                children: children.into_iter().collect(),
-            });
+            return parse_group(input);
         }
         let error = lookahead.error();
         Err(syn::Error::new(error.span(), SHAPE))
     }
+}
+
+/// `any(...)` / `all(...)`, or a helpful error for any other identifier.
+fn parse_group(input: ParseStream<'_>) -> syn::Result<Node> {
+    if let Some(error) = not_a_literal_error(input) {
+        return Err(error);
+    }
+    let name: Ident = input.parse()?;
+    let text = name.to_string();
+    let combinator = match text.as_str() {
+        "all" => Combinator::All,
+        "any" => Combinator::Any,
+        other if input.peek(syn::token::Paren) => {
+            let hint = if other.eq_ignore_ascii_case("any") || other.eq_ignore_ascii_case("all") {
+                format!(
+                    "write it in lowercase, `{}(...)`",
+                    other.to_ascii_lowercase()
+                )
+            } else {
+                "expected `any(...)` (at least one of) or `all(...)` (every one of)".to_owned()
+            };
+            return Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "unknown function `{other}`: {hint}, e.g. any(\"read:deployments\", \"admin:deployments\")"
+                ),
+            ));
+        }
+        other => {
+            return Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "expected a scope in double quotes, e.g. \"deploy:applications\", or any(...) / all(...) of them; \
+                     found the identifier `{other}` (a constant cannot be used here: scopes are checked when the handler compiles)"
+                ),
+            ));
+        }
+    };
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "`{name}` takes its scopes in parentheses, e.g. {name}(\"read:deployments\", \"admin:deployments\")"
+            ),
+        ));
+    }
+    let content;
+    let parens = parenthesized!(content in input);
+    let children = parse_list(&content)?;
+    Ok(Node::Group {
+        combinator,
+        name,
+        parens: parens.span.join(),
+        children,
+    })
+}
+
+/// Recognizes, without consuming, the things people write instead of a
+/// string literal: a path to a constant, a macro call, an unquoted scope.
+/// Each error covers all the tokens concerned.
+fn not_a_literal_error(input: ParseStream<'_>) -> Option<syn::Error> {
+    let fork = input.fork();
+    if fork.peek2(Token![::]) || fork.peek2(Token![!]) {
+        if let Ok(mac) = fork.fork().parse::<syn::Macro>() {
+            return Some(syn::Error::new_spanned(
+                mac,
+                "macros are not expanded inside #[require_scopes]; write the scope as one string literal, \
+                 e.g. \"deploy:applications\"",
+            ));
+        }
+        if let Ok(path) = fork.parse::<syn::Path>() {
+            return Some(syn::Error::new_spanned(
+                path,
+                "expected a scope in double quotes, e.g. \"deploy:applications\"; a path to a constant \
+                 cannot be used here, because scopes are checked when the handler compiles",
+            ));
+        }
+        return None;
+    }
+    // `deploy:applications` without its quotes: `deploy`, `:`, `applications`.
+    if fork.peek2(Token![:]) {
+        let resource: Ident = fork.parse().ok()?;
+        let colon: Token![:] = fork.parse().ok()?;
+        let action = fork.call(Ident::parse_any).ok();
+        let text = match &action {
+            Some(action) => format!("{resource}:{action}"),
+            None => format!("{resource}:"),
+        };
+        let tokens = quote::quote!(#resource #colon #action);
+        return Some(syn::Error::new_spanned(
+            tokens,
+            format!("a scope is a string literal: write it in double quotes, \"{text}\""),
+        ));
+    }
+    None
 }

@@ -1,0 +1,11 @@
+use actix_web::{App, web};
+use scopegate::require_scopes;
+
+#[require_scopes("deploy:applications")]
+async fn deploy() -> &'static str {
+    "deploying"
+}
+
+fn main() {
+    let _ = App::new().service(web::resource("/deploy").route(web::post().to(deploy)));
+}
