@@ -176,6 +176,11 @@ impl DevIssuerBuilder {
 
     /// Generates the key, binds the address and starts serving on the
     /// current Tokio runtime (one worker thread).
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime (`#[actix_web::test]`, `#[tokio::test]` and
+    /// `#[actix_web::main]` all provide one).
     pub async fn start(self) -> std::io::Result<DevIssuer> {
         if let Some((id, secret)) = &self.admin
             && (id.is_empty() || secret.is_empty())
@@ -235,7 +240,8 @@ impl std::fmt::Debug for DevIssuer {
 
 impl DevIssuer {
     /// Starts an issuer on `127.0.0.1` (a free port) with one RSA-2048 key
-    /// and default settings.
+    /// and default settings. Fails if the port cannot be bound or the key
+    /// cannot be generated; panics outside a Tokio runtime.
     pub async fn start() -> std::io::Result<DevIssuer> {
         DevIssuerBuilder::default().start().await
     }
