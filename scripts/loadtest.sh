@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Load test of scopegate's request path, on loopback only.
+#
+#   scripts/loadtest.sh
+#
+# Builds and starts examples/loadtest_server.rs (one actix worker, tokens
+# from the embedded dev issuer), drives it from a second process with oha
+# (installed with `cargo install oha --locked` if missing; wrk is used
+# instead when oha is absent and wrk is present) and prints, per scenario,
+# requests/s, p50/p99 latency and the server's CPU time per request:
+#
+#   unprotected                GET /open
+#   protected, repeated token  GET /protected, one token on every request
+#   protected, distinct tokens GET /protected on a second server started
+#                              with the verified-token cache off, so every
+#                              request verifies its token as a first-seen
+#                              one would (oha sends one fixed header per run;
+#                              minting a new token per request is not
+#                              possible at these rates)
+#   insufficient scope         valid token without read:deployments: 403
+#   garbage token              token-sized, not a JWT: 401
+#
+# Then it sends DISTINCT different tokens once each (one curl process) so
+# the verified-token cache fills past its budget, and reports the server's
+# peak RSS (VmHWM, reset after start-up) against the configured bound.
+#
+# Settings (environment): DURATION seconds per run (5), ROUNDS rounds of
+# every scenario, figures are medians (3), CONNECTIONS (32), DISTINCT
+# tokens for the fill (2000), CACHE_BYTES verified-token cache budget of
+# the first server (1048576), TOOL oha|wrk (auto), PIN 1 to pin the server
+# to CPU 0 and the load generator to CPU 1 when taskset is present (1).
+#
+# Everything is bounded in time: each load run by `timeout`, the servers by
+# their own --exit-after, the whole script by the sum of those.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-32}
+DISTINCT=${DISTINCT:-2000}
+CACHE_BYTES=${CACHE_BYTES:-1048576}
+TOOL=${TOOL:-}
+PIN=${PIN:-1}
+
+die() {
+    echo "loadtest: $*" >&2
+    exit 1
+}
+
+for var in DURATION ROUNDS CONNECTIONS DISTINCT CACHE_BYTES; do
+    [[ ${!var} =~ ^[0-9]+$ ]] || die "$var must be a whole number, not '${!var}'"
+done
+((DURATION >= 1 && DURATION <= 120)) || die "DURATION must be 1..120 seconds"
+((ROUNDS >= 1 && ROUNDS <= 10)) || die "ROUNDS must be 1..10"
+command -v curl >/dev/null || die "curl is needed"
+
+# --- the load generator -----------------------------------------------------
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+if [[ -z $TOOL ]]; then
+    if command -v oha >/dev/null; then
+        TOOL=oha
+    elif command -v wrk >/dev/null; then
+        TOOL=wrk
+    else
+        echo "loadtest: installing oha (cargo install oha --locked)" >&2
+        timeout 1800 cargo install oha --locked
+        TOOL=oha
+    fi
+fi
+case $TOOL in
+oha) command -v jq >/dev/null || die "oha's JSON report is read with jq; install jq" ;;
+wrk) command -v wrk >/dev/null || die "TOOL=wrk but wrk is not installed" ;;
+*) die "TOOL must be oha or wrk" ;;
+esac
+
+SERVER_PIN=()
+LOAD_PIN=()
+if [[ $PIN == 1 ]] && command -v taskset >/dev/null && (($(nproc) >= 2)); then
+    SERVER_PIN=(taskset -c 0)
+    LOAD_PIN=(taskset -c 1)
+fi
+
+# --- the server ---------------------------------------------------------------
+echo "loadtest: building examples/loadtest_server (release)" >&2
+timeout 1800 cargo build --release --features dev --example loadtest_server
+SERVER_BIN="${CARGO_TARGET_DIR:-target}/release/examples/loadtest_server"
+[[ -x $SERVER_BIN ]] || die "no server binary at $SERVER_BIN"
+
+WORK=$(mktemp -d)
+SERVER_PID=""
+# Each server stops by itself after this many seconds, whatever happens here.
+SERVER_LIFE=$((120 + 6 * ROUNDS * (DURATION + 5) + DISTINCT / 20))
+
+stop_server() {
+    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+cleanup() {
+    stop_server
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# start_server NAME ARGS...: starts a server, waits for its token file, sets
+# SERVER_PID, BASE and TOKENS.
+start_server() {
+    local name=$1
+    shift
+    TOKENS=$WORK/$name.tokens
+    "${SERVER_PIN[@]}" "$SERVER_BIN" --out "$TOKENS" --exit-after "$SERVER_LIFE" "$@" \
+        >"$WORK/$name.log" 2>&1 &
+    SERVER_PID=$!
+    local waited=0
+    until [[ -s $TOKENS ]]; do
+        kill -0 "$SERVER_PID" 2>/dev/null || {
+            cat "$WORK/$name.log" >&2
+            die "the $name server exited during start-up"
+        }
+        ((waited++ < 1200)) || die "the $name server did not start within 120 s"
+        sleep 0.1
+    done
+    BASE="http://$(token addr)"
+    [[ $BASE =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || die "unexpected server address $BASE"
+}
+
+token() { awk -v k="$1" '$1 == k { print $2; exit }' "$TOKENS"; }
+status_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$SERVER_PID/status"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+TICKS=$(getconf CLK_TCK)
+
+# load NAME PATH TOKEN EXPECTED_STATUS: one run; appends
+# "rps p50_ms p99_ms cpu_us_per_request" to $WORK/NAME.runs.
+load() {
+    local name=$1 path=$2 tok=$3 expect=$4
+    local url=$BASE$path before after requests rps p50 p99 statuses
+    before=$(cpu_ticks)
+    case $TOOL in
+    oha)
+        timeout $((DURATION + 30)) "${LOAD_PIN[@]}" oha -z "${DURATION}s" -c "$CONNECTIONS" \
+            --no-tui --output-format json -H "Authorization: Bearer $tok" "$url" >"$WORK/out.json"
+        after=$(cpu_ticks)
+        rps=$(jq '.summary.requestsPerSec' "$WORK/out.json")
+        p50=$(jq '.latencyPercentiles.p50 * 1000' "$WORK/out.json")
+        p99=$(jq '.latencyPercentiles.p99 * 1000' "$WORK/out.json")
+        requests=$(jq '[.statusCodeDistribution[]] | add // 0' "$WORK/out.json")
+        statuses=$(jq -r '.statusCodeDistribution | keys | join(",")' "$WORK/out.json")
+        ;;
+    wrk)
+        local threads=2
+        ((${#LOAD_PIN[@]} == 0)) || threads=1
+        timeout $((DURATION + 30)) "${LOAD_PIN[@]}" wrk -t"$threads" -c"$CONNECTIONS" \
+            -d"${DURATION}s" --latency -H "Authorization: Bearer $tok" "$url" >"$WORK/out.txt"
+        after=$(cpu_ticks)
+        # wrk counts every answer; check the status once more with curl.
+        statuses=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$url")
+        rps=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/out.txt")
+        requests=$(awk '/requests in/ { print $1 }' "$WORK/out.txt")
+        local ms='function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }'
+        p50=$(awk "$ms"' $1 == "50%" { print ms($2) }' "$WORK/out.txt")
+        p99=$(awk "$ms"' $1 == "99%" { print ms($2) }' "$WORK/out.txt")
+        ;;
+    esac
+    [[ $statuses == "$expect" ]] || die "$name: expected only $expect answers, got $statuses"
+    ((requests > 0)) || die "$name: no request completed"
+    local cpu_us
+    cpu_us=$(awk -v d=$((after - before)) -v t="$TICKS" -v n="$requests" 'BEGIN { printf "%.1f", d / t * 1e6 / n }')
+    echo "$rps $p50 $p99 $cpu_us" >>"$WORK/$name.runs"
+}
+
+# median NAME COLUMN
+median() {
+    awk -v c="$2" '{ print $c }' "$WORK/$1.runs" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# --- server A: verified-token cache on --------------------------------------
+echo "loadtest: $TOOL, $CONNECTIONS connections, $ROUNDS x ${DURATION}s per scenario" >&2
+start_server cached --distinct "$DISTINCT" --token-cache-bytes "$CACHE_BYTES"
+echo "loadtest: server (cache $CACHE_BYTES bytes) at $BASE, pid $SERVER_PID" >&2
+REPEATED=$(token repeated)
+# Peak RSS from here on: reset the high-water mark to the current RSS.
+echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || echo "loadtest: could not reset VmHWM" >&2
+RSS_START=$(status_kib VmRSS)
+
+# Warm-up: the key is fetched and the token verified once.
+curl -sf -o /dev/null -H "Authorization: Bearer $REPEATED" "$BASE/protected" || die "warm-up failed"
+timeout 30 curl -sf -o /dev/null "$BASE/open" || die "warm-up failed"
+for ((round = 1; round <= ROUNDS; round++)); do
+    echo "loadtest: round $round/$ROUNDS" >&2
+    load open /open "$REPEATED" 200
+    load repeated /protected "$REPEATED" 200
+    load insufficient /protected "$(token insufficient)" 403
+    load garbage /protected "$(token garbage)" 401
+done
+RSS_BEFORE_FILL=$(status_kib VmRSS)
+
+# Fill the verified-token cache past its budget with first-seen tokens.
+awk -v url="$BASE/protected" '$1 == "distinct" {
+    if (n++) print "next"
+    print "url = \"" url "\""
+    print "header = \"Authorization: Bearer " $2 "\""
+    print "output = \"/dev/null\""
+    print "write-out = \"%{http_code}\\n\""
+}' "$TOKENS" >"$WORK/fill.curl"
+FILL_START=$(date +%s.%N)
+timeout 600 curl -s --config "$WORK/fill.curl" >"$WORK/fill.codes"
+FILL_END=$(date +%s.%N)
+FILL_OK=$(grep -c '^200$' "$WORK/fill.codes" || true)
+((FILL_OK == DISTINCT)) || die "fill: $FILL_OK of $DISTINCT distinct tokens accepted"
+RSS_END=$(status_kib VmRSS)
+HWM=$(status_kib VmHWM)
+stop_server
+
+# --- server B: verified-token cache off -------------------------------------
+start_server uncached --distinct 1 --token-cache-bytes 0
+echo "loadtest: server (cache off) at $BASE, pid $SERVER_PID" >&2
+DISTINCT_TOKEN=$(token distinct)
+curl -sf -o /dev/null -H "Authorization: Bearer $DISTINCT_TOKEN" "$BASE/protected" || die "warm-up failed"
+for ((round = 1; round <= ROUNDS; round++)); do
+    load distinct /protected "$DISTINCT_TOKEN" 200
+done
+stop_server
+
+# --- report -------------------------------------------------------------------
+echo
+printf '%-44s %10s %9s %9s %14s\n' scenario "req/s" "p50 ms" "p99 ms" "server CPU/req"
+row() {
+    printf '%-44s %10.0f %9.3f %9.3f %11s µs\n' "$2" "$(median "$1" 1)" "$(median "$1" 2)" \
+        "$(median "$1" 3)" "$(median "$1" 4)"
+}
+row open "unprotected (GET /open)"
+row repeated "protected, repeated token"
+row distinct "protected, distinct tokens (cache off)"
+row insufficient "protected, insufficient scope (403)"
+row garbage "protected, garbage token (401)"
+echo
+awk -v p="$(median repeated 1)" -v o="$(median open 1)" -v d="$(median distinct 1)" 'BEGIN {
+    printf "protected (repeated) / unprotected req/s: %.3f (target >= 0.90)\n", p / o
+    printf "protected (distinct) / unprotected req/s: %.3f\n", d / o
+}'
+awk -v n="$DISTINCT" -v s="$FILL_START" -v e="$FILL_END" 'BEGIN {
+    printf "cache fill: %d first-seen tokens, one connection, %.0f req/s\n", n, n / (e - s)
+}'
+awk -v start="$RSS_START" -v before="$RSS_BEFORE_FILL" -v end="$RSS_END" -v hwm="$HWM" \
+    -v bound="$CACHE_BYTES" 'BEGIN {
+    printf "server RSS: %.1f MiB after start-up, %.1f MiB before the fill, %.1f MiB after it\n",
+        start / 1024, before / 1024, end / 1024
+    printf "server peak RSS (VmHWM since start-up): %.1f MiB, %.2f MiB above start-up; ",
+        hwm / 1024, (hwm - start) / 1024
+    printf "verified-token cache bound: %.2f MiB\n", bound / 1048576
+}'
