@@ -71,7 +71,9 @@ fn parse_args() -> Result<Options, String> {
         match arg.as_str() {
             "--self-check" => options.self_check = true,
             "--addr" => {
-                let value = args.next().ok_or("--addr needs a value, e.g. --addr 127.0.0.1:8080")?;
+                let value = args
+                    .next()
+                    .ok_or("--addr needs a value, e.g. --addr 127.0.0.1:8080")?;
                 options.addr = value.parse().map_err(|e| format!("--addr {value}: {e}"))?;
             }
             "-h" | "--help" => {
@@ -169,11 +171,18 @@ async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
 
     if options.self_check {
         let Some((issuer, clients)) = &dev else {
-            return Err("--self-check runs against the embedded issuer; unset SCALEKIT_ENVIRONMENT_URL".into());
+            return Err(
+                "--self-check runs against the embedded issuer; unset SCALEKIT_ENVIRONMENT_URL"
+                    .into(),
+            );
         };
         let ok = self_check::run(&api, issuer, clients).await?;
         handle.stop(true).await;
-        return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
 
     println!("Protected API on {api} (issuer {})", auth.issuer());
@@ -189,9 +198,15 @@ async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
 
 fn print_walkthrough(api: &str, issuer: &DevIssuer, clients: &[DemoClient]) {
     println!();
-    println!("Embedded dev issuer on {} (organization {ORG}):", issuer.url());
+    println!(
+        "Embedded dev issuer on {} (organization {ORG}):",
+        issuer.url()
+    );
     for client in clients {
-        println!("  {:<8}  client_id={}  client_secret={}", client.name, client.client_id, client.secret);
+        println!(
+            "  {:<8}  client_id={}  client_secret={}",
+            client.name, client.client_id, client.secret
+        );
     }
     let token_url = issuer.token_url();
     println!();
@@ -203,14 +218,18 @@ fn print_walkthrough(api: &str, issuer: &DevIssuer, clients: &[DemoClient]) {
             client.client_id, client.secret
         );
     }
-    println!("  curl -i {api}/deployments -H \"Authorization: Bearer $READER_TOKEN\"                # 200");
+    println!(
+        "  curl -i {api}/deployments -H \"Authorization: Bearer $READER_TOKEN\"                # 200"
+    );
     println!(
         "  curl -i -X POST {api}/deploy -H \"Authorization: Bearer $DEPLOYER_TOKEN\" -H 'content-type: application/json' -d '{{\"service\":\"inventory-service\"}}'   # 200"
     );
     println!(
         "  curl -i -X POST {api}/deploy -H \"Authorization: Bearer $READER_TOKEN\" -H 'content-type: application/json' -d '{{\"service\":\"inventory-service\"}}'     # 403"
     );
-    println!("  curl -i {api}/deployments                                                          # 401");
+    println!(
+        "  curl -i {api}/deployments                                                          # 401"
+    );
 }
 
 mod self_check {
@@ -249,7 +268,11 @@ mod self_check {
         Ok((status, token))
     }
 
-    pub async fn run(api: &str, issuer: &DevIssuer, clients: &[DemoClient]) -> Result<bool, Box<dyn std::error::Error>> {
+    pub async fn run(
+        api: &str,
+        issuer: &DevIssuer,
+        clients: &[DemoClient],
+    ) -> Result<bool, Box<dyn std::error::Error>> {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .build()?;
@@ -257,7 +280,12 @@ mod self_check {
         let mut step = |what: &str, got: StatusCode, want: StatusCode| {
             let ok = got == want;
             all_ok &= ok;
-            println!("{} {what}: {} (expected {})", if ok { "ok  " } else { "FAIL" }, got.as_u16(), want.as_u16());
+            println!(
+                "{} {what}: {} (expected {})",
+                if ok { "ok  " } else { "FAIL" },
+                got.as_u16(),
+                want.as_u16()
+            );
         };
 
         let (status, deployer) = fetch_token(&http, issuer, &clients[0]).await?;
@@ -270,7 +298,11 @@ mod self_check {
             secret: "not-the-secret".into(),
         };
         let (status, _) = fetch_token(&http, issuer, &wrong).await?;
-        step("a wrong secret gets no token", status, StatusCode::UNAUTHORIZED);
+        step(
+            "a wrong secret gets no token",
+            status,
+            StatusCode::UNAUTHORIZED,
+        );
         let (Some(deployer), Some(reader)) = (deployer, reader) else {
             println!("FAIL no tokens, cannot go on");
             return Ok(false);
@@ -279,20 +311,66 @@ mod self_check {
         let body = serde_json::json!({"service": "inventory-service"});
         let status = http.get(format!("{api}/health")).send().await?.status();
         step("GET /health, no token", status, StatusCode::OK);
-        let status = http.get(format!("{api}/deployments")).send().await?.status();
-        step("GET /deployments, no token", status, StatusCode::UNAUTHORIZED);
-        let status = http.get(format!("{api}/deployments")).bearer_auth("not.a.token").send().await?.status();
-        step("GET /deployments, garbage token", status, StatusCode::UNAUTHORIZED);
-        let status = http.get(format!("{api}/deployments")).bearer_auth(&reader).send().await?.status();
+        let status = http
+            .get(format!("{api}/deployments"))
+            .send()
+            .await?
+            .status();
+        step(
+            "GET /deployments, no token",
+            status,
+            StatusCode::UNAUTHORIZED,
+        );
+        let status = http
+            .get(format!("{api}/deployments"))
+            .bearer_auth("not.a.token")
+            .send()
+            .await?
+            .status();
+        step(
+            "GET /deployments, garbage token",
+            status,
+            StatusCode::UNAUTHORIZED,
+        );
+        let status = http
+            .get(format!("{api}/deployments"))
+            .bearer_auth(&reader)
+            .send()
+            .await?
+            .status();
         step("GET /deployments as reader", status, StatusCode::OK);
-        let status = http.post(format!("{api}/deploy")).bearer_auth(&reader).json(&body).send().await?.status();
+        let status = http
+            .post(format!("{api}/deploy"))
+            .bearer_auth(&reader)
+            .json(&body)
+            .send()
+            .await?
+            .status();
         step("POST /deploy as reader", status, StatusCode::FORBIDDEN);
-        let status = http.get(format!("{api}/deployments")).bearer_auth(&deployer).send().await?.status();
+        let status = http
+            .get(format!("{api}/deployments"))
+            .bearer_auth(&deployer)
+            .send()
+            .await?
+            .status();
         step("GET /deployments as deployer", status, StatusCode::OK);
-        let status = http.post(format!("{api}/deploy")).bearer_auth(&deployer).json(&body).send().await?.status();
+        let status = http
+            .post(format!("{api}/deploy"))
+            .bearer_auth(&deployer)
+            .json(&body)
+            .send()
+            .await?
+            .status();
         step("POST /deploy as deployer", status, StatusCode::OK);
 
-        println!("{}", if all_ok { "self-check passed" } else { "self-check FAILED" });
+        println!(
+            "{}",
+            if all_ok {
+                "self-check passed"
+            } else {
+                "self-check FAILED"
+            }
+        );
         Ok(all_ok)
     }
 }

@@ -22,7 +22,9 @@ fn parse_addr() -> Result<SocketAddr, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--addr" => {
-                let value = args.next().ok_or("--addr needs a value, e.g. --addr 127.0.0.1:9000")?;
+                let value = args
+                    .next()
+                    .ok_or("--addr needs a value, e.g. --addr 127.0.0.1:9000")?;
                 addr = value.parse().map_err(|e| format!("--addr {value}: {e}"))?;
             }
             "-h" | "--help" => return Err("usage: dev_issuer [--addr IP:PORT]".into()),

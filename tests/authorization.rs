@@ -13,7 +13,10 @@ use scopegate::dev::DevIssuer;
 use serde_json::{Value, json};
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 struct Fixture {
@@ -27,7 +30,9 @@ impl Fixture {
         Self::with(|b| b).await
     }
 
-    async fn with(configure: impl FnOnce(scopegate::AuthenticatorBuilder) -> scopegate::AuthenticatorBuilder) -> Self {
+    async fn with(
+        configure: impl FnOnce(scopegate::AuthenticatorBuilder) -> scopegate::AuthenticatorBuilder,
+    ) -> Self {
         let issuer = DevIssuer::start().await.unwrap();
         let auth = configure(issuer.authenticator().leeway(Duration::from_secs(5)))
             .build()
@@ -59,11 +64,17 @@ impl Fixture {
         let response = self.get("/whoami", token).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{why}");
         let header = challenge(&response);
-        assert!(header.starts_with("Bearer error=\"invalid_token\", error_description=\""), "{why}: {header}");
+        assert!(
+            header.starts_with("Bearer error=\"invalid_token\", error_description=\""),
+            "{why}: {header}"
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"], "invalid_token", "{why}");
         let description = body["error_description"].as_str().unwrap().to_owned();
-        assert!(!description.contains(token), "{why}: the description echoes the token");
+        assert!(
+            !description.contains(token),
+            "{why}: the description echoes the token"
+        );
         description
     }
 }
@@ -91,32 +102,85 @@ async fn each_scope_form_lets_the_right_tokens_through() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body, json!({"service": "inventory", "client_id": "m2morg_1", "repository": "acmecorp/inventory-service"}));
+    assert_eq!(
+        body,
+        json!({"service": "inventory", "client_id": "m2morg_1", "repository": "acmecorp/inventory-service"})
+    );
 
     // any(): either alternative.
-    assert_eq!(f.status("/deployments", &token(&["read:deployments"])).await, StatusCode::OK);
-    assert_eq!(f.status("/deployments", &token(&["admin:deployments"])).await, StatusCode::OK);
-    assert_eq!(f.status("/deployments", &token(&["deploy:applications"])).await, StatusCode::FORBIDDEN);
-
-    // Several scopes: all of them.
-    assert_eq!(f.status("/both", &token(&["deploy:applications", "read:deployments"])).await, StatusCode::OK);
-    assert_eq!(f.status("/both", &token(&["deploy:applications"])).await, StatusCode::FORBIDDEN);
-
-    // Nested.
-    assert_eq!(f.status("/nested", &token(&["admin:deployments", "audit:read"])).await, StatusCode::OK);
     assert_eq!(
-        f.status("/nested", &token(&["admin:deployments", "audit:export", "audit:sign"])).await,
+        f.status("/deployments", &token(&["read:deployments"]))
+            .await,
         StatusCode::OK
     );
-    assert_eq!(f.status("/nested", &token(&["admin:deployments", "audit:export"])).await, StatusCode::FORBIDDEN);
-    assert_eq!(f.status("/nested", &token(&["audit:read"])).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        f.status("/deployments", &token(&["admin:deployments"]))
+            .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.status("/deployments", &token(&["deploy:applications"]))
+            .await,
+        StatusCode::FORBIDDEN
+    );
+
+    // Several scopes: all of them.
+    assert_eq!(
+        f.status(
+            "/both",
+            &token(&["deploy:applications", "read:deployments"])
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.status("/both", &token(&["deploy:applications"])).await,
+        StatusCode::FORBIDDEN
+    );
+
+    // Nested.
+    assert_eq!(
+        f.status("/nested", &token(&["admin:deployments", "audit:read"]))
+            .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.status(
+            "/nested",
+            &token(&["admin:deployments", "audit:export", "audit:sign"])
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.status("/nested", &token(&["admin:deployments", "audit:export"]))
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        f.status("/nested", &token(&["audit:read"])).await,
+        StatusCode::FORBIDDEN
+    );
 
     // Claims alone: any valid token, scopes readable; the open route needs none.
-    let response = f.get("/whoami", &f.issuer.token().scope_string("openid read:deployments").mint()).await;
+    let response = f
+        .get(
+            "/whoami",
+            &f.issuer
+                .token()
+                .scope_string("openid read:deployments")
+                .mint(),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["scopes"], json!(["openid", "read:deployments"]));
-    let health = f.http.get(format!("{}/health", f.api)).send().await.unwrap();
+    let health = f
+        .http
+        .get(format!("{}/health", f.api))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), StatusCode::OK);
 }
 
@@ -164,10 +228,26 @@ async fn malformed_requests_get_400_invalid_request() {
     let token = f.issuer.token().scopes(["read:deployments"]).mint();
     let url = format!("{}/deployments", f.api);
     let cases = vec![
-        ("two credentials in one header", f.http.get(&url).header("authorization", format!("Bearer {token}, Bearer {token}"))),
-        ("two tokens", f.http.get(&url).header("authorization", format!("Bearer {token} {token}"))),
-        ("empty token", f.http.get(&url).header("authorization", "Bearer ")),
-        ("not b64token", f.http.get(&url).header("authorization", "Bearer abc\"def")),
+        (
+            "two credentials in one header",
+            f.http
+                .get(&url)
+                .header("authorization", format!("Bearer {token}, Bearer {token}")),
+        ),
+        (
+            "two tokens",
+            f.http
+                .get(&url)
+                .header("authorization", format!("Bearer {token} {token}")),
+        ),
+        (
+            "empty token",
+            f.http.get(&url).header("authorization", "Bearer "),
+        ),
+        (
+            "not b64token",
+            f.http.get(&url).header("authorization", "Bearer abc\"def"),
+        ),
         (
             "two Authorization headers",
             f.http
@@ -175,23 +255,43 @@ async fn malformed_requests_get_400_invalid_request() {
                 .header("authorization", format!("Bearer {token}"))
                 .header("authorization", format!("Bearer {token}")),
         ),
-        ("token in the URI", f.http.get(format!("{url}?access_token={token}"))),
-        ("header and URI", f.http.get(format!("{url}?access_token={token}")).bearer_auth(&token)),
+        (
+            "token in the URI",
+            f.http.get(format!("{url}?access_token={token}")),
+        ),
+        (
+            "header and URI",
+            f.http
+                .get(format!("{url}?access_token={token}"))
+                .bearer_auth(&token),
+        ),
     ];
     for (why, request) in cases {
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{why}");
-        assert!(challenge(&response).starts_with("Bearer error=\"invalid_request\", error_description=\""), "{why}");
+        assert!(
+            challenge(&response)
+                .starts_with("Bearer error=\"invalid_request\", error_description=\""),
+            "{why}"
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"], "invalid_request", "{why}");
-        assert!(!body["error_description"].as_str().unwrap().contains(&token), "{why}");
+        assert!(
+            !body["error_description"].as_str().unwrap().contains(&token),
+            "{why}"
+        );
     }
 }
 
 #[actix_web::test]
 async fn a_missing_scope_gets_403_with_the_scope_to_ask_for() {
     let f = Fixture::new().await;
-    let response = f.get("/both", &f.issuer.token().scopes(["deploy:applications"]).mint()).await;
+    let response = f
+        .get(
+            "/both",
+            &f.issuer.token().scopes(["deploy:applications"]).mint(),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         challenge(&response),
@@ -200,14 +300,27 @@ async fn a_missing_scope_gets_403_with_the_scope_to_ask_for() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "insufficient_scope");
 
-    let response = f.get("/deployments", &f.issuer.token().scopes(["other:scope"]).mint()).await;
+    let response = f
+        .get(
+            "/deployments",
+            &f.issuer.token().scopes(["other:scope"]).mint(),
+        )
+        .await;
     assert!(challenge(&response).ends_with("scope=\"read:deployments\""));
 }
 
 #[actix_web::test]
 async fn scope_look_alikes_are_not_the_scope() {
     let f = Fixture::new().await;
-    for near in ["deploy:applications2", "deploy:*", "DEPLOY:APPLICATIONS", "deploy:application", "deploy", "*", " deploy:applications"] {
+    for near in [
+        "deploy:applications2",
+        "deploy:*",
+        "DEPLOY:APPLICATIONS",
+        "deploy:application",
+        "deploy",
+        "*",
+        " deploy:applications",
+    ] {
         let response = f
             .http
             .post(format!("{}/deploy", f.api))
@@ -220,7 +333,14 @@ async fn scope_look_alikes_are_not_the_scope() {
     }
     // A space-separated `scope` string is split, never matched as a prefix.
     assert_eq!(
-        f.status("/deployments", &f.issuer.token().scope_string("read:deployments2 read").mint()).await,
+        f.status(
+            "/deployments",
+            &f.issuer
+                .token()
+                .scope_string("read:deployments2 read")
+                .mint()
+        )
+        .await,
         StatusCode::FORBIDDEN
     );
 }
@@ -232,7 +352,13 @@ async fn unauthorized_requests_never_reach_the_handlers_extractors() {
     let url = format!("{}/counted", f.api);
     let no_token = f.http.post(&url).send().await.unwrap();
     assert_eq!(no_token.status(), StatusCode::UNAUTHORIZED);
-    let wrong_scope = f.http.post(&url).bearer_auth(f.issuer.token().scopes(["x:y"]).mint()).send().await.unwrap();
+    let wrong_scope = f
+        .http
+        .post(&url)
+        .bearer_auth(f.issuer.token().scopes(["x:y"]).mint())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_scope.status(), StatusCode::FORBIDDEN);
     assert_eq!(COUNTED_EXTRACTIONS.load(Ordering::SeqCst), before);
     let ok = f
@@ -262,66 +388,146 @@ async fn unauthorized_requests_never_reach_the_handlers_extractors() {
 async fn expiry_and_not_before_honour_the_leeway() {
     let f = Fixture::new().await; // leeway 5 s
     let t = now();
-    assert_eq!(f.status("/whoami", &f.issuer.token().expires_at(t - 2).mint()).await, StatusCode::OK);
-    let description = f.assert_invalid(&f.issuer.token().expires_at(t - 60).mint(), "expired").await;
+    assert_eq!(
+        f.status("/whoami", &f.issuer.token().expires_at(t - 2).mint())
+            .await,
+        StatusCode::OK
+    );
+    let description = f
+        .assert_invalid(&f.issuer.token().expires_at(t - 60).mint(), "expired")
+        .await;
     assert!(description.contains("expired"), "{description}");
-    assert_eq!(f.status("/whoami", &f.issuer.token().not_before(t + 2).mint()).await, StatusCode::OK);
-    let description = f.assert_invalid(&f.issuer.token().not_before(t + 60).mint(), "not yet valid").await;
+    assert_eq!(
+        f.status("/whoami", &f.issuer.token().not_before(t + 2).mint())
+            .await,
+        StatusCode::OK
+    );
+    let description = f
+        .assert_invalid(&f.issuer.token().not_before(t + 60).mint(), "not yet valid")
+        .await;
     assert!(description.contains("nbf"), "{description}");
-    f.assert_invalid(&f.issuer.token().remove_claim("exp").mint(), "no exp").await;
+    f.assert_invalid(&f.issuer.token().remove_claim("exp").mint(), "no exp")
+        .await;
     // exp/nbf of the wrong JSON type are never read as numbers.
-    f.assert_invalid(&f.issuer.token().claim("exp", json!((t + 3600).to_string())).mint(), "exp as string").await;
-    f.assert_invalid(&f.issuer.token().claim("nbf", json!(null)).mint(), "nbf null").await;
-    f.assert_invalid(&f.issuer.token().claim("exp", json!(true)).mint(), "exp bool").await;
+    f.assert_invalid(
+        &f.issuer
+            .token()
+            .claim("exp", json!((t + 3600).to_string()))
+            .mint(),
+        "exp as string",
+    )
+    .await;
+    f.assert_invalid(
+        &f.issuer.token().claim("nbf", json!(null)).mint(),
+        "nbf null",
+    )
+    .await;
+    f.assert_invalid(
+        &f.issuer.token().claim("exp", json!(true)).mint(),
+        "exp bool",
+    )
+    .await;
 }
 
 #[actix_web::test]
 async fn the_issuer_must_match() {
     let f = Fixture::new().await;
-    let description = f.assert_invalid(&f.issuer.token().issuer("https://evil.example").mint(), "wrong iss").await;
+    let description = f
+        .assert_invalid(
+            &f.issuer.token().issuer("https://evil.example").mint(),
+            "wrong iss",
+        )
+        .await;
     assert!(description.contains("issued by"), "{description}");
-    f.assert_invalid(&f.issuer.token().issuer(format!("{}/", f.issuer.url())).mint(), "trailing slash").await;
-    f.assert_invalid(&f.issuer.token().remove_claim("iss").mint(), "no iss").await;
+    f.assert_invalid(
+        &f.issuer
+            .token()
+            .issuer(format!("{}/", f.issuer.url()))
+            .mint(),
+        "trailing slash",
+    )
+    .await;
+    f.assert_invalid(&f.issuer.token().remove_claim("iss").mint(), "no iss")
+        .await;
 }
 
 #[actix_web::test]
 async fn the_audience_is_checked_when_configured() {
     let f = Fixture::with(|b| b.audience("deployment-api.acmecorp.com")).await;
     assert_eq!(
-        f.status("/whoami", &f.issuer.token().audience("deployment-api.acmecorp.com").mint()).await,
+        f.status(
+            "/whoami",
+            &f.issuer
+                .token()
+                .audience("deployment-api.acmecorp.com")
+                .mint()
+        )
+        .await,
         StatusCode::OK
     );
     assert_eq!(
-        f.status("/whoami", &f.issuer.token().audiences(["other", "deployment-api.acmecorp.com"]).mint()).await,
+        f.status(
+            "/whoami",
+            &f.issuer
+                .token()
+                .audiences(["other", "deployment-api.acmecorp.com"])
+                .mint()
+        )
+        .await,
         StatusCode::OK
     );
-    f.assert_invalid(&f.issuer.token().audience("other-api").mint(), "wrong aud").await;
-    f.assert_invalid(&f.issuer.token().mint(), "missing aud").await;
-    f.assert_invalid(&f.issuer.token().claim("aud", json!(42)).mint(), "aud not a string").await;
+    f.assert_invalid(&f.issuer.token().audience("other-api").mint(), "wrong aud")
+        .await;
+    f.assert_invalid(&f.issuer.token().mint(), "missing aud")
+        .await;
+    f.assert_invalid(
+        &f.issuer.token().claim("aud", json!(42)).mint(),
+        "aud not a string",
+    )
+    .await;
 }
 
 #[actix_web::test]
 async fn unsigned_and_algorithm_confused_tokens_are_refused() {
     let f = Fixture::new().await;
     for spelling in ["none", "None", "NONE", "nOnE"] {
-        let token = f.issuer.token().scopes(["read:deployments"]).unsigned(spelling).mint();
+        let token = f
+            .issuer
+            .token()
+            .scopes(["read:deployments"])
+            .unsigned(spelling)
+            .mint();
         f.assert_invalid(&token, spelling).await;
     }
     let description = f
-        .assert_invalid(&f.issuer.token().hs256_with_public_key().mint(), "HS256 keyed with the public key")
+        .assert_invalid(
+            &f.issuer.token().hs256_with_public_key().mint(),
+            "HS256 keyed with the public key",
+        )
         .await;
     assert!(description.contains("HS256"), "{description}");
-    f.assert_invalid(&f.issuer.token().alg("RS512").mint(), "RS512 not in the allow-list").await;
+    f.assert_invalid(
+        &f.issuer.token().alg("RS512").mint(),
+        "RS512 not in the allow-list",
+    )
+    .await;
 }
 
 #[actix_web::test]
 async fn forged_signatures_are_refused() {
     let f = Fixture::new().await;
     let description = f
-        .assert_invalid(&f.issuer.token().signed_with_other_key().mint(), "another key under a known kid")
+        .assert_invalid(
+            &f.issuer.token().signed_with_other_key().mint(),
+            "another key under a known kid",
+        )
         .await;
     assert!(description.contains("signature"), "{description}");
-    f.assert_invalid(&f.issuer.token().bad_signature().mint(), "flipped signature").await;
+    f.assert_invalid(
+        &f.issuer.token().bad_signature().mint(),
+        "flipped signature",
+    )
+    .await;
     // The token's own key hints are never used to find a key.
     let forged = f
         .issuer
@@ -331,7 +537,8 @@ async fn forged_signatures_are_refused() {
         .header("x5u", json!("https://evil.example/cert"))
         .header("jwk", json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"}))
         .mint();
-    f.assert_invalid(&forged, "jku/x5u/jwk on a forged token").await;
+    f.assert_invalid(&forged, "jku/x5u/jwk on a forged token")
+        .await;
     // ... and on a genuine token they are simply ignored.
     let genuine = f
         .issuer
@@ -340,9 +547,18 @@ async fn forged_signatures_are_refused() {
         .header("x5u", json!("https://evil.example/cert"))
         .mint();
     assert_eq!(f.status("/whoami", &genuine).await, StatusCode::OK);
-    let description = f.assert_invalid(&f.issuer.token().header("crit", json!(["exp"])).mint(), "crit").await;
+    let description = f
+        .assert_invalid(
+            &f.issuer.token().header("crit", json!(["exp"])).mint(),
+            "crit",
+        )
+        .await;
     assert!(description.contains("crit"), "{description}");
-    f.assert_invalid(&f.issuer.token().header("kid", json!(null)).mint(), "no kid").await;
+    f.assert_invalid(
+        &f.issuer.token().header("kid", json!(null)).mint(),
+        "no kid",
+    )
+    .await;
     f.assert_invalid("not-a-jwt", "garbage").await;
     f.assert_invalid("a.b.c", "three garbage parts").await;
 }
@@ -350,10 +566,38 @@ async fn forged_signatures_are_refused() {
 #[actix_web::test]
 async fn scope_claims_of_the_wrong_type_invalidate_the_token() {
     let f = Fixture::new().await;
-    f.assert_invalid(&f.issuer.token().claim("scopes", json!("read:deployments")).mint(), "scopes as string").await;
-    f.assert_invalid(&f.issuer.token().claim("scopes", json!(["read:deployments", 7])).mint(), "scopes with a number").await;
-    f.assert_invalid(&f.issuer.token().claim("scope", json!(["read:deployments"])).mint(), "scope as array").await;
-    f.assert_invalid(&f.issuer.token().claim("scopes", json!({"read": true})).mint(), "scopes as object").await;
+    f.assert_invalid(
+        &f.issuer
+            .token()
+            .claim("scopes", json!("read:deployments"))
+            .mint(),
+        "scopes as string",
+    )
+    .await;
+    f.assert_invalid(
+        &f.issuer
+            .token()
+            .claim("scopes", json!(["read:deployments", 7]))
+            .mint(),
+        "scopes with a number",
+    )
+    .await;
+    f.assert_invalid(
+        &f.issuer
+            .token()
+            .claim("scope", json!(["read:deployments"]))
+            .mint(),
+        "scope as array",
+    )
+    .await;
+    f.assert_invalid(
+        &f.issuer
+            .token()
+            .claim("scopes", json!({"read": true}))
+            .mint(),
+        "scopes as object",
+    )
+    .await;
 }
 
 #[actix_web::test]
@@ -372,7 +616,11 @@ async fn an_app_without_an_authenticator_answers_500() {
 #[actix_web::test]
 async fn oversized_tokens_are_refused_before_parsing() {
     let f = Fixture::with(|b| b.max_token_bytes(2048)).await;
-    let big = f.issuer.token().claim("padding", json!("x".repeat(4096))).mint();
+    let big = f
+        .issuer
+        .token()
+        .claim("padding", json!("x".repeat(4096)))
+        .mint();
     let description = f.assert_invalid(&big, "oversized").await;
     assert!(description.contains("bytes"), "{description}");
 }

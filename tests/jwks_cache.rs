@@ -46,7 +46,12 @@ async fn the_api_starts_while_the_issuer_is_down_and_recovers() {
     let api = spawn_api(Some(auth));
     let token = issuer.token().mint();
 
-    let response = client().get(format!("{api}/whoami")).bearer_auth(&token).send().await.unwrap();
+    let response = client()
+        .get(format!("{api}/whoami"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(challenge(&response), "");
@@ -59,12 +64,20 @@ async fn the_api_starts_while_the_issuer_is_down_and_recovers() {
 
 #[actix_web::test]
 async fn garbage_empty_and_oversized_key_sets_are_not_keys() {
-    for mode in [JwksMode::Garbage, JwksMode::Empty, JwksMode::Oversized(2 * 1024 * 1024)] {
+    for mode in [
+        JwksMode::Garbage,
+        JwksMode::Empty,
+        JwksMode::Oversized(2 * 1024 * 1024),
+    ] {
         let issuer = DevIssuer::start().await.unwrap();
         issuer.set_jwks_mode(mode);
         let auth = issuer.authenticator().build().unwrap();
         let api = spawn_api(Some(auth));
-        assert_eq!(status(&api, &issuer.token().mint()).await, StatusCode::SERVICE_UNAVAILABLE, "{mode:?}");
+        assert_eq!(
+            status(&api, &issuer.token().mint()).await,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{mode:?}"
+        );
     }
 }
 
@@ -97,7 +110,10 @@ async fn cached_keys_outlive_a_failing_issuer() {
             assert_eq!(status(&api, &token).await, StatusCode::OK, "{mode:?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(issuer.jwks_fetches() > fetches, "{mode:?}: a background refresh was attempted");
+        assert!(
+            issuer.jwks_fetches() > fetches,
+            "{mode:?}: a background refresh was attempted"
+        );
     }
 }
 
@@ -118,10 +134,16 @@ async fn a_rotated_key_is_picked_up_with_one_refetch() {
     tokio::time::sleep(Duration::from_millis(250)).await; // past the cooldown
     let token = issuer.token().mint();
     assert!(token.len() > 10);
-    assert_eq!(status(&api, &issuer.token().kid(&new_kid).mint()).await, StatusCode::OK);
+    assert_eq!(
+        status(&api, &issuer.token().kid(&new_kid).mint()).await,
+        StatusCode::OK
+    );
     assert_eq!(auth.jwks_fetch_count(), fetches + 1);
     // The old key is still published during the grace period.
-    assert_eq!(status(&api, &issuer.token().kid(&new_kid).mint()).await, StatusCode::OK);
+    assert_eq!(
+        status(&api, &issuer.token().kid(&new_kid).mint()).await,
+        StatusCode::OK
+    );
     assert_eq!(auth.jwks_fetch_count(), fetches + 1);
 }
 
@@ -137,8 +159,16 @@ async fn a_flood_of_unknown_kids_makes_a_few_fetches_and_slows_no_one() {
     let http = client();
     let mut unknown = 0;
     for i in 0..1000 {
-        let forged = issuer.token().kid(format!("random-kid-{i}-{}", i * 7919)).mint();
-        let response = http.get(format!("{api}/whoami")).bearer_auth(forged).send().await.unwrap();
+        let forged = issuer
+            .token()
+            .kid(format!("random-kid-{i}-{}", i * 7919))
+            .mint();
+        let response = http
+            .get(format!("{api}/whoami"))
+            .bearer_auth(forged)
+            .send()
+            .await
+            .unwrap();
         if response.status() == StatusCode::UNAUTHORIZED {
             unknown += 1;
         }
@@ -172,8 +202,14 @@ async fn concurrent_misses_share_one_fetch() {
 #[actix_web::test]
 async fn oidc_discovery_finds_the_keys() {
     let issuer = DevIssuer::start().await.unwrap();
-    let auth = scopegate::Authenticator::builder(issuer.url()).discover().build().unwrap();
-    let claims = auth.validate(&issuer.token().scopes(["read:deployments"]).mint()).await.unwrap();
+    let auth = scopegate::Authenticator::builder(issuer.url())
+        .discover()
+        .build()
+        .unwrap();
+    let claims = auth
+        .validate(&issuer.token().scopes(["read:deployments"]).mint())
+        .await
+        .unwrap();
     assert_eq!(claims.iss(), issuer.url());
     assert!(claims.has_scope("read:deployments"));
 }
@@ -189,7 +225,10 @@ async fn a_cached_token_dies_with_its_key() {
         .unwrap();
     let old = issuer.token().mint();
     assert!(auth.validate(&old).await.is_ok());
-    assert!(auth.validate(&old).await.is_ok(), "served from the verified-token cache");
+    assert!(
+        auth.validate(&old).await.is_ok(),
+        "served from the verified-token cache"
+    );
 
     issuer.rotate_key(Duration::from_millis(200));
     // After the grace period the old key leaves the JWKS; once a refresh has
@@ -204,7 +243,11 @@ async fn a_cached_token_dies_with_its_key() {
 #[actix_web::test]
 async fn a_cached_token_expires_on_time() {
     let issuer = DevIssuer::start().await.unwrap();
-    let auth = issuer.authenticator().leeway(Duration::ZERO).build().unwrap();
+    let auth = issuer
+        .authenticator()
+        .leeway(Duration::ZERO)
+        .build()
+        .unwrap();
     let token = issuer.token().expires_in(Duration::from_secs(1)).mint();
     assert!(auth.validate(&token).await.is_ok());
     let expired = eventually(async || auth.validate(&token).await.is_err()).await;

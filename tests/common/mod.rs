@@ -5,7 +5,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::dev::Payload;
-use actix_web::{App, FromRequest, HttpRequest, HttpResponse, HttpServer, Responder, get, post, web};
+use actix_web::{
+    App, FromRequest, HttpRequest, HttpResponse, HttpServer, Responder, get, post, web,
+};
 use futures_util::future::{Ready, ready};
 use scopegate::{Authenticator, Claims, require_scopes};
 
@@ -53,7 +55,10 @@ async fn both() -> Result<HttpResponse, actix_web::Error> {
     Ok(HttpResponse::Ok().body("both"))
 }
 
-#[require_scopes(all("admin:deployments", any("audit:read", all("audit:export", "audit:sign"))))]
+#[require_scopes(all(
+    "admin:deployments",
+    any("audit:read", all("audit:export", "audit:sign"))
+))]
 async fn nested() -> &'static str {
     "nested"
 }
