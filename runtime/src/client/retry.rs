@@ -190,11 +190,10 @@ impl Exchange<'_> {
         loop {
             attempts += 1;
             let remaining = self.policy.max_elapsed.saturating_sub(start.elapsed());
-            let timeout = if attempts == 1 {
-                self.attempt_timeout
-            } else {
-                self.attempt_timeout.min(remaining)
-            };
+            let timeout = self
+                .attempt_timeout
+                .min(remaining)
+                .max(Duration::from_millis(1));
             let outcome = match build(timeout).send().await {
                 Ok(response) => read_body(response, self.max_body).await,
                 Err(error) => Err(error),
