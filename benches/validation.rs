@@ -16,8 +16,10 @@
 //! | `floor_rs256_verify` | one RS256 verification with a pre-parsed aws-lc-rs `ParsedPublicKey`: SHA-256 of the signing input and the RSA public operation, nothing else. No validator can be cheaper. |
 //! | `first_seen_cache_off` | `Authenticator::validate` of a token it has not seen, key already cached. Built with `.token_cache_bytes(0)` so that the verified-token cache (which would otherwise answer from the second iteration on) misses every time: split, header, key lookup, signature, claims. |
 //! | `first_seen_cache_insert` | the same with the default cache on: a miss plus remembering the token. A pool of distinct tokens is validated by a fresh authenticator per pass; only `validate` is timed (one `Instant` pair per call). |
+//! | `first_seen_cache_full` | the same against a cache at its bound: a budget of about two entries and a pool of distinct tokens cycled, so every lookup misses and every insert evicts, without a new authenticator in the loop. |
 //! | `repeated_cache_hit` | the same token again, default settings: the verified-token cache answers. |
-//! | `reject_bad_signature` | a token whose signature does not verify (never cached, so the RSA check runs every time). |
+//! | `reject_bad_signature` | the test kit's `bad_signature()`: the first signature byte flipped (`^ 0xff`). When that makes the signature at least the modulus, aws-lc refuses it before the RSA operation, so this case can cost far less than the floor. Never cached. |
+//! | `reject_foreign_key` | a signature by another 2048-bit key under the issuer's `kid`: the whole RSA operation runs, then fails. Never cached. |
 //! | `reject_garbage` | a token-sized string that is not a JWT. |
 //! | `jsonwebtoken_decode` | the baseline: hand-written `jsonwebtoken::decode` into a claims struct, checking `iss`, `aud`, `exp` and `nbf` with a `DecodingKey` built once. |
 //!
@@ -66,7 +68,7 @@ fn realistic(issuer: &DevIssuer) -> TokenBuilder {
         .token()
         .scopes(["deploy:applications", "read:deployments"])
         .audience(AUDIENCE)
-        .claim("environment", json!("production"))
+        .claim("environment", json!("production-eu-west-1"))
 }
 
 /// Runs `routine` `iters` times inside one `block_on` and returns the time
@@ -217,6 +219,28 @@ fn validation(c: &mut Criterion) {
         });
     }
 
+    // (b'') First-seen tokens against a full cache: a budget of about two
+    // entries, a pool of distinct tokens cycled, so that every lookup misses
+    // and every insert evicts (the steady state of a server whose clients
+    // outnumber its cache).
+    {
+        let pool: Vec<String> = (0..POOL).map(|_| realistic(&issuer).mint()).collect();
+        let auth = issuer
+            .authenticator()
+            .audience(AUDIENCE)
+            .token_cache_bytes(4096)
+            .build()
+            .expect("authenticator");
+        rt.block_on(auth.validate(&token)).expect("valid token");
+        let mut next = 0;
+        group.bench_function("first_seen_cache_full", |b| {
+            iter_async(b, &rt, || {
+                next = (next + 1) % POOL;
+                auth.validate(black_box(&pool[next]))
+            })
+        });
+    }
+
     // (c) Repeated token, default settings.
     {
         let auth = issuer
@@ -242,6 +266,14 @@ fn validation(c: &mut Criterion) {
         assert!(rt.block_on(auth.validate(&bad)).is_err());
         group.bench_function("reject_bad_signature", |b| {
             iter_async(b, &rt, || auth.validate(black_box(&bad)))
+        });
+        // The test kit's bad signature flips the first signature byte; a
+        // signature by another key of the same size runs the whole RSA
+        // operation before failing.
+        let foreign = realistic(&issuer).signed_with_other_key().mint();
+        assert!(rt.block_on(auth.validate(&foreign)).is_err());
+        group.bench_function("reject_foreign_key", |b| {
+            iter_async(b, &rt, || auth.validate(black_box(&foreign)))
         });
         let garbage: String = token
             .bytes()

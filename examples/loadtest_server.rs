@@ -175,7 +175,7 @@ fn write_tokens(
             .token()
             .scopes(["read:deployments", "deploy:applications"])
             .audience(AUDIENCE)
-            .claim("environment", serde_json::json!("production"))
+            .claim("environment", serde_json::json!("production-eu-west-1"))
     };
     let mut tmp = options.out.clone().into_os_string();
     tmp.push(".tmp");

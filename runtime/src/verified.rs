@@ -7,7 +7,9 @@
 //!
 //! * **Exact key.** Entries are keyed by the whole token string and found by
 //!   full string equality; there is no truncated or weak hash that two tokens
-//!   could share.
+//!   could share. (Only the choice of hash bucket looks at part of the token:
+//!   its length and its last bytes, which are the end of the signature; see
+//!   [`TailHash`].)
 //! * **Bounded life.** An entry lives until the token's `exp` (plus the
 //!   leeway) or the configured maximum, whichever comes first, and `exp` and
 //!   `nbf` are checked again on every hit.
@@ -21,6 +23,8 @@
 //! the issuer retires its key; the cache keeps a token valid no longer than
 //! the token says it is. Set the cache size to 0 to turn it off.
 
+use std::collections::hash_map::{DefaultHasher, RandomState};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,8 +50,46 @@ impl Expiry<Arc<str>, Verified> for PerEntry {
     }
 }
 
+/// How many trailing bytes of a token choose its hash bucket.
+const HASHED_TAIL: usize = 48;
+
+/// Hashes a token by its length and its last [`HASHED_TAIL`] bytes, with
+/// std's keyed SipHash, instead of all of it: a lookup hashes ~60 bytes, not
+/// the ~900 of a typical access token (hashing the whole token was a third
+/// of the cost of a cache hit).
+///
+/// The bytes left out never decide a match: entries are still compared with
+/// the looked-up token in full. The tail is the end of the signature, which
+/// is the issuer's and differs between any two signed tokens, and only
+/// tokens that verified are inserted, so an attacker cannot fill one bucket
+/// with many entries; the per-process random key still applies.
+#[derive(Clone, Default)]
+pub(crate) struct TailHash(RandomState);
+
+impl BuildHasher for TailHash {
+    type Hasher = TailHasher;
+
+    fn build_hasher(&self) -> TailHasher {
+        TailHasher(self.0.build_hasher())
+    }
+}
+
+pub(crate) struct TailHasher(DefaultHasher);
+
+impl Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write_usize(bytes.len());
+        self.0
+            .write(&bytes[bytes.len().saturating_sub(HASHED_TAIL)..]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
 pub(crate) struct VerifiedCache {
-    cache: Option<Cache<Arc<str>, Verified>>,
+    cache: Option<Cache<Arc<str>, Verified, TailHash>>,
     max_ttl: Duration,
 }
 
@@ -61,7 +103,7 @@ impl VerifiedCache {
                     u32::try_from(token.len() + claims + 64).unwrap_or(u32::MAX)
                 })
                 .expire_after(PerEntry)
-                .build()
+                .build_with_hasher(TailHash::default())
         });
         VerifiedCache { cache, max_ttl }
     }
@@ -98,5 +140,31 @@ impl VerifiedCache {
                 ttl,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_sharing_a_tail_share_a_bucket_but_never_an_entry() {
+        let tail = "x".repeat(HASHED_TAIL);
+        let a: Arc<str> = format!("aaaa.{tail}").into();
+        let b: Arc<str> = format!("bbbb.{tail}").into();
+        let hash = TailHash::default();
+        assert_eq!(hash.hash_one(&a), hash.hash_one(&b));
+        assert_eq!(hash.hash_one(&*a), hash.hash_one(&a));
+        assert_ne!(hash.hash_one("a.b.c"), hash.hash_one("a.b.d"));
+
+        let cache: Cache<Arc<str>, u8, TailHash> = Cache::builder()
+            .max_capacity(16)
+            .build_with_hasher(TailHash::default());
+        cache.insert(Arc::clone(&a), 1);
+        assert_eq!(cache.get(&*a), Some(1));
+        assert_eq!(cache.get(&*b), None);
+        cache.insert(Arc::clone(&b), 2);
+        assert_eq!(cache.get(&*a), Some(1));
+        assert_eq!(cache.get(&*b), Some(2));
     }
 }
