@@ -9,6 +9,10 @@
 //!
 //! * `GET /open`: no authorization.
 //! * `GET /protected`: `#[require_scopes("read:deployments")]`.
+//! * `GET /baseline`: the same check written by hand with
+//!   `jsonwebtoken::decode` (`iss`, `aud`, `exp`, `nbf`, then the scope),
+//!   with a `DecodingKey` built once from the issuer's JWKS: what scopegate
+//!   is compared against.
 //!
 //! Once listening, it writes to `--out` (atomically: a temporary file
 //! renamed), one `name value` pair per line:
@@ -35,7 +39,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use actix_web::{App, HttpResponse, HttpServer, get};
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, get, web};
+use jsonwebtoken::{DecodingKey, Validation};
 use scopegate::dev::DevIssuer;
 use scopegate::require_scopes;
 
@@ -50,6 +56,72 @@ async fn open() -> HttpResponse {
 #[require_scopes("read:deployments")]
 async fn protected() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// The hand-written baseline's key and rules.
+struct Baseline {
+    key: DecodingKey,
+    rules: Validation,
+}
+
+/// The claims a hand-written `jsonwebtoken` integration would declare.
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+struct ScalekitClaims {
+    client_id: String,
+    sub: String,
+    oid: String,
+    scopes: Vec<String>,
+    iss: String,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
+    jti: String,
+    environment: Option<String>,
+}
+
+#[get("/baseline")]
+async fn baseline(req: HttpRequest, baseline: web::Data<Baseline>) -> HttpResponse {
+    let Some(token) = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+    else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    match jsonwebtoken::decode::<ScalekitClaims>(token, &baseline.key, &baseline.rules) {
+        Ok(data) if data.claims.scopes.iter().any(|s| s == "read:deployments") => {
+            HttpResponse::Ok().content_type("text/plain").body("ok")
+        }
+        Ok(_) => HttpResponse::Forbidden().finish(),
+        Err(_) => HttpResponse::Unauthorized().finish(),
+    }
+}
+
+/// The issuer's signing key from its JWKS, for the baseline.
+async fn baseline_from_jwks(issuer: &DevIssuer) -> Result<Baseline, Box<dyn std::error::Error>> {
+    let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+    );
+    let jwks: serde_json::Value = reqwest::get(issuer.jwks_url()).await?.json().await?;
+    let kid = issuer.signing_kid();
+    let jwk = jwks["keys"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["kid"] == kid.as_str()))
+        .ok_or("the signing key is not in the JWKS")?;
+    let (Some(n), Some(e)) = (jwk["n"].as_str(), jwk["e"].as_str()) else {
+        return Err("the JWK has no n or e".into());
+    };
+    let mut rules = Validation::new(jsonwebtoken::Algorithm::RS256);
+    rules.set_issuer(&[issuer.url()]);
+    rules.set_audience(&[AUDIENCE]);
+    rules.validate_nbf = true;
+    rules.leeway = 30;
+    Ok(Baseline {
+        key: DecodingKey::from_rsa_components(n, e)?,
+        rules,
+    })
 }
 
 struct Options {
@@ -131,14 +203,17 @@ async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.token_cache_bytes(bytes);
     }
     let auth = builder.build()?;
+    let baseline_data = web::Data::new(baseline_from_jwks(&issuer).await?);
 
     let server = HttpServer::new({
         let auth = auth.clone();
         move || {
             App::new()
                 .app_data(auth.clone())
+                .app_data(baseline_data.clone())
                 .service(open)
                 .service(protected)
+                .service(baseline)
         }
     })
     .workers(1)

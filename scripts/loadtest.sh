@@ -19,6 +19,9 @@
 #                              possible at these rates)
 #   insufficient scope         valid token without read:deployments: 403
 #   garbage token              token-sized, not a JWT: 401
+#   jsonwebtoken baseline      GET /baseline on the second server: the same
+#                              check written by hand with jsonwebtoken::decode,
+#                              which verifies every request
 #
 # Then it sends DISTINCT different tokens once each (one curl process) so
 # the verified-token cache fills past its budget, and reports the server's
@@ -220,8 +223,11 @@ start_server uncached --distinct 1 --token-cache-bytes 0
 echo "loadtest: server (cache off) at $BASE, pid $SERVER_PID" >&2
 DISTINCT_TOKEN=$(token distinct)
 curl -sf -o /dev/null -H "Authorization: Bearer $DISTINCT_TOKEN" "$BASE/protected" || die "warm-up failed"
+curl -sf -o /dev/null -H "Authorization: Bearer $DISTINCT_TOKEN" "$BASE/baseline" || die "warm-up failed"
 for ((round = 1; round <= ROUNDS; round++)); do
+    echo "loadtest: round $round/$ROUNDS (cache off)" >&2
     load distinct /protected "$DISTINCT_TOKEN" 200
+    load baseline /baseline "$DISTINCT_TOKEN" 200
 done
 stop_server
 
@@ -237,10 +243,13 @@ row repeated "protected, repeated token"
 row distinct "protected, distinct tokens (cache off)"
 row insufficient "protected, insufficient scope (403)"
 row garbage "protected, garbage token (401)"
+row baseline "hand-written jsonwebtoken (GET /baseline)"
 echo
-awk -v p="$(median repeated 1)" -v o="$(median open 1)" -v d="$(median distinct 1)" 'BEGIN {
-    printf "protected (repeated) / unprotected req/s: %.3f (target >= 0.90)\n", p / o
-    printf "protected (distinct) / unprotected req/s: %.3f\n", d / o
+awk -v p="$(median repeated 1)" -v o="$(median open 1)" -v d="$(median distinct 1)" \
+    -v j="$(median baseline 1)" -v pc="$(median repeated 4)" -v oc="$(median open 4)" \
+    -v dc="$(median distinct 4)" -v jc="$(median baseline 4)" 'BEGIN {
+    printf "protected (repeated) / unprotected: %.3f req/s, %.3f by server CPU per request (target >= 0.90)\n", p / o, oc / pc
+    printf "protected (distinct, cache off) / jsonwebtoken: %.3f req/s, %.3f by server CPU per request (target >= 1)\n", d / j, jc / dc
 }'
 awk -v n="$DISTINCT" -v s="$FILL_START" -v e="$FILL_END" 'BEGIN {
     printf "cache fill: %d first-seen tokens, one connection, %.0f req/s\n", n, n / (e - s)
