@@ -25,7 +25,9 @@
 #
 # Then it sends DISTINCT different tokens once each (one curl process) so
 # the verified-token cache fills past its budget, and reports the server's
-# peak RSS (VmHWM, reset after start-up) against the configured bound.
+# peak RSS (the larger of VmHWM, reset after start-up, and VmRSS sampled
+# every 0.2 s) above its RSS before the fill, when every scenario had run at
+# full load with one cache entry, against the configured bound.
 #
 # Settings (environment): DURATION seconds per run (5), ROUNDS rounds of
 # every scenario, figures are medians (3), CONNECTIONS (32), DISTINCT
@@ -92,10 +94,16 @@ SERVER_BIN="${CARGO_TARGET_DIR:-target}/release/examples/loadtest_server"
 
 WORK=$(mktemp -d)
 SERVER_PID=""
+SAMPLER_PID=""
 # Each server stops by itself after this many seconds, whatever happens here.
 SERVER_LIFE=$((120 + 6 * ROUNDS * (DURATION + 5) + DISTINCT / 20))
 
 stop_server() {
+    if [[ -n $SAMPLER_PID ]]; then
+        kill "$SAMPLER_PID" 2>/dev/null || true
+        wait "$SAMPLER_PID" 2>/dev/null || true
+        SAMPLER_PID=""
+    fi
     if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill "$SERVER_PID" 2>/dev/null || true
         wait "$SERVER_PID" 2>/dev/null || true
@@ -128,6 +136,21 @@ start_server() {
     done
     BASE="http://$(token addr)"
     [[ $BASE =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || die "unexpected server address $BASE"
+    # Peak RSS from here on: reset the high-water mark to the current RSS,
+    # and sample VmRSS (VmHWM is only updated at some kernel events).
+    echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || echo "loadtest: could not reset VmHWM" >&2
+    RSS_START=$(status_kib VmRSS)
+    local pid=$SERVER_PID
+    while kill -0 "$pid" 2>/dev/null; do
+        awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status" 2>/dev/null || true
+        sleep 0.2
+    done >"$WORK/$name.rss" &
+    SAMPLER_PID=$!
+}
+
+# peak_kib NAME: the peak RSS of the running server NAME since start-up.
+peak_kib() {
+    { status_kib VmHWM; cat "$WORK/$1.rss"; } | sort -n | tail -1
 }
 
 token() { awk -v k="$1" '$1 == k { print $2; exit }' "$TOKENS"; }
@@ -185,13 +208,12 @@ echo "loadtest: $TOOL, $CONNECTIONS connections, $ROUNDS x ${DURATION}s per scen
 start_server cached --distinct "$DISTINCT" --token-cache-bytes "$CACHE_BYTES"
 echo "loadtest: server (cache $CACHE_BYTES bytes) at $BASE, pid $SERVER_PID" >&2
 REPEATED=$(token repeated)
-# Peak RSS from here on: reset the high-water mark to the current RSS.
-echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || echo "loadtest: could not reset VmHWM" >&2
-RSS_START=$(status_kib VmRSS)
-
-# Warm-up: the key is fetched and the token verified once.
+A_START=$RSS_START
+# Warm-up: unprotected load (the server's own buffers for CONNECTIONS
+# connections), then the key is fetched and the token verified once.
+load warmup /open "$REPEATED" 200
+A_LOADED=$(status_kib VmRSS)
 curl -sf -o /dev/null -H "Authorization: Bearer $REPEATED" "$BASE/protected" || die "warm-up failed"
-timeout 30 curl -sf -o /dev/null "$BASE/open" || die "warm-up failed"
 for ((round = 1; round <= ROUNDS; round++)); do
     echo "loadtest: round $round/$ROUNDS" >&2
     load open /open "$REPEATED" 200
@@ -215,7 +237,7 @@ FILL_END=$(date +%s.%N)
 FILL_OK=$(grep -c '^200$' "$WORK/fill.codes" || true)
 ((FILL_OK == DISTINCT)) || die "fill: $FILL_OK of $DISTINCT distinct tokens accepted"
 RSS_END=$(status_kib VmRSS)
-HWM=$(status_kib VmHWM)
+A_PEAK=$(peak_kib cached)
 stop_server
 
 # --- server B: verified-token cache off -------------------------------------
@@ -229,6 +251,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
     load distinct /protected "$DISTINCT_TOKEN" 200
     load baseline /baseline "$DISTINCT_TOKEN" 200
 done
+B_START=$RSS_START
+B_PEAK=$(peak_kib uncached)
 stop_server
 
 # --- report -------------------------------------------------------------------
@@ -254,11 +278,14 @@ awk -v p="$(median repeated 1)" -v o="$(median open 1)" -v d="$(median distinct 
 awk -v n="$DISTINCT" -v s="$FILL_START" -v e="$FILL_END" 'BEGIN {
     printf "cache fill: %d first-seen tokens, one connection, %.0f req/s\n", n, n / (e - s)
 }'
-awk -v start="$RSS_START" -v before="$RSS_BEFORE_FILL" -v end="$RSS_END" -v hwm="$HWM" \
-    -v bound="$CACHE_BYTES" 'BEGIN {
-    printf "server RSS: %.1f MiB after start-up, %.1f MiB before the fill, %.1f MiB after it\n",
-        start / 1024, before / 1024, end / 1024
-    printf "server peak RSS (VmHWM since start-up): %.1f MiB, %.2f MiB above start-up; ",
-        hwm / 1024, (hwm - start) / 1024
-    printf "verified-token cache bound: %.2f MiB\n", bound / 1048576
+awk -v start="$A_START" -v loaded="$A_LOADED" -v before="$RSS_BEFORE_FILL" -v end="$RSS_END" \
+    -v peak="$A_PEAK" -v bound="$CACHE_BYTES" -v bstart="$B_START" -v bpeak="$B_PEAK" 'BEGIN {
+    printf "server RSS (cache on): %.2f MiB after start-up, %.2f MiB after unprotected warm-up load,\n",
+        start / 1024, loaded / 1024
+    printf "  %.2f MiB before the fill, %.2f MiB after it; peak %.2f MiB\n", before / 1024, end / 1024, peak / 1024
+    printf "  the fill (cache from one entry to its bound): peak - before = %.2f MiB, bound %.2f MiB: %s\n",
+        (peak - before) / 1024, bound / 1048576, (peak - before) * 1024 <= bound ? "within" : "OVER"
+    printf "  peak - start-up = %.2f MiB (connections, allocator, cache)\n", (peak - start) / 1024
+    printf "server RSS (cache off, same load but no fill): %.2f MiB after start-up, peak %.2f MiB (+%.2f MiB)\n",
+        bstart / 1024, bpeak / 1024, (bpeak - bstart) / 1024
 }'
