@@ -19,7 +19,7 @@
 //! | `first_seen_cache_full` | the same against a cache at its bound: a budget of about two entries and a pool of distinct tokens cycled, so every lookup misses and every insert evicts, without a new authenticator in the loop. |
 //! | `repeated_cache_hit` | the same token again, default settings: the verified-token cache answers. |
 //! | `reject_bad_signature` | the test kit's `bad_signature()`: the first signature byte flipped (`^ 0xff`). When that makes the signature at least the modulus, aws-lc refuses it before the RSA operation, so this case can cost far less than the floor. Never cached. |
-//! | `reject_foreign_key` | a signature by another 2048-bit key under the issuer's `kid`: the whole RSA operation runs, then fails. Never cached. |
+//! | `reject_tampered_payload` | the realistic token with one payload character changed: the signature is in range, so the whole RSA operation runs, then the padding check fails. Never cached. |
 //! | `reject_garbage` | a token-sized string that is not a JWT. |
 //! | `jsonwebtoken_decode` | the baseline: hand-written `jsonwebtoken::decode` into a claims struct, checking `iss`, `aud`, `exp` and `nbf` with a `DecodingKey` built once. |
 //!
@@ -267,13 +267,24 @@ fn validation(c: &mut Criterion) {
         group.bench_function("reject_bad_signature", |b| {
             iter_async(b, &rt, || auth.validate(black_box(&bad)))
         });
-        // The test kit's bad signature flips the first signature byte; a
-        // signature by another key of the same size runs the whole RSA
-        // operation before failing.
-        let foreign = realistic(&issuer).signed_with_other_key().mint();
-        assert!(rt.block_on(auth.validate(&foreign)).is_err());
-        group.bench_function("reject_foreign_key", |b| {
-            iter_async(b, &rt, || auth.validate(black_box(&foreign)))
+        // A payload changed after signing: the signature is in range, so the
+        // whole RSA operation runs before the padding check fails.
+        let tampered = {
+            let (header, rest) = token.split_once('.').expect("a JWS");
+            let (payload, signature) = rest.split_once('.').expect("a JWS");
+            let mut payload = payload.to_owned();
+            let middle = payload.len() / 2;
+            let swap = if &payload[middle..=middle] == "A" {
+                "B"
+            } else {
+                "A"
+            };
+            payload.replace_range(middle..=middle, swap);
+            format!("{header}.{payload}.{signature}")
+        };
+        assert!(rt.block_on(auth.validate(&tampered)).is_err());
+        group.bench_function("reject_tampered_payload", |b| {
+            iter_async(b, &rt, || auth.validate(black_box(&tampered)))
         });
         let garbage: String = token
             .bytes()
