@@ -4,10 +4,10 @@
 #   scripts/loadtest.sh
 #
 # Builds and starts examples/loadtest_server.rs (one actix worker, tokens
-# from the embedded dev issuer), drives it from a second process with oha
-# (installed with `cargo install oha --locked` if missing; wrk is used
-# instead when oha is absent and wrk is present) and prints, per scenario,
-# requests/s, p50/p99 latency and the server's CPU time per request:
+# from the embedded dev issuer), drives it from a second process with wrk
+# when it is installed, else oha (installed with `cargo install oha --locked`
+# if missing), and prints, per scenario, requests/s, p50/p99 latency and the
+# server's CPU time per request:
 #
 #   unprotected                GET /open
 #   protected, repeated token  GET /protected, one token on every request
@@ -30,7 +30,7 @@
 # full load with one cache entry, against the configured bound.
 #
 # Settings (environment): DURATION seconds per run (5), ROUNDS rounds of
-# every scenario, figures are medians (3), CONNECTIONS (32), DISTINCT
+# every scenario, figures are medians (5), CONNECTIONS (32), DISTINCT
 # tokens for the fill (2000), CACHE_BYTES verified-token cache budget of
 # the first server (1048576), TOOL oha|wrk (auto), PIN 1 to pin the server
 # to CPU 0 and the load generator to CPU 1 when taskset is present (1).
@@ -41,7 +41,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-5}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 DISTINCT=${DISTINCT:-2000}
 CACHE_BYTES=${CACHE_BYTES:-1048576}
@@ -63,10 +63,12 @@ command -v curl >/dev/null || die "curl is needed"
 # --- the load generator -----------------------------------------------------
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if [[ -z $TOOL ]]; then
-    if command -v oha >/dev/null; then
-        TOOL=oha
-    elif command -v wrk >/dev/null; then
+    # wrk first: on one core it drives one actix worker to saturation,
+    # where oha on one core does not quite (see docs/performance.md).
+    if command -v wrk >/dev/null; then
         TOOL=wrk
+    elif command -v oha >/dev/null; then
+        TOOL=oha
     else
         echo "loadtest: installing oha (cargo install oha --locked)" >&2
         timeout 1800 cargo install oha --locked
@@ -257,10 +259,18 @@ stop_server
 
 # --- report -------------------------------------------------------------------
 echo
-printf '%-44s %10s %9s %9s %14s\n' scenario "req/s" "p50 ms" "p99 ms" "server CPU/req"
+printf '%-44s %10s %9s %9s %14s   %s\n' scenario "req/s" "p50 ms" "p99 ms" "server CPU/req" "req/s per round"
 row() {
-    printf '%-44s %10.0f %9.3f %9.3f %11s µs\n' "$2" "$(median "$1" 1)" "$(median "$1" 2)" \
-        "$(median "$1" 3)" "$(median "$1" 4)"
+    printf '%-44s %10.0f %9.3f %9.3f %11s µs   %s\n' "$2" "$(median "$1" 1)" "$(median "$1" 2)" \
+        "$(median "$1" 3)" "$(median "$1" 4)" "$(awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $1 }' "$WORK/$1.runs")"
+}
+# paired_ratio A B COLUMN: the median over rounds of A's figure / B's figure
+# in the same round (rounds run the scenarios back to back, so a ratio
+# within a round is less exposed to the machine's drift than a ratio of
+# medians).
+paired_ratio() {
+    paste -d ' ' "$WORK/$1.runs" "$WORK/$2.runs" | awk -v c="$3" '{ print $c / $(c + 4) }' | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 row open "unprotected (GET /open)"
 row repeated "protected, repeated token"
@@ -275,6 +285,9 @@ awk -v p="$(median repeated 1)" -v o="$(median open 1)" -v d="$(median distinct 
     printf "protected (repeated) / unprotected: %.3f req/s, %.3f by server CPU per request (target >= 0.90)\n", p / o, oc / pc
     printf "protected (distinct, cache off) / jsonwebtoken: %.3f req/s, %.3f by server CPU per request (target >= 1)\n", d / j, jc / dc
 }'
+echo "paired per round (median of the rounds' ratios):" \
+    "protected/unprotected $(paired_ratio repeated open 1) req/s, $(paired_ratio open repeated 4) by CPU;" \
+    "distinct/jsonwebtoken $(paired_ratio distinct baseline 1) req/s, $(paired_ratio baseline distinct 4) by CPU"
 awk -v n="$DISTINCT" -v s="$FILL_START" -v e="$FILL_END" 'BEGIN {
     printf "cache fill: %d first-seen tokens, one connection, %.0f req/s\n", n, n / (e - s)
 }'
