@@ -19,7 +19,7 @@
 //!   server answers `503` rather than trust keys the issuer may have revoked.
 //!   A key that a good fetch no longer lists is dropped at once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -59,7 +59,11 @@ pub(crate) struct JwksCache {
     cooldown: Duration,
     keys: Cache<Arc<str>, Arc<VerifyKey>>,
     fetches: AsyncCache<(), Outcome>,
-    last_good: Mutex<Option<Instant>>,
+    /// When the last good fetch ended, in milliseconds after `epoch`, plus
+    /// one; 0 while no fetch ever succeeded. An atomic, because every
+    /// request reads it.
+    last_good: AtomicU64,
+    epoch: Instant,
     background: AtomicBool,
     fetch_count: std::sync::atomic::AtomicU64,
 }
@@ -84,7 +88,8 @@ impl JwksCache {
                 .max_capacity(1)
                 .time_to_live(settings.refetch_cooldown)
                 .build(),
-            last_good: Mutex::new(None),
+            last_good: AtomicU64::new(0),
+            epoch: Instant::now(),
             background: AtomicBool::new(false),
             fetch_count: Default::default(),
         }
@@ -123,14 +128,14 @@ impl JwksCache {
         )))
     }
 
-    /// Whether `key` is still the key the issuer publishes under its id.
-    /// Like a key lookup, it starts a background refresh when the key set is
-    /// old, so keys age the same whether tokens are cached or not.
-    pub(crate) fn still_published(self: &Arc<Self>, key: &Arc<VerifyKey>) -> bool {
-        let published = self
-            .keys
-            .get(key.kid())
-            .is_some_and(|current| Arc::ptr_eq(&current, key));
+    /// Whether `key` is still trusted: the issuer still publishes it (a good
+    /// fetch that no longer lists it, or lists other material under its id,
+    /// retires it) and the key set is within its maximum staleness. One
+    /// atomic load each, no lookup: this runs on every verified-token cache
+    /// hit. Like a key lookup, it starts a background refresh when the key
+    /// set is old, so keys age the same whether tokens are cached or not.
+    pub(crate) fn still_published(self: &Arc<Self>, key: &VerifyKey) -> bool {
+        let published = !key.is_retired() && self.has_fresh_keys();
         if published {
             self.refresh_in_background_if_old();
         }
@@ -143,22 +148,31 @@ impl JwksCache {
         }
     }
 
-    fn last_good(&self) -> Option<Instant> {
-        *self
-            .last_good
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// How long ago the last good fetch ended, if one ever did.
+    fn since_last_good(&self) -> Option<Duration> {
+        match self.last_good.load(Ordering::Acquire) {
+            0 => None,
+            stamp => {
+                let at = Duration::from_millis(stamp - 1);
+                Some(self.epoch.elapsed().saturating_sub(at))
+            }
+        }
+    }
+
+    fn mark_good(&self) {
+        let millis = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
+        self.last_good.store(millis + 1, Ordering::Release);
     }
 
     fn has_fresh_keys(&self) -> bool {
-        self.last_good()
-            .is_some_and(|at| at.elapsed() < self.max_staleness)
+        self.since_last_good()
+            .is_some_and(|age| age < self.max_staleness)
     }
 
     fn refresh_in_background_if_old(self: &Arc<Self>) {
         let old = self
-            .last_good()
-            .is_none_or(|at| at.elapsed() >= self.refresh_interval);
+            .since_last_good()
+            .is_none_or(|age| age >= self.refresh_interval);
         if !old || self.background.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -193,20 +207,23 @@ impl JwksCache {
                     .filter(|kid| !set.contains_key(&**kid))
                     .collect();
                 for kid in unlisted {
-                    self.keys.invalidate(&kid);
+                    if let Some(old) = self.keys.remove(&kid) {
+                        old.retire();
+                    }
                 }
                 for (kid, key) in set {
                     match self.keys.get(&kid) {
                         // Same key material: keep the existing entry (and
                         // what was verified with it) but renew its lifetime.
                         Some(existing) if existing.same_as(&key) => self.keys.insert(kid, existing),
-                        _ => self.keys.insert(kid, key),
+                        Some(replaced) => {
+                            replaced.retire();
+                            self.keys.insert(kid, key);
+                        }
+                        None => self.keys.insert(kid, key),
                     }
                 }
-                *self
-                    .last_good
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+                self.mark_good();
                 tracing::debug!(keys = count, "JWKS refreshed");
                 Outcome::Loaded
             }

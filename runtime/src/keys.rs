@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
 use base64::Engine as _;
@@ -98,6 +99,9 @@ pub struct VerifyKey {
     /// The key's RSAPublicKey DER: identifies the key material.
     der: Box<[u8]>,
     parsed: Vec<(Algorithm, ParsedPublicKey)>,
+    /// Set once the issuer stops publishing this key: tokens it verified
+    /// (and that the verified-token cache remembers) stop counting.
+    retired: AtomicBool,
 }
 
 impl fmt::Debug for VerifyKey {
@@ -114,6 +118,16 @@ impl VerifyKey {
     /// The key id.
     pub fn kid(&self) -> &str {
         &self.kid
+    }
+
+    /// Marks the key as no longer published by the issuer.
+    pub(crate) fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+    }
+
+    /// Whether the issuer stopped publishing the key.
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
     }
 
     /// Whether `other` holds the same key material under the same id.
@@ -251,7 +265,12 @@ fn parse_key(value: serde_json::Value, allowed: &[Algorithm]) -> Result<VerifyKe
                 .map_err(|_| "RSA key rejected (shorter than 2048 bits or malformed)")
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(VerifyKey { kid, der, parsed })
+    Ok(VerifyKey {
+        kid,
+        der,
+        parsed,
+        retired: AtomicBool::new(false),
+    })
 }
 
 fn decode_b64(text: &str) -> Result<Vec<u8>, &'static str> {
