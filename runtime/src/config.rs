@@ -321,34 +321,8 @@ impl AuthenticatorBuilder {
     }
 
     fn checked_url(&self, field: &'static str, text: &str) -> Result<Url, ConfigError> {
-        let url = Url::parse(text).map_err(|e| ConfigError::InvalidUrl {
-            field,
-            reason: e.to_string(),
-        })?;
-        match url.scheme() {
-            "https" => Ok(url),
-            "http" if self.allow_http || is_loopback(&url) => Ok(url),
-            "http" => Err(ConfigError::InvalidUrl {
-                field,
-                reason:
-                    "plain http is only allowed for loopback hosts; use https (or allow_http(true))"
-                        .into(),
-            }),
-            other => Err(ConfigError::InvalidUrl {
-                field,
-                reason: format!("the scheme must be https, not `{other}`"),
-            }),
-        }
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        Some("localhost") | Some("[::1]") => true,
-        Some(host) => host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
+        crate::url_policy::checked_url(text, self.allow_http)
+            .map_err(|reason| ConfigError::InvalidUrl { field, reason })
     }
 }
 

@@ -21,6 +21,7 @@ mod jwks;
 mod keys;
 mod requirement;
 mod token;
+mod url_policy;
 mod verified;
 
 pub use authenticator::{Authenticator, check_scopes};

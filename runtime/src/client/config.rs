@@ -314,47 +314,15 @@ pub(crate) fn checked_url(
     allow_http: bool,
 ) -> Result<Url, ClientError> {
     let text = text.trim().trim_end_matches('/');
-    let url = Url::parse(text).map_err(|e| ClientError::InvalidUrl {
-        field,
-        reason: e.to_string(),
-    })?;
+    let url = crate::url_policy::checked_url(text, allow_http)
+        .map_err(|reason| ClientError::InvalidUrl { field, reason })?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ClientError::InvalidUrl {
             field,
             reason: "it must not have a query or a fragment".into(),
         });
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ClientError::InvalidUrl {
-            field,
-            reason: "it must not carry credentials".into(),
-        });
-    }
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if allow_http || is_loopback(&url) => Ok(url),
-        "http" => Err(ClientError::InvalidUrl {
-            field,
-            reason:
-                "plain http is only allowed for loopback hosts; use https (or allow_http(true))"
-                    .into(),
-        }),
-        other => Err(ClientError::InvalidUrl {
-            field,
-            reason: format!("the scheme must be https, not `{other}`"),
-        }),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        Some("[::1]") => true,
-        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
-        Some(host) => host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
+    Ok(url)
 }
 
 /// `base` with `segments` appended to its path, each percent-encoded.
