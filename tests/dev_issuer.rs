@@ -727,14 +727,17 @@ async fn registration_input_is_validated() {
     assert_eq!(error.status().as_u16(), 400);
     assert_eq!(error.code(), "invalid_request");
 
-    // Nothing was registered.
+    // Nothing was registered: the organization lists as an empty page.
     let list = http()
         .get(clients_url(&issuer, ORG))
         .bearer_auth(&admin)
         .send()
         .await
         .unwrap();
-    expect_error(list, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(list.status(), StatusCode::OK);
+    let page: Value = list.json().await.unwrap();
+    assert_eq!(page["total_size"], 0);
+    assert_eq!(page["clients"], serde_json::json!([]));
 }
 
 #[actix_web::test]
@@ -785,7 +788,10 @@ async fn clients_are_listed_read_changed_and_deleted() {
     let bad_size = get(format!("{list_url}?page_size=many")).await.unwrap();
     expect_error(bad_size, StatusCode::BAD_REQUEST, "invalid_request").await;
     let unknown_org = get(clients_url(&issuer, "org_unknown")).await.unwrap();
-    expect_error(unknown_org, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(unknown_org.status(), StatusCode::OK);
+    let empty: Value = unknown_org.json().await.unwrap();
+    assert_eq!(empty["total_size"], 0);
+    assert_eq!(empty["next_page_token"], "");
 
     // Read one; it is not found under another organization.
     let one_url = format!("{list_url}/{}", ids[0]);

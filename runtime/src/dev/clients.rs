@@ -282,8 +282,8 @@ pub(crate) struct Grant {
 
 /// Every organization and client, in memory.
 ///
-/// An organization exists once a client was registered in it, and stays
-/// (possibly empty) after its last client is deleted.
+/// An organization is known by its clients: listing one that has none gives
+/// an empty page; reading a client of it gives `404`.
 #[derive(Default)]
 pub(crate) struct ClientStore {
     /// Organization id to its client ids, oldest first.
@@ -341,7 +341,9 @@ impl ClientStore {
         page_size: Option<usize>,
         page_token: Option<&str>,
     ) -> Result<ClientPage, DevError> {
-        let ids = self.org(org_id)?;
+        // An organization without clients lists as an empty page, as a
+        // management API listing a collection does.
+        let ids: &[String] = self.orgs.get(org_id).map_or(&[], Vec::as_slice);
         let size = match page_size {
             None | Some(0) => DEFAULT_PAGE_SIZE,
             Some(size) => size.min(MAX_PAGE_SIZE),
