@@ -3,9 +3,9 @@
 //! Do not depend on this crate directly: use the `scopegate` crate, which
 //! re-exports the attribute and holds everything the expansion names.
 //!
-//! The macro works in three steps, one module each: [`model`] parses the
-//! attribute into a typed tree, [`check`] validates it and the handler with
-//! errors spanned at the offending token, and [`expand`] writes the code.
+//! The macro works in three steps, one module each: `model` parses the
+//! attribute into a typed tree, `check` validates it and the handler with
+//! errors spanned at the offending token, and `expand` writes the code.
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
