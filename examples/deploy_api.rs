@@ -1,9 +1,9 @@
 //! The main example: a protected deployment API.
 //!
 //! ```text
-//! cargo run --features dev --example deploy_api                  # serve on 127.0.0.1:8080
-//! cargo run --features dev --example deploy_api -- --self-check  # run the whole flow, exit 0 if all is as expected
-//! cargo run --features dev --example deploy_api -- --addr 127.0.0.1:9000
+//! cargo run --features dev,client --example deploy_api                  # serve on 127.0.0.1:8080
+//! cargo run --features dev,client --example deploy_api -- --self-check  # run the whole flow, exit 0 if all is as expected
+//! cargo run --features dev,client --example deploy_api -- --addr 127.0.0.1:9000
 //! ```
 //!
 //! * `POST /deploy` needs `deploy:applications`
@@ -233,39 +233,31 @@ fn print_walkthrough(api: &str, issuer: &DevIssuer, clients: &[DemoClient]) {
 }
 
 mod self_check {
-    //! The whole flow over real HTTP, step by step.
+    //! The whole flow over real HTTP, step by step, with scopegate's own
+    //! client side: `TokenClient` fetches the tokens, `send_authorized`
+    //! sends the calls.
 
-    use reqwest::StatusCode;
+    use scopegate::client::{ClientError, SendAuthorized, TokenClient};
     use scopegate::dev::DevIssuer;
 
     use super::DemoClient;
 
-    #[derive(serde::Deserialize)]
-    struct TokenResponse {
-        access_token: String,
+    fn token_client(
+        issuer: &DevIssuer,
+        client_id: &str,
+        secret: &str,
+    ) -> Result<TokenClient, ClientError> {
+        TokenClient::builder(client_id, secret)
+            .token_url(issuer.token_url())
+            .build()
     }
 
-    async fn fetch_token(
-        http: &reqwest::Client,
-        issuer: &DevIssuer,
-        client: &DemoClient,
-    ) -> Result<(StatusCode, Option<String>), reqwest::Error> {
-        let response = http
-            .post(issuer.token_url())
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", client.client_id.as_str()),
-                ("client_secret", client.secret.as_str()),
-            ])
-            .send()
-            .await?;
-        let status = response.status();
-        let token = if status.is_success() {
-            Some(response.json::<TokenResponse>().await?.access_token)
-        } else {
-            None
-        };
-        Ok((status, token))
+    /// The status a token fetch ended with: 200, or the server's refusal.
+    fn fetch_status(result: &Result<scopegate::client::AccessToken, ClientError>) -> u16 {
+        match result {
+            Ok(_) => 200,
+            Err(error) => error.status().unwrap_or(0),
+        }
     }
 
     pub async fn run(
@@ -277,91 +269,89 @@ mod self_check {
             .timeout(std::time::Duration::from_secs(30))
             .build()?;
         let mut all_ok = true;
-        let mut step = |what: &str, got: StatusCode, want: StatusCode| {
+        let mut step = |what: &str, got: u16, want: u16| {
             let ok = got == want;
             all_ok &= ok;
             println!(
-                "{} {what}: {} (expected {})",
-                if ok { "ok  " } else { "FAIL" },
-                got.as_u16(),
-                want.as_u16()
+                "{} {what}: {got} (expected {want})",
+                if ok { "ok  " } else { "FAIL" }
             );
         };
 
-        let (status, deployer) = fetch_token(&http, issuer, &clients[0]).await?;
-        step("deployer fetches a token", status, StatusCode::OK);
-        let (status, reader) = fetch_token(&http, issuer, &clients[1]).await?;
-        step("reader fetches a token", status, StatusCode::OK);
-        let wrong = DemoClient {
-            name: "wrong",
-            client_id: clients[0].client_id.clone(),
-            secret: "not-the-secret".into(),
-        };
-        let (status, _) = fetch_token(&http, issuer, &wrong).await?;
+        let deployer = token_client(issuer, &clients[0].client_id, &clients[0].secret)?;
+        let reader = token_client(issuer, &clients[1].client_id, &clients[1].secret)?;
+        let wrong = token_client(issuer, &clients[0].client_id, "not-the-secret")?;
+        step(
+            "deployer fetches a token",
+            fetch_status(&deployer.token().await),
+            200,
+        );
+        step(
+            "reader fetches a token",
+            fetch_status(&reader.token().await),
+            200,
+        );
         step(
             "a wrong secret gets no token",
-            status,
-            StatusCode::UNAUTHORIZED,
+            fetch_status(&wrong.token().await),
+            401,
         );
-        let (Some(deployer), Some(reader)) = (deployer, reader) else {
-            println!("FAIL no tokens, cannot go on");
-            return Ok(false);
-        };
 
         let body = serde_json::json!({"service": "inventory-service"});
-        let status = http.get(format!("{api}/health")).send().await?.status();
-        step("GET /health, no token", status, StatusCode::OK);
+        let status = http
+            .get(format!("{api}/health"))
+            .send()
+            .await?
+            .status()
+            .as_u16();
+        step("GET /health, no token", status, 200);
         let status = http
             .get(format!("{api}/deployments"))
             .send()
             .await?
-            .status();
-        step(
-            "GET /deployments, no token",
-            status,
-            StatusCode::UNAUTHORIZED,
-        );
+            .status()
+            .as_u16();
+        step("GET /deployments, no token", status, 401);
         let status = http
             .get(format!("{api}/deployments"))
             .bearer_auth("not.a.token")
             .send()
             .await?
-            .status();
-        step(
-            "GET /deployments, garbage token",
-            status,
-            StatusCode::UNAUTHORIZED,
-        );
+            .status()
+            .as_u16();
+        step("GET /deployments, garbage token", status, 401);
         let status = http
             .get(format!("{api}/deployments"))
-            .bearer_auth(&reader)
-            .send()
+            .send_authorized(&reader)
             .await?
-            .status();
-        step("GET /deployments as reader", status, StatusCode::OK);
+            .status()
+            .as_u16();
+        step("GET /deployments as reader", status, 200);
         let status = http
             .post(format!("{api}/deploy"))
-            .bearer_auth(&reader)
             .json(&body)
-            .send()
+            .send_authorized(&reader)
             .await?
-            .status();
-        step("POST /deploy as reader", status, StatusCode::FORBIDDEN);
+            .status()
+            .as_u16();
+        step("POST /deploy as reader", status, 403);
         let status = http
             .get(format!("{api}/deployments"))
-            .bearer_auth(&deployer)
-            .send()
+            .send_authorized(&deployer)
             .await?
-            .status();
-        step("GET /deployments as deployer", status, StatusCode::OK);
+            .status()
+            .as_u16();
+        step("GET /deployments as deployer", status, 200);
         let status = http
             .post(format!("{api}/deploy"))
-            .bearer_auth(&deployer)
             .json(&body)
-            .send()
+            .send_authorized(&deployer)
             .await?
-            .status();
-        step("POST /deploy as deployer", status, StatusCode::OK);
+            .status()
+            .as_u16();
+        step("POST /deploy as deployer", status, 200);
+        let requests = u16::try_from(issuer.token_requests()).unwrap_or(u16::MAX);
+        step("token requests the issuer saw (tokens reused)", requests, 3);
 
         println!(
             "{}",
