@@ -255,3 +255,35 @@ async fn a_cached_token_expires_on_time() {
     let error = auth.validate(&token).await.unwrap_err();
     assert!(error.to_string().contains("expired"), "{error}");
 }
+
+#[actix_web::test]
+async fn keys_stop_serving_after_the_maximum_staleness() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let auth = issuer
+        .authenticator()
+        .refresh_interval(Duration::from_millis(50))
+        .refetch_cooldown(Duration::from_millis(50))
+        .max_staleness(Duration::from_millis(1500))
+        .build()
+        .unwrap();
+    let api = spawn_api(Some(auth));
+    let token = issuer.token().mint();
+    assert_eq!(status(&api, &token).await, StatusCode::OK);
+
+    // The issuer goes down: the cached key keeps serving for a while, then,
+    // with no good fetch for longer than the maximum staleness, the server
+    // can no longer decide and says so (503), cached token or not.
+    issuer.set_jwks_mode(JwksMode::Unavailable);
+    assert_eq!(status(&api, &token).await, StatusCode::OK);
+    assert!(
+        eventually(async || status(&api, &token).await == StatusCode::SERVICE_UNAVAILABLE).await
+    );
+    assert_eq!(
+        status(&api, &issuer.token().mint()).await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+
+    // The issuer comes back: keys are fetched again and the token passes.
+    issuer.set_jwks_mode(JwksMode::Normal);
+    assert!(eventually(async || status(&api, &token).await == StatusCode::OK).await);
+}
