@@ -113,6 +113,7 @@
 //! token, a key or a secret. See [`AuthError`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// Requires the caller's bearer token to carry scopes; see the
 /// [crate documentation](crate#require_scopes).
@@ -124,13 +125,17 @@ pub use scopegate_runtime::{
     parse_authorization,
 };
 
-/// The client side: token client, admin client, `send_authorized`.
+/// The client side: token client, admin client, `send_authorized`
+/// (the `scopegate-client` crate).
 #[cfg(feature = "client")]
-pub use scopegate_runtime::client;
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub use scopegate_client as client;
 
-/// The embedded development authorization server and test kit.
+/// The embedded development authorization server and test kit
+/// (the `scopegate-dev` crate).
 #[cfg(feature = "dev")]
-pub use scopegate_runtime::dev;
+#[cfg_attr(docsrs, doc(cfg(feature = "dev")))]
+pub use scopegate_dev as dev;
 
 /// What `#[require_scopes]` expands to. Not a public API.
 #[doc(hidden)]

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use scopegate_runtime::client::{ENV_CLIENT_ENVIRONMENT_URL, ENV_SCALEKIT_ENVIRONMENT_URL};
+use scopegate_client::{ENV_CLIENT_ENVIRONMENT_URL, ENV_SCALEKIT_ENVIRONMENT_URL};
 use scopegate_runtime::{AuthError, Authenticator, Claims, ENV_AUDIENCE, Requirement};
 use serde_json::Value;
 
@@ -70,7 +70,7 @@ pub async fn run(args: CheckArgs) -> Result<u8, Failure> {
     if audiences.is_empty()
         && let Some(list) = env.get(ENV_AUDIENCE)
     {
-        audiences = scopegate_runtime::client::split_list(&list);
+        audiences = scopegate_client::split_list(&list);
     }
     let mut builder = Authenticator::builder(issuer.clone())
         .leeway(Duration::from_secs(args.leeway))

@@ -1,7 +1,7 @@
 //! `scopegate clients ...`: the management API.
 
 use clap::{Args, Subcommand};
-use scopegate_runtime::client::{
+use scopegate_client::{
     AdminClient, ENV_SCALEKIT_ENVIRONMENT_URL, NewOrganizationClient, OrganizationClient,
 };
 

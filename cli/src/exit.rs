@@ -1,6 +1,6 @@
 //! Exit codes, and how a failure maps to one.
 
-use scopegate_runtime::client::ClientError;
+use scopegate_client::ClientError;
 
 /// Success.
 pub const OK: u8 = 0;

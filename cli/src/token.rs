@@ -1,7 +1,7 @@
 //! `scopegate token`: fetch an access token.
 
 use clap::Args;
-use scopegate_runtime::client::{
+use scopegate_client::{
     ENV_CLIENT_AUDIENCE, ENV_CLIENT_ENVIRONMENT_URL, ENV_CLIENT_ID, ENV_CLIENT_SCOPES,
     ENV_CLIENT_SECRET, ENV_CLIENT_TOKEN_URL, TokenClient,
 };

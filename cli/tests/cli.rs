@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use scopegate_runtime::dev::{DevIssuer, NewClient};
+use scopegate_dev::{DevIssuer, NewClient};
 use serde_json::Value;
 
 const ORG: &str = "org_59615193906282635";

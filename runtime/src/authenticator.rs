@@ -73,7 +73,7 @@ impl Authenticator {
         builder_from_env()
     }
 
-    pub(crate) fn from_settings(settings: Settings, client: reqwest::Client) -> Self {
+    pub(crate) fn from_settings(settings: Settings, client: Option<reqwest::Client>) -> Self {
         let jwks = Arc::new(JwksCache::new(&settings, client));
         let verified = VerifiedCache::new(settings.token_cache_bytes, settings.token_cache_ttl);
         Authenticator {

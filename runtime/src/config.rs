@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use reqwest::Url;
+use scopegate_wire::url_policy::UrlPolicyError;
 
 use crate::authenticator::Authenticator;
 use crate::jwks::KeySource;
@@ -28,8 +29,14 @@ pub enum ConfigError {
         /// Which setting.
         field: &'static str,
         /// What is wrong with it.
-        reason: String,
+        #[source]
+        reason: UrlPolicyError,
     },
+    /// The JWKS document given to
+    /// [`jwks_document`](AuthenticatorBuilder::jwks_document) holds no usable
+    /// key.
+    #[error("the JWKS document is not usable: {0}")]
+    InvalidJwks(String),
     /// The algorithm allow-list is empty.
     #[error("the algorithm allow-list is empty; allow at least RS256")]
     NoAlgorithms,
@@ -93,6 +100,7 @@ pub(crate) struct Settings {
 pub struct AuthenticatorBuilder {
     issuer: String,
     jwks_url: Option<String>,
+    jwks_document: Option<std::sync::Arc<[u8]>>,
     discover: bool,
     audiences: Vec<String>,
     algorithms: Vec<Algorithm>,
@@ -116,6 +124,7 @@ impl AuthenticatorBuilder {
         AuthenticatorBuilder {
             issuer: issuer.into(),
             jwks_url: None,
+            jwks_document: None,
             discover: false,
             audiences: Vec::new(),
             algorithms: vec![Algorithm::RS256],
@@ -138,6 +147,31 @@ impl AuthenticatorBuilder {
     /// Fetch keys from this JWKS URL instead of `<issuer>/keys`.
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
         self.jwks_url = Some(url.into());
+        self.jwks_document = None;
+        self.discover = false;
+        self
+    }
+
+    /// Verify with the keys of this JWKS document (RFC 7517 §5) instead of
+    /// fetching them: for keys distributed out of band, and for tests. The
+    /// document is checked when the authenticator is built; nothing is ever
+    /// fetched, and the keys never go stale.
+    ///
+    /// ```
+    /// use scopegate_runtime::Authenticator;
+    ///
+    /// let jwks = br#"{"keys":[{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256",
+    ///   "n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw",
+    ///   "e":"AQAB"}]}"#;
+    /// let auth = Authenticator::builder("https://acme.scalekit.dev")
+    ///     .jwks_document(&jwks[..])
+    ///     .build()?;
+    /// assert_eq!(auth.jwks_fetch_count(), 0);
+    /// # Ok::<(), scopegate_runtime::ConfigError>(())
+    /// ```
+    pub fn jwks_document(mut self, document: impl Into<Vec<u8>>) -> Self {
+        self.jwks_document = Some(document.into().into());
+        self.jwks_url = None;
         self.discover = false;
         self
     }
@@ -148,6 +182,7 @@ impl AuthenticatorBuilder {
     pub fn discover(mut self) -> Self {
         self.discover = true;
         self.jwks_url = None;
+        self.jwks_document = None;
         self
     }
 
@@ -264,6 +299,12 @@ impl AuthenticatorBuilder {
         let issuer = self.issuer.trim_end_matches('/').to_owned();
         let issuer_url = self.checked_url("issuer", &issuer)?;
         let key_source = match (&self.jwks_url, self.discover) {
+            _ if self.jwks_document.is_some() => {
+                let document = self.jwks_document.clone().unwrap_or_default();
+                crate::keys::parse_jwks(&document, &self.algorithms)
+                    .map_err(|e| ConfigError::InvalidJwks(e.to_string()))?;
+                KeySource::Static(document)
+            }
             (Some(url), _) => KeySource::Jwks(self.checked_url("jwks_url", url)?),
             (None, true) => KeySource::Discovery(self.checked_url(
                 "issuer",
@@ -291,14 +332,17 @@ impl AuthenticatorBuilder {
                     .into(),
             ));
         }
-        let client = match self.client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .redirect(reqwest::redirect::Policy::limited(3))
-                .build()
-                .map_err(ConfigError::HttpClient)?,
+        let client = match (self.client, &key_source) {
+            (Some(client), _) => Some(client),
+            (None, KeySource::Static(_)) => None,
+            (None, _) => Some(
+                reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::limited(3))
+                    .build()
+                    .map_err(ConfigError::HttpClient)?,
+            ),
         };
         let mut audiences = self.audiences;
         audiences.retain(|a| !a.is_empty());
@@ -321,7 +365,7 @@ impl AuthenticatorBuilder {
     }
 
     fn checked_url(&self, field: &'static str, text: &str) -> Result<Url, ConfigError> {
-        crate::url_policy::checked_url(text, self.allow_http)
+        scopegate_wire::url_policy::checked_url(text, self.allow_http, Some("allow_http(true)"))
             .map_err(|reason| ConfigError::InvalidUrl { field, reason })
     }
 }

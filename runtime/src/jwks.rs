@@ -39,6 +39,8 @@ pub(crate) enum KeySource {
     Jwks(Url),
     /// OIDC discovery: `jwks_uri` is read from this document.
     Discovery(Url),
+    /// A JWKS document given outright: "fetching" reads it from memory.
+    Static(Arc<[u8]>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +52,8 @@ enum Outcome {
 pub(crate) struct JwksCache {
     source: KeySource,
     discovered: Mutex<Option<Url>>,
-    client: reqwest::Client,
+    /// `None` for a static key set, which needs no HTTP.
+    client: Option<reqwest::Client>,
     issuer: String,
     algorithms: Vec<Algorithm>,
     max_body: usize,
@@ -69,7 +72,7 @@ pub(crate) struct JwksCache {
 }
 
 impl JwksCache {
-    pub(crate) fn new(settings: &Settings, client: reqwest::Client) -> Self {
+    pub(crate) fn new(settings: &Settings, client: Option<reqwest::Client>) -> Self {
         JwksCache {
             source: settings.key_source.clone(),
             discovered: Mutex::new(None),
@@ -195,7 +198,9 @@ impl JwksCache {
     }
 
     async fn fetch_and_apply(&self) -> Outcome {
-        self.fetch_count.fetch_add(1, Ordering::Relaxed);
+        if !matches!(self.source, KeySource::Static(_)) {
+            self.fetch_count.fetch_add(1, Ordering::Relaxed);
+        }
         match self.fetch().await {
             Ok(set) => {
                 let count = set.len();
@@ -235,6 +240,9 @@ impl JwksCache {
     }
 
     async fn fetch(&self) -> Result<crate::keys::KeySet, String> {
+        if let KeySource::Static(document) = &self.source {
+            return parse_jwks(document, &self.algorithms).map_err(|e| e.to_string());
+        }
         let url = self.jwks_url().await?;
         let body = self.get_bounded(&url).await?;
         parse_jwks(&body, &self.algorithms).map_err(|e| e.to_string())
@@ -244,6 +252,7 @@ impl JwksCache {
         let discovery = match &self.source {
             KeySource::Jwks(url) => return Ok(url.clone()),
             KeySource::Discovery(url) => url,
+            KeySource::Static(_) => return Err("a static key set has no URL".into()),
         };
         if let Some(url) = self
             .discovered
@@ -278,8 +287,11 @@ impl JwksCache {
     /// GETs `url`, refusing bodies over the size cap (timeouts are set on the
     /// client).
     async fn get_bounded(&self, url: &Url) -> Result<Vec<u8>, String> {
-        let mut response = self
+        let client = self
             .client
+            .as_ref()
+            .ok_or_else(|| format!("no HTTP client to fetch {url} with"))?;
+        let mut response = client
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()

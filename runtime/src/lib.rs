@@ -10,22 +10,17 @@
 mod authenticator;
 mod bearer;
 mod claims;
-#[cfg(feature = "client")]
-pub mod client;
 mod config;
-#[cfg(feature = "dev")]
-pub mod dev;
 mod error;
 mod extract;
 mod jwks;
 mod keys;
 mod requirement;
 mod token;
-mod url_policy;
 mod verified;
 
 pub use authenticator::{Authenticator, check_scopes};
-pub use bearer::parse_authorization;
+pub use bearer::{bearer_token, parse_authorization};
 pub use claims::{ClaimError, Claims};
 pub use config::{AuthenticatorBuilder, ConfigError, ENV_AUDIENCE, ENV_ENVIRONMENT_URL};
 pub use error::AuthError;
@@ -33,3 +28,4 @@ pub use extract::{Authorized, ScopeRequirement};
 pub use keys::{Algorithm, UnsupportedAlgorithm};
 pub use requirement::Requirement;
 pub use scopegate_grammar as grammar;
+pub use scopegate_wire::url_policy::UrlPolicyError;

@@ -7,7 +7,7 @@ use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::header::RETRY_AFTER;
 use reqwest::{RequestBuilder, StatusCode, Url};
 
-use super::error::{ClientError, url_for_message};
+use crate::error::{ClientError, url_for_message};
 
 /// When and how often a failed request is sent again.
 ///
@@ -36,7 +36,7 @@ use super::error::{ClientError, url_for_message};
 ///
 /// ```
 /// use std::time::Duration;
-/// use scopegate_runtime::client::RetryPolicy;
+/// use scopegate_client::RetryPolicy;
 ///
 /// let patient = RetryPolicy::default()
 ///     .max_attempts(8)

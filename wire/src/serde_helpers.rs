@@ -1,12 +1,10 @@
-//! Small serde helpers for the seeds' wire format.
+//! Small serde helpers for reading the management API's responses leniently.
 
 use serde::{Deserialize, Deserializer};
 
 /// A count of seconds sent either as a JSON number or as a string (gRPC
 /// gateways write 64-bit integers as strings), or `null`.
-pub(crate) fn lenient_u64<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<u64>, D::Error> {
+pub fn lenient_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum NumberOrString {
@@ -26,7 +24,7 @@ pub(crate) fn lenient_u64<'de, D: Deserializer<'de>>(
 }
 
 /// A value whose `null` means its default (an empty list, an empty string).
-pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,
@@ -35,26 +33,8 @@ where
 }
 
 /// A page token: absent, `null` and `""` all mean "no more pages".
-pub(crate) fn page_token<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<String>, D::Error> {
+pub fn page_token<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(deserializer)?.filter(|t| !t.is_empty()))
-}
-
-/// `application/x-www-form-urlencoded` encoding of one value (for HTTP
-/// Basic client authentication, RFC 6749 §2.3.1).
-pub(crate) fn form_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(char::from(byte));
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -76,11 +56,5 @@ mod tests {
         assert_eq!(read(r#"{}"#).unwrap(), None);
         assert!(read(r#"{"expiry":"soon"}"#).is_err());
         assert!(read(r#"{"expiry":-1}"#).is_err());
-    }
-
-    #[test]
-    fn form_encoding() {
-        assert_eq!(form_encode("a b+c/é:%"), "a+b%2Bc%2F%C3%A9%3A%25");
-        assert_eq!(form_encode("m2m_1.x-y*"), "m2m_1.x-y*");
     }
 }

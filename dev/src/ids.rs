@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::{constant_time, digest, rand};
 
-use crate::dev::error::DevError;
+use crate::error::DevError;
 
 /// Length of the random part of a plain secret (as in the seeds'
 /// `test_<64 characters>`).

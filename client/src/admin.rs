@@ -9,18 +9,18 @@ use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::config::{
+use crate::config::{
     ENV_SCALEKIT_CLIENT_ID, ENV_SCALEKIT_CLIENT_SECRET, ENV_SCALEKIT_ENVIRONMENT_URL, checked_url,
     http_client, join, var,
 };
-use super::error::{ClientError, ServerError};
-use super::model::{
+use crate::error::{ClientError, ServerError};
+use crate::retry::{Exchange, Replay, Reply, RetryPolicy};
+use crate::token::{AccessToken, TokenClient};
+use scopegate_wire::Secret;
+use scopegate_wire::management::{
     ClientEnvelope, ClientPage, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
     NewOrganizationClient, OrganizationClient,
 };
-use super::retry::{Exchange, Replay, Reply, RetryPolicy};
-use super::secret::Secret;
-use super::token::{AccessToken, TokenClient};
 
 /// The largest management API response read.
 const MAX_RESPONSE: usize = 4 * 1024 * 1024;
@@ -42,9 +42,9 @@ const MAX_PAGES: usize = 1000;
 /// [`ClientError::Api`] with the status and the server's message.
 ///
 /// ```no_run
-/// use scopegate_runtime::client::{AdminClient, NewOrganizationClient};
+/// use scopegate_client::{AdminClient, NewOrganizationClient};
 ///
-/// # async fn run() -> Result<(), scopegate_runtime::client::ClientError> {
+/// # async fn run() -> Result<(), scopegate_client::ClientError> {
 /// // SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID, SCALEKIT_CLIENT_SECRET
 /// let admin = AdminClient::from_env()?;
 /// let created = admin
@@ -539,7 +539,7 @@ impl AdminClient {
 fn check_scopes(scopes: &[String]) -> Result<(), ClientError> {
     for scope in scopes {
         scopegate_grammar::parse_scope(scope).map_err(|source| ClientError::InvalidScope {
-            scope: super::error::printable(scope),
+            scope: crate::error::printable(scope),
             source,
         })?;
     }
@@ -555,7 +555,7 @@ fn check_id(what: &str, id: &str) -> Result<(), ClientError> {
     if id == "." || id == ".." || id.len() > MAX_ID || id.chars().any(char::is_control) {
         return Err(ClientError::InvalidInput(format!(
             "`{}` is not a usable {what}",
-            super::error::printable(id)
+            crate::error::printable(id)
         )));
     }
     Ok(())

@@ -10,9 +10,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
-use crate::dev::error::DevError;
-use crate::dev::server::{read_body, require_content_type};
-use crate::dev::state::State;
+use crate::error::DevError;
+use crate::server::{read_body, require_content_type};
+use crate::state::State;
 
 /// The largest token request body read.
 const MAX_BODY: usize = 16 * 1024;

@@ -34,7 +34,7 @@
 //! ways.
 //!
 //! ```no_run
-//! use scopegate_runtime::dev::{DevIssuer, NewClient};
+//! use scopegate_dev::{DevIssuer, NewClient};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let issuer = DevIssuer::start().await?;
@@ -66,6 +66,9 @@
 //! 10 000 clients per issuer, 10 secrets per client, 100 scopes per client,
 //! 16 KiB token requests, 64 KiB JSON bodies. Registration scopes must
 //! follow the `resource:action` grammar.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -270,11 +273,11 @@ impl DevIssuer {
         format!("{}/oauth/token", self.url())
     }
 
-    /// An [`AuthenticatorBuilder`](crate::AuthenticatorBuilder) for this
+    /// An [`AuthenticatorBuilder`](scopegate_runtime::AuthenticatorBuilder) for this
     /// issuer's tokens; add `.audience(..)` and other settings, then
     /// `.build()`.
-    pub fn authenticator(&self) -> crate::AuthenticatorBuilder {
-        crate::Authenticator::builder(self.url()).jwks_url(self.jwks_url())
+    pub fn authenticator(&self) -> scopegate_runtime::AuthenticatorBuilder {
+        scopegate_runtime::Authenticator::builder(self.url()).jwks_url(self.jwks_url())
     }
 
     /// Starts minting a token signed by this issuer (see [`TokenBuilder`]).

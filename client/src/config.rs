@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::error::ClientError;
-use super::retry::RetryPolicy;
-use super::secret::Secret;
-use super::token::TokenClient;
+use crate::error::ClientError;
+use crate::retry::RetryPolicy;
+use crate::token::TokenClient;
+use scopegate_wire::Secret;
+use scopegate_wire::url_policy::UrlPolicyError;
 
 /// Full URL of the token endpoint, when it is not `<env>/oauth/token`.
 pub const ENV_CLIENT_TOKEN_URL: &str = "SCOPEGATE_CLIENT_TOKEN_URL";
@@ -66,14 +67,14 @@ enum Endpoint {
 /// | plain `http://` | loopback hosts only |
 ///
 /// ```
-/// use scopegate_runtime::client::TokenClient;
+/// use scopegate_client::TokenClient;
 ///
 /// let tokens = TokenClient::builder("m2morg_68315758685323697", "test_ly8G57h0...")
 ///     .environment_url("https://acme.scalekit.dev")
 ///     .scopes(["deploy:applications"])
 ///     .build()?;
 /// assert_eq!(tokens.token_url(), "https://acme.scalekit.dev/oauth/token");
-/// # Ok::<(), scopegate_runtime::client::ClientError>(())
+/// # Ok::<(), scopegate_client::ClientError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
@@ -301,7 +302,7 @@ fn check_scope_token(scope: &str) -> Result<(), ClientError> {
     } else {
         Err(ClientError::InvalidInput(format!(
             "`{}` is not a scope that can be requested: a scope is one word of visible ASCII, without `\"` or `\\`",
-            super::error::printable(scope)
+            crate::error::printable(scope)
         )))
     }
 }
@@ -314,12 +315,12 @@ pub(crate) fn checked_url(
     allow_http: bool,
 ) -> Result<Url, ClientError> {
     let text = text.trim().trim_end_matches('/');
-    let url = crate::url_policy::checked_url(text, allow_http)
+    let url = scopegate_wire::url_policy::checked_url(text, allow_http, Some("allow_http(true)"))
         .map_err(|reason| ClientError::InvalidUrl { field, reason })?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ClientError::InvalidUrl {
             field,
-            reason: "it must not have a query or a fragment".into(),
+            reason: UrlPolicyError::QueryOrFragment,
         });
     }
     Ok(url)

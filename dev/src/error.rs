@@ -5,7 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::error::AuthError;
+use scopegate_runtime::AuthError;
 
 /// The `realm` of the `WWW-Authenticate: Basic` challenge sent with
 /// `invalid_client`.

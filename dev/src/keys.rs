@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::dev::error::DevError;
+use crate::error::DevError;
 
 /// How many keys the issuer remembers (to sign with an old `kid` on
 /// request) beyond the published ones.

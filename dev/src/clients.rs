@@ -8,8 +8,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
-use crate::dev::error::DevError;
-use crate::dev::ids::{self, IdSource, SecretHash};
+use crate::error::DevError;
+use crate::ids::{self, IdSource, SecretHash};
 
 /// Token lifetime of a client registered without `expiry`, in seconds.
 pub const DEFAULT_EXPIRY: u64 = 3600;
@@ -55,7 +55,7 @@ pub const RESERVED_CLAIMS: [&str; 11] = [
 /// ```
 ///
 /// Only `name` is required. Each scope must follow the `resource:action`
-/// grammar ([`crate::grammar::parse_scope`]).
+/// grammar ([`scopegate_grammar::parse_scope`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewClient {
     /// Display name (required, not blank).
@@ -629,7 +629,7 @@ fn check_scopes(scopes: Vec<String>) -> Result<Vec<String>, DevError> {
     }
     for (i, scope) in scopes.iter().enumerate() {
         let field = format!("scopes[{i}]");
-        crate::grammar::parse_scope(scope)
+        scopegate_grammar::parse_scope(scope)
             .map_err(|error| DevError::invalid_field(&field, error))?;
         if let Some(first) = scopes[..i].iter().position(|s| s == scope) {
             return Err(DevError::invalid_field(

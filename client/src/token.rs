@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
 
-use super::config::{ClientAuth, TokenClientBuilder, TokenSettings, token_builder_from};
-use super::error::{ClientError, ServerError};
-use super::retry::{Exchange, Replay};
-use super::secret::Secret;
-use super::wire::{form_encode, lenient_u64};
+use crate::config::{ClientAuth, TokenClientBuilder, TokenSettings, token_builder_from};
+use crate::error::{ClientError, ServerError};
+use crate::retry::{Exchange, Replay};
+use scopegate_wire::Secret;
+use scopegate_wire::serde_helpers::lenient_u64;
 
 /// The largest token response read.
 const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
@@ -49,7 +49,7 @@ const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 /// in its `Debug` output or in the log.
 ///
 /// ```no_run
-/// use scopegate_runtime::client::{SendAuthorized, TokenClient};
+/// use scopegate_client::{SendAuthorized, TokenClient};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// // SCOPEGATE_CLIENT_ENVIRONMENT_URL, SCOPEGATE_CLIENT_ID, SCOPEGATE_CLIENT_SECRET
@@ -416,7 +416,7 @@ impl TokenClient {
         if !response.token_type.eq_ignore_ascii_case("bearer") {
             return Err(invalid(format!(
                 "the token type is `{}`, not `Bearer`",
-                super::error::printable(&response.token_type)
+                crate::error::printable(&response.token_type)
             )));
         }
         let value = response.access_token;
@@ -543,6 +543,12 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// `application/x-www-form-urlencoded` encoding of one value, for HTTP
+/// Basic client authentication (RFC 6749 §2.3.1).
+fn form_encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -613,5 +619,11 @@ mod tests {
             .unwrap();
         assert_eq!(token.lifetime(), DEFAULT_LIFETIME);
         assert!(token.refresh_at() < token.expires_at());
+    }
+
+    #[test]
+    fn form_encoding() {
+        assert_eq!(form_encode("a b+c/é:%"), "a+b%2Bc%2F%C3%A9%3A%25");
+        assert_eq!(form_encode("m2m_1.x-y*"), "m2m_1.x-y*");
     }
 }

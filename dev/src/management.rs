@@ -8,12 +8,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::bearer::bearer_token;
-use crate::dev::clients::{ClientInfo, NewClient, UpdateClient, check_org_id};
-use crate::dev::error::DevError;
-use crate::dev::server::{read_body, require_content_type};
-use crate::dev::state::State;
-use crate::dev::token_endpoint::{parse_form, printable};
+use crate::clients::{ClientInfo, NewClient, UpdateClient, check_org_id};
+use crate::error::DevError;
+use crate::server::{read_body, require_content_type};
+use crate::state::State;
+use crate::token_endpoint::{parse_form, printable};
+use scopegate_runtime::bearer_token;
 
 /// The largest JSON body read.
 const MAX_BODY: usize = 64 * 1024;
@@ -25,9 +25,9 @@ struct ClientEnvelope {
     client: ClientInfo,
 }
 
-fn authorize(req: &HttpRequest, state: &State) -> Result<(), DevError> {
+async fn authorize(req: &HttpRequest, state: &State) -> Result<(), DevError> {
     let token = bearer_token(req, MAX_TOKEN)?;
-    state.check_admin_token(token).inspect_err(|error| {
+    state.check_admin_token(token).await.inspect_err(|error| {
         tracing::debug!(error = %error, path = req.path(), "management request refused");
     })
 }
@@ -79,7 +79,7 @@ pub(crate) async fn create_client(
     payload: web::Payload,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let org = org_id(&req)?;
     let new: NewClient = json_body(&req, payload).await?;
     let created = state.clients().create(state.ids(), org, new)?;
@@ -99,7 +99,7 @@ pub(crate) async fn list_clients(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let org = org_id(&req)?;
     let query = parse_form(req.query_string().as_bytes())?;
     let page_size = query
@@ -120,7 +120,7 @@ pub(crate) async fn get_client(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let org = org_id(&req)?;
     let client = state.clients().get(org, path_param(&req, "client_id"))?;
     Ok(json_response(
@@ -135,7 +135,7 @@ pub(crate) async fn update_client(
     payload: web::Payload,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let org = org_id(&req)?;
     let update: UpdateClient = json_body(&req, payload).await?;
     let client = state
@@ -152,7 +152,7 @@ pub(crate) async fn delete_client(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let org = org_id(&req)?;
     let client_id = path_param(&req, "client_id");
     state.clients().delete(org, client_id)?;
@@ -173,7 +173,7 @@ pub(crate) async fn create_secret(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let org = org_id(&req)?;
     let created = state
         .clients()
@@ -189,7 +189,7 @@ pub(crate) async fn delete_secret(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state)?;
+    authorize(&req, &state).await?;
     let org = org_id(&req)?;
     state.clients().delete_secret(
         org,

@@ -5,8 +5,8 @@ use std::future::Future;
 
 use reqwest::{RequestBuilder, Response, StatusCode};
 
-use super::error::ClientError;
-use super::token::TokenClient;
+use crate::error::ClientError;
+use crate::token::TokenClient;
 
 /// Sends a reqwest request with the [`TokenClient`]'s bearer token.
 ///
@@ -21,9 +21,9 @@ use super::token::TokenClient;
 /// The builder should not already carry an `Authorization` header.
 ///
 /// ```no_run
-/// use scopegate_runtime::client::{SendAuthorized, TokenClient};
+/// use scopegate_client::{SendAuthorized, TokenClient};
 ///
-/// # async fn run(tokens: TokenClient) -> Result<(), scopegate_runtime::client::ClientError> {
+/// # async fn run(tokens: TokenClient) -> Result<(), scopegate_client::ClientError> {
 /// let response = reqwest::Client::new()
 ///     .get("https://deploy.acmecorp.com/deployments")
 ///     .send_authorized(&tokens)

@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::secret::Secret;
-use super::wire::{lenient_u64, null_default, page_token};
+use crate::secret::Secret;
+use crate::serde_helpers::{lenient_u64, null_default, page_token};
 
 /// A string-valued claim added to every token of a client (seed 000's
 /// `custom_claims`).
@@ -33,7 +33,7 @@ impl CustomClaim {
 /// `POST /api/v1/organizations/{org_id}/clients` (seed 000).
 ///
 /// ```
-/// use scopegate_runtime::client::NewOrganizationClient;
+/// use scopegate_wire::management::NewOrganizationClient;
 ///
 /// let request = NewOrganizationClient::new("GitHub Actions Deployment Service")
 ///     .description("Deploys to production via GitHub Actions")
@@ -45,7 +45,7 @@ impl CustomClaim {
 /// ```
 ///
 /// Each scope must follow the `resource:action` grammar; the
-/// [`AdminClient`](super::AdminClient) checks them before sending.
+/// admin client of `scopegate-client` checks them before sending.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct NewOrganizationClient {
@@ -124,7 +124,7 @@ impl NewOrganizationClient {
 /// unset keep their value; lists replace the old lists.
 ///
 /// ```
-/// use scopegate_runtime::client::ClientUpdate;
+/// use scopegate_wire::management::ClientUpdate;
 ///
 /// let update = ClientUpdate::new().name("Deploy bot").scopes(["read:deployments"]);
 /// assert!(!update.is_empty());
@@ -214,7 +214,7 @@ impl ClientUpdate {
 #[non_exhaustive]
 pub struct ClientSecret {
     /// The secret's id (`sks_...`), for
-    /// [`remove_organization_client_secret`](super::AdminClient::remove_organization_client_secret).
+    /// `remove_organization_client_secret` of the admin client.
     #[serde(default, deserialize_with = "null_default")]
     pub id: String,
     /// The last characters of the secret, to recognise it.
@@ -322,16 +322,23 @@ fn lenient_total<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u6
     Ok(lenient_u64(deserializer)?.unwrap_or(0))
 }
 
-/// `{"client": {...}}`, or the client itself.
+/// A response body holding one client: `{"client": {...}}`, or the client
+/// itself (both forms are met in the wild).
 #[derive(Deserialize)]
 #[serde(untagged)]
-pub(crate) enum ClientEnvelope {
-    Wrapped { client: OrganizationClient },
+pub enum ClientEnvelope {
+    /// `{"client": {...}}`.
+    Wrapped {
+        /// The client.
+        client: OrganizationClient,
+    },
+    /// The client itself.
     Bare(OrganizationClient),
 }
 
 impl ClientEnvelope {
-    pub(crate) fn into_client(self) -> OrganizationClient {
+    /// The client, whichever form it came in.
+    pub fn into_client(self) -> OrganizationClient {
         match self {
             ClientEnvelope::Wrapped { client } | ClientEnvelope::Bare(client) => client,
         }

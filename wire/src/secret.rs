@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 /// go on the wire.
 ///
 /// ```
-/// use scopegate_runtime::client::Secret;
+/// use scopegate_wire::Secret;
 ///
 /// let secret = Secret::new("test_ly8G57h0ErRJSObJI6dSh");
 /// assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");

@@ -4,9 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use scopegate_grammar::ScopeError;
+use scopegate_wire::url_policy::UrlPolicyError;
 
-/// Why the [`TokenClient`](super::TokenClient) or the
-/// [`AdminClient`](super::AdminClient) failed.
+/// Why the [`TokenClient`](crate::TokenClient) or the
+/// [`AdminClient`](crate::AdminClient) failed.
 ///
 /// The variants separate what the caller can act on: its own input or
 /// configuration ([`MissingEnv`](Self::MissingEnv),
@@ -35,7 +36,8 @@ pub enum ClientError {
         /// Which setting.
         field: &'static str,
         /// What is wrong with it.
-        reason: String,
+        #[source]
+        reason: UrlPolicyError,
     },
     /// A scope does not follow the `resource:action` grammar; nothing was
     /// sent.
@@ -233,16 +235,7 @@ impl fmt::Display for ServerError {
 /// Keeps server-sent text short and printable before it goes into a
 /// message.
 pub(crate) fn printable(text: &str) -> String {
-    const MAX: usize = 300;
-    let mut out: String = text
-        .chars()
-        .take(MAX)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().count() > MAX {
-        out.push_str("...");
-    }
-    out
+    scopegate_wire::text::readable(text, 300)
 }
 
 #[cfg(test)]

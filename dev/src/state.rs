@@ -8,18 +8,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use crate::dev::clients::{ClientStore, Grant};
-use crate::dev::error::DevError;
-use crate::dev::ids::{self, IdSource, SecretHash};
-use crate::dev::keys::{KeyStore, SigningKey};
-use crate::dev::mint::{self, Signer};
-use crate::dev::{JwksMode, ScopeClaim};
-use crate::error::AuthError;
-use crate::keys::{Algorithm, parse_jwks};
-use crate::token::{ClaimRules, check_claims, parse_compact};
+use crate::clients::{ClientStore, Grant};
+use crate::error::DevError;
+use crate::ids::{self, IdSource, SecretHash};
+use crate::keys::{KeyStore, SigningKey};
+use crate::mint::{self, Signer};
+use crate::{JwksMode, ScopeClaim};
+use scopegate_runtime::Authenticator;
 
 /// Clock skew tolerated on the management API's bearer tokens.
-const ADMIN_LEEWAY: i64 = 30;
+const ADMIN_LEEWAY: Duration = Duration::from_secs(30);
 /// The longest management bearer token read.
 const MAX_ADMIN_TOKEN: usize = 8 * 1024;
 
@@ -197,7 +195,7 @@ impl State {
                 scopes: Vec::new(),
                 audience: Vec::new(),
                 custom_claims: Vec::new(),
-                expiry: crate::dev::clients::DEFAULT_EXPIRY,
+                expiry: crate::clients::DEFAULT_EXPIRY,
             });
         }
         self.clients().authenticate(client_id, &hash)
@@ -245,37 +243,21 @@ impl State {
     // --- the management API's bearer check ---
 
     /// Checks a management API bearer token with the runtime's own
-    /// validator, against the keys this issuer publishes right now (no HTTP
-    /// round trip, so [`jwks_fetches`](Self::jwks_fetches) is not
-    /// disturbed), and requires it to be the management client's.
-    pub(crate) fn check_admin_token(&self, token: &str) -> Result<(), DevError> {
-        if token.len() > MAX_ADMIN_TOKEN {
-            return Err(AuthError::InvalidToken("the token is too long".into()).into());
-        }
-        let allowed = [Algorithm::RS256];
-        let compact = parse_compact(token, &allowed)?;
+    /// validator, over the keys this issuer publishes right now (a static
+    /// key set: no HTTP round trip, so [`jwks_fetches`](Self::jwks_fetches)
+    /// is not disturbed), and requires it to be the management client's.
+    pub(crate) async fn check_admin_token(&self, token: &str) -> Result<(), DevError> {
         let jwks = serde_json::to_vec(&self.jwks())
             .map_err(|e| DevError::Internal(format!("the JWKS could not be serialized: {e}")))?;
-        let keys = parse_jwks(&jwks, &allowed).map_err(|e| DevError::Internal(e.to_string()))?;
-        let key = compact
-            .header
-            .kid
-            .as_deref()
-            .and_then(|kid| keys.get(kid))
-            .ok_or_else(|| {
-                AuthError::InvalidToken(
-                    "the token is not signed with a key this issuer publishes".into(),
-                )
-            })?;
-        compact.verify(key)?;
-        let rules = ClaimRules {
-            issuer: &self.url,
-            audiences: &[],
-            leeway: ADMIN_LEEWAY,
-            now: ids::unix_now(),
-        };
-        let claims = check_claims(compact.payload()?, &rules)?;
-        if claims.client_id.as_deref() != Some(self.admin.client_id.as_str()) {
+        let auth = Authenticator::builder(&self.url)
+            .jwks_document(jwks)
+            .leeway(ADMIN_LEEWAY)
+            .max_token_bytes(MAX_ADMIN_TOKEN)
+            .token_cache_bytes(0)
+            .build()
+            .map_err(|e| DevError::Internal(format!("the management API's validator: {e}")))?;
+        let claims = auth.validate(token).await?;
+        if claims.client_id() != Some(self.admin.client_id.as_str()) {
             return Err(DevError::Forbidden(
                 "the management API only accepts tokens of the environment's management client"
                     .into(),

@@ -10,11 +10,11 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, Resource, web};
 use futures_util::StreamExt as _;
 use serde_json::json;
 
-use crate::dev::JwksMode;
-use crate::dev::error::DevError;
-use crate::dev::management;
-use crate::dev::state::State;
-use crate::dev::token_endpoint;
+use crate::JwksMode;
+use crate::error::DevError;
+use crate::management;
+use crate::state::State;
+use crate::token_endpoint;
 
 /// Binds `addr` and returns the listener and the URL the issuer will answer
 /// at (its `iss`).

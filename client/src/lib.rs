@@ -34,15 +34,15 @@
 //! Requests, retries and refusals are logged with `tracing` (client id,
 //! URL, status, attempt); secrets and tokens never are.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod admin;
 mod authorized;
 mod config;
 mod error;
-mod model;
 mod retry;
-mod secret;
 mod token;
-mod wire;
 
 pub use admin::{AdminClient, AdminClientBuilder};
 pub use authorized::SendAuthorized;
@@ -52,10 +52,10 @@ pub use config::{
     ENV_SCALEKIT_ENVIRONMENT_URL, TokenClientBuilder, split_list,
 };
 pub use error::{ClientError, ServerError};
-pub use model::{
+pub use retry::RetryPolicy;
+pub use scopegate_wire::Secret;
+pub use scopegate_wire::management::{
     ClientPage, ClientSecret, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
     CustomClaim, NewOrganizationClient, OrganizationClient,
 };
-pub use retry::RetryPolicy;
-pub use secret::Secret;
 pub use token::{AccessToken, TokenClient};
