@@ -2,8 +2,9 @@
 //! [scopegate](https://docs.rs/scopegate) share: the request and response
 //! bodies of Scalekit's management API for API clients
 //! ([`management`]), client secrets that never print ([`Secret`]), the URL
-//! policy every outgoing connection follows ([`url_policy`]), and the
-//! helpers that keep untrusted text out of messages ([`text`]).
+//! policy every outgoing connection follows ([`url_policy`]), the
+//! helpers that keep untrusted text out of messages ([`text`]), and the
+//! clock in JWT seconds ([`clock`]).
 //!
 //! One model of the wire format, used by `scopegate-client`'s admin client
 //! to call the API and by `scopegate-dev`'s issuer to serve it, so the two
@@ -11,6 +12,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod management;
 mod secret;
 pub mod serde_helpers;
