@@ -43,7 +43,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let issuer = DevIssuer::start().await?;
 
-    // 1. Register an API client (seed 000), as the environment's admin.
+    // 1. Register an API client, as the environment's admin.
     let (admin_id, admin_secret) = issuer.admin_credentials();
     let admin = AdminClient::new(issuer.url(), admin_id, admin_secret)?;
     let created = admin

@@ -109,8 +109,20 @@
 //! | issuer keys not obtainable | 503 | none; `Retry-After` |
 //!
 //! Each comes with a JSON body `{"error": ..., "error_description": ...}`.
+//! The `500` means no [`Authenticator`] was registered on the `App`: in
+//! debug builds its body says so, and an error is logged in every build.
 //! Descriptions help a developer fix the client; they never contain the
 //! token, a key or a secret. See [`AuthError`].
+//!
+//! ## Crates and features
+//!
+//! | feature | adds | crate |
+//! |---|---|---|
+//! | (none) | `#[require_scopes]`, [`Authenticator`], [`Claims`], errors | `scopegate-macros`, `scopegate-runtime` |
+//! | `client` | `scopegate::client`: client-credentials token client, `send_authorized`, admin client | `scopegate-client` (no actix-web; callers can depend on it alone) |
+//! | `dev` | `scopegate::dev`: the embedded dev issuer and test kit | `scopegate-dev` (owns the signing code; a `[dev-dependencies]` crate) |
+//!
+//! Without features, an API compiles no signing code and no client code.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

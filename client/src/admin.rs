@@ -29,7 +29,7 @@ const MAX_ID: usize = 256;
 /// The most pages [`AdminClient::list_all_organization_clients`] reads.
 const MAX_PAGES: usize = 1000;
 
-/// A client of the management API (seeds 000, 002, 004): registers, reads,
+/// A client of Scalekit's management API for API clients: registers, reads,
 /// changes and deletes an organization's API clients and their secrets.
 ///
 /// It authenticates with the environment's own credentials through a
@@ -183,8 +183,7 @@ impl AdminClient {
     }
 
     /// A client for the environment named by `SCALEKIT_ENVIRONMENT_URL`,
-    /// authenticating as `SCALEKIT_CLIENT_ID` with `SCALEKIT_CLIENT_SECRET`
-    /// (seed 004).
+    /// authenticating as `SCALEKIT_CLIENT_ID` with `SCALEKIT_CLIENT_SECRET`.
     pub fn from_env() -> Result<Self, ClientError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

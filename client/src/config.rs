@@ -24,12 +24,12 @@ pub const ENV_CLIENT_SECRET: &str = "SCOPEGATE_CLIENT_SECRET";
 pub const ENV_CLIENT_SCOPES: &str = "SCOPEGATE_CLIENT_SCOPES";
 /// Optional audience to request.
 pub const ENV_CLIENT_AUDIENCE: &str = "SCOPEGATE_CLIENT_AUDIENCE";
-/// The Scalekit environment URL (seed 004), for the management API and as a
+/// The Scalekit environment URL, for the management API and as a
 /// fallback for [`ENV_CLIENT_ENVIRONMENT_URL`].
 pub const ENV_SCALEKIT_ENVIRONMENT_URL: &str = "SCALEKIT_ENVIRONMENT_URL";
-/// The environment's own client id, for the management API (seed 004).
+/// The environment's own client id, for the management API.
 pub const ENV_SCALEKIT_CLIENT_ID: &str = "SCALEKIT_CLIENT_ID";
-/// The environment's own client secret, for the management API (seed 004).
+/// The environment's own client secret, for the management API.
 pub const ENV_SCALEKIT_CLIENT_SECRET: &str = "SCALEKIT_CLIENT_SECRET";
 
 /// How the client proves its identity to the token endpoint (RFC 6749
@@ -38,7 +38,7 @@ pub const ENV_SCALEKIT_CLIENT_SECRET: &str = "SCALEKIT_CLIENT_SECRET";
 #[non_exhaustive]
 pub enum ClientAuth {
     /// `client_id` and `client_secret` in the form body
-    /// (`client_secret_post`), as the seeds' examples do. The default.
+    /// (`client_secret_post`), as Scalekit's examples do. The default.
     #[default]
     Post,
     /// HTTP Basic with the form-urlencoded id and secret

@@ -1,8 +1,9 @@
-//! The client side of the seeds (cargo feature `client`): an API client
-//! that fetches and keeps a client-credentials token, and an admin client
-//! that registers API clients for an organization. Both speak the seeds'
-//! wire format, so they work against Scalekit and against the embedded dev
-//! issuer.
+//! The client side of scopegate (this crate, or the `client` feature of
+//! `scopegate`): an API client that fetches and keeps a client-credentials
+//! token, and an admin client that registers API clients for an
+//! organization. Both speak the wire format of Scalekit's API, so they work
+//! against Scalekit and against the embedded dev issuer. No actix-web in
+//! the dependency tree.
 //!
 //! * [`TokenClient`]: `POST <env>/oauth/token` with
 //!   `grant_type=client_credentials`; caches the token and replaces it
@@ -27,7 +28,7 @@
 //! | `SCOPEGATE_CLIENT_ID`, `SCOPEGATE_CLIENT_SECRET` | [`TokenClient::from_env`] | the API client's credentials (fall back, as a pair, to `SCALEKIT_CLIENT_ID`, `SCALEKIT_CLIENT_SECRET`) |
 //! | `SCOPEGATE_CLIENT_SCOPES` | [`TokenClient::from_env`] | scopes to ask for, space or comma separated |
 //! | `SCOPEGATE_CLIENT_AUDIENCE` | [`TokenClient::from_env`] | audience to ask for |
-//! | `SCALEKIT_ENVIRONMENT_URL`, `SCALEKIT_CLIENT_ID`, `SCALEKIT_CLIENT_SECRET` | [`AdminClient::from_env`] | the environment and its own management credentials (seed 004) |
+//! | `SCALEKIT_ENVIRONMENT_URL`, `SCALEKIT_CLIENT_ID`, `SCALEKIT_CLIENT_SECRET` | [`AdminClient::from_env`] | the environment and its own management credentials |
 //!
 //! # Logging
 //!
@@ -43,6 +44,11 @@ mod config;
 mod error;
 mod retry;
 mod token;
+
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 pub use admin::{AdminClient, AdminClientBuilder};
 pub use authorized::SendAuthorized;

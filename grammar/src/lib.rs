@@ -242,7 +242,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_the_seed_scopes_and_the_documented_set() {
+    fn accepts_scalekits_example_scopes_and_the_documented_set() {
         for ok in [
             "deploy:applications",
             "read:deployments",
