@@ -19,47 +19,51 @@
 //! ) -> impl Responder { ... }
 //! ```
 //!
+//!
 //! The return type, body, name, generics and other attributes are untouched.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::{FnArg, ItemFn};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::{FnArg, Signature, Type};
 
-use crate::model::{Combinator, Node, Requirement};
+use crate::model::{Combinator, Handler, Node, Requirement};
 
-pub fn expand(requirement: &Requirement, mut function: ItemFn) -> syn::Result<TokenStream> {
+pub fn expand(requirement: &Requirement, mut handler: Handler) -> syn::Result<TokenStream> {
     let private = quote!(::scopegate::__private);
-    let vis = &function.vis;
-    let name = &function.sig.ident;
+    let vis = &handler.vis;
+    let name = &handler.sig.ident;
     // The marker and its impl are the attribute's own items: spanned at the
     // attribute, so that if they cannot live where the handler is (an
     // `impl` block), rustc's errors point at `#[require_scopes]`.
     let marker = format_ident!("__scopegate_requires_{}", name, span = Span::call_site());
     let tree = requirement_tokens(requirement, &private);
 
-    let (pats, tys): (Vec<_>, Vec<_>) = function
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(arg) => Some((arg.pat.clone(), arg.ty.clone())),
-            FnArg::Receiver(_) => None,
-        })
-        .unzip();
-    let span = function.sig.ident.span();
+    let (pats, tys): (Vec<_>, Vec<_>) = typed_args(&handler.sig).unzip();
+    let span = name.span();
     let guarded: FnArg = syn::parse2(quote_spanned! {span=>
         #private::Authorized((#(#pats,)*), _): #private::Authorized<#marker, (#(#tys,)*)>
     })?;
-    function.sig.inputs = std::iter::once(guarded).collect();
-
-    Ok(quote! {
+    let items = quote! {
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
         #vis struct #marker;
         impl #private::ScopeRequirement for #marker {
             const REQUIREMENT: #private::Requirement = #tree;
         }
-        #function
+    };
+    handler.sig.inputs = std::iter::once(guarded).collect();
+
+    let mut tokens = items;
+    handler.to_tokens(&mut tokens);
+    Ok(tokens)
+}
+
+/// The patterns and types of the arguments (a `self` is an error found by
+/// `check`).
+fn typed_args(sig: &Signature) -> impl Iterator<Item = (&syn::Pat, &Type)> {
+    sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(arg) => Some((&*arg.pat, &*arg.ty)),
+        FnArg::Receiver(_) => None,
     })
 }
 
