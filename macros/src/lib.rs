@@ -25,7 +25,8 @@
 //!    that one build shows everything wrong with an attribute and its
 //!    handler. Each error is spanned at the offending token.
 //! 3. **expand** (`expand`): only when there were no errors at all, the
-//!    requirement's marker type and the rewritten handler.
+//!    requirement's marker type, the rewritten handler, and per-argument
+//!    assertions that each argument is an extractor, spanned at its type.
 //!
 //! When there are errors, the output is every error as a `compile_error!`
 //! followed by the item exactly as written, as tokio-macros and
