@@ -19,50 +19,107 @@
 //! ) -> impl Responder { ... }
 //! ```
 //!
+//! followed, when it takes arguments, by one assertion per argument that
+//! its type is an actix-web extractor (see [`extractor_checks`]).
+//!
 //! The return type, body, name, generics and other attributes are untouched.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::{FnArg, ItemFn};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, Signature, Type};
 
-use crate::model::{Combinator, Node, Requirement};
+use crate::model::{Combinator, Handler, Node, Requirement};
 
-pub fn expand(requirement: &Requirement, mut function: ItemFn) -> syn::Result<TokenStream> {
+pub fn expand(requirement: &Requirement, mut handler: Handler) -> syn::Result<TokenStream> {
     let private = quote!(::scopegate::__private);
-    let vis = &function.vis;
-    let name = &function.sig.ident;
+    let vis = &handler.vis;
+    let name = &handler.sig.ident;
     // The marker and its impl are the attribute's own items: spanned at the
     // attribute, so that if they cannot live where the handler is (an
     // `impl` block), rustc's errors point at `#[require_scopes]`.
     let marker = format_ident!("__scopegate_requires_{}", name, span = Span::call_site());
     let tree = requirement_tokens(requirement, &private);
+    let checks = extractor_checks(&handler.sig);
 
-    let (pats, tys): (Vec<_>, Vec<_>) = function
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(arg) => Some((arg.pat.clone(), arg.ty.clone())),
-            FnArg::Receiver(_) => None,
-        })
-        .unzip();
-    let span = function.sig.ident.span();
+    let (pats, tys): (Vec<_>, Vec<_>) = typed_args(&handler.sig).unzip();
+    let span = name.span();
     let guarded: FnArg = syn::parse2(quote_spanned! {span=>
         #private::Authorized((#(#pats,)*), _): #private::Authorized<#marker, (#(#tys,)*)>
     })?;
-    function.sig.inputs = std::iter::once(guarded).collect();
-
-    Ok(quote! {
+    let items = quote! {
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
         #vis struct #marker;
         impl #private::ScopeRequirement for #marker {
             const REQUIREMENT: #private::Requirement = #tree;
         }
-        #function
+    };
+    handler.sig.inputs = std::iter::once(guarded).collect();
+
+    let mut tokens = items;
+    handler.to_tokens(&mut tokens);
+    tokens.extend(checks);
+    Ok(tokens)
+}
+
+/// The patterns and types of the arguments (a `self` is an error found by
+/// `check`).
+fn typed_args(sig: &Signature) -> impl Iterator<Item = (&syn::Pat, &Type)> {
+    sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(arg) => Some((&*arg.pat, &*arg.ty)),
+        FnArg::Receiver(_) => None,
     })
 }
 
+/// One assertion per argument that its type implements `FromRequest`.
+///
+/// Without them, an argument that is not an extractor is reported only
+/// where the handler is registered (`.to(deploy)`, `#[get]`), spanned
+/// there, through the argument tuple that the rewrite builds (itself
+/// spanned at the handler's name), or not at all if the handler is never
+/// registered. Here each type is named on its own, with its own tokens, so
+/// rustc's error points at the argument's type.
+///
+/// The assertions live in a function with the handler's generics and
+/// where clause, so that generic extractors (`Json<T>`) are checked under
+/// the handler's own bounds. An `impl Trait` argument cannot be named and
+/// is left to the registration site. A handler without arguments has
+/// nothing to check, and gets no item (which matters in an `impl` block,
+/// where an unnamed `const _` is itself an error).
+fn extractor_checks(sig: &Signature) -> TokenStream {
+    let checks: Vec<TokenStream> = typed_args(sig)
+        .map(|(_, ty)| ty)
+        .filter(|ty| !mentions_impl(ty.to_token_stream()))
+        .map(|ty| {
+            quote_spanned! {ty.span()=>
+                __scopegate_assert_extractor::<#ty>();
+            }
+        })
+        .collect();
+    if checks.is_empty() {
+        return TokenStream::new();
+    }
+    let (generics, _, where_clause) = sig.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            fn __scopegate_assert_extractor<T: ::actix_web::FromRequest>() {}
+            #[allow(dead_code, unused_lifetimes, clippy::extra_unused_type_parameters)]
+            fn __scopegate_check_extractors #generics () #where_clause {
+                #(#checks)*
+            }
+        };
+    }
+}
+
+fn mentions_impl(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == "impl",
+        TokenTree::Group(group) => mentions_impl(group.stream()),
+        _ => false,
+    })
+}
 fn requirement_tokens(requirement: &Requirement, private: &TokenStream) -> TokenStream {
     match requirement.nodes.as_slice() {
         [single] => node_tokens(single, private),

@@ -1,4 +1,5 @@
-//! The attribute's arguments as a typed tree.
+//! Parsing: the attribute's arguments as a typed tree, and the handler it
+//! stands on as attributes, visibility, signature and an unparsed body.
 //!
 //! ```text
 //! #[require_scopes(node, node, ...)]     all nodes required
@@ -10,7 +11,10 @@
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
-use syn::{Ident, LitStr, Token, parenthesized};
+use syn::spanned::Spanned;
+use syn::{
+    Attribute, Ident, Item, LitStr, Signature, Token, Visibility, braced, parenthesized, token,
+};
 
 /// How the branches of a group combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,4 +221,83 @@ fn not_a_literal_error(input: ParseStream<'_>) -> Option<syn::Error> {
         ));
     }
     None
+}
+
+/// The function under the attribute, after tracing-attributes'
+/// `MaybeItemFn`: everything up to the body is parsed, the body is kept as
+/// the tokens it was written as. It is only ever printed back, so there is
+/// no need to build a syntax tree of every statement (most of a real
+/// handler's tokens are its body), and a body that does not parse yet, as
+/// while it is being typed, still expands and leaves rustc to report its
+/// own syntax errors.
+pub struct Handler {
+    /// Outer attributes, `#[get(..)]` and doc comments among them.
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub sig: Signature,
+    pub brace_token: token::Brace,
+    /// What is inside the braces, inner attributes included.
+    pub body: TokenStream,
+}
+
+impl Parse for Handler {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        let content;
+        let brace_token = braced!(content in input);
+        let body = content.parse()?;
+        Ok(Handler {
+            attrs,
+            vis,
+            sig,
+            brace_token,
+            body,
+        })
+    }
+}
+
+impl quote::ToTokens for Handler {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(self.attrs.iter().map(quote::ToTokens::to_token_stream));
+        self.vis.to_tokens(tokens);
+        self.sig.to_tokens(tokens);
+        self.brace_token
+            .surround(tokens, |tokens| tokens.extend(self.body.clone()));
+    }
+}
+
+/// Parses the item under the attribute as a [`Handler`]. Anything else is
+/// an error pointing at the keyword that says what the item is instead.
+pub fn parse_handler(item: TokenStream) -> syn::Result<Handler> {
+    let error = match syn::parse2::<Handler>(item.clone()) {
+        Ok(handler) => return Ok(handler),
+        Err(error) => error,
+    };
+    // Not a function with a body. Only now parse the whole item, to say
+    // what it is; if it does not parse either, syn's error says why.
+    match syn::parse2::<Item>(item)? {
+        Item::Fn(_) => Err(error),
+        item => Err(syn::Error::new(
+            item_span(&item),
+            "#[require_scopes] goes on an async handler function, e.g. `async fn deploy(claims: Claims) -> HttpResponse`",
+        )),
+    }
+}
+
+fn item_span(item: &Item) -> Span {
+    // Point at the keyword that says what the item is (`struct`, `impl`, ...).
+    match item {
+        Item::Struct(i) => i.struct_token.span,
+        Item::Enum(i) => i.enum_token.span,
+        Item::Impl(i) => i.impl_token.span,
+        Item::Const(i) => i.const_token.span,
+        Item::Static(i) => i.static_token.span,
+        Item::Mod(i) => i.mod_token.span,
+        Item::Trait(i) => i.trait_token.span,
+        Item::Type(i) => i.type_token.span,
+        Item::Use(i) => i.use_token.span,
+        other => other.span(),
+    }
 }
