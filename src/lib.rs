@@ -152,6 +152,7 @@ pub use scopegate_dev as dev;
 /// What `#[require_scopes]` expands to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use scopegate_runtime::__private::FromRequest;
     pub use scopegate_runtime::{Authorized, Requirement, ScopeRequirement};
 }
 

@@ -104,7 +104,7 @@ fn extractor_checks(sig: &Signature) -> TokenStream {
     quote! {
         const _: () = {
             #[allow(dead_code)]
-            fn __scopegate_assert_extractor<T: ::actix_web::FromRequest>() {}
+            fn __scopegate_assert_extractor<T: ::scopegate::__private::FromRequest>() {}
             #[allow(dead_code, unused_lifetimes, clippy::extra_unused_type_parameters)]
             fn __scopegate_check_extractors #generics () #where_clause {
                 #(#checks)*

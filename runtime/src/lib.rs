@@ -29,3 +29,11 @@ pub use keys::{Algorithm, UnsupportedAlgorithm};
 pub use requirement::Requirement;
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;
+
+/// What `#[require_scopes]` expands to names actix-web's traits through
+/// here, so that a crate that renames its actix-web dependency still
+/// compiles. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use actix_web::FromRequest;
+}
