@@ -120,6 +120,31 @@ fn spawn_proxy(upstream: &str, faults: Arc<Faults>) -> String {
     })
 }
 
+/// A dev issuer behind the fault-injecting proxy, with one client
+/// registered (scope `read:deployments`).
+struct Behind {
+    /// Kept alive for the test's duration.
+    issuer: DevIssuer,
+    creds: (String, String),
+    faults: Arc<Faults>,
+    /// The proxy's URL: the environment URL the clients are given.
+    proxy: String,
+}
+
+/// Starts a [`Behind`]; `expiry` is the client's token lifetime in seconds.
+async fn behind_proxy(expiry: Option<u64>) -> Behind {
+    let issuer = DevIssuer::start().await.unwrap();
+    let creds = register_client(&issuer, &["read:deployments"], expiry);
+    let faults = Arc::new(Faults::default());
+    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    Behind {
+        issuer,
+        creds,
+        faults,
+        proxy,
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Token client.
 
@@ -218,10 +243,12 @@ async fn a_token_is_replaced_before_it_expires() {
 
 #[actix_web::test]
 async fn concurrent_callers_share_one_fetch() {
-    let issuer = DevIssuer::start().await.unwrap();
-    let creds = register_client(&issuer, &["read:deployments"], None);
-    let faults = Arc::new(Faults::default());
-    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    let Behind {
+        issuer: _issuer,
+        creds,
+        faults,
+        proxy,
+    } = behind_proxy(None).await;
     let client = tokens(&proxy, &creds).build().unwrap();
 
     // Slow the first fetch down (two 503s, then success) so that every
@@ -245,10 +272,12 @@ async fn concurrent_callers_share_one_fetch() {
 
 #[actix_web::test]
 async fn a_flaky_issuer_is_retried_with_backoff() {
-    let issuer = DevIssuer::start().await.unwrap();
-    let creds = register_client(&issuer, &["read:deployments"], None);
-    let faults = Arc::new(Faults::default());
-    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    let Behind {
+        issuer: _issuer,
+        creds,
+        faults,
+        proxy,
+    } = behind_proxy(None).await;
 
     // Three 503s, then success: four requests, with backoff between them.
     faults.token_503.store(3, Ordering::SeqCst);
@@ -290,10 +319,12 @@ async fn a_flaky_issuer_is_retried_with_backoff() {
 
 #[actix_web::test]
 async fn retries_are_bounded_in_total_time() {
-    let issuer = DevIssuer::start().await.unwrap();
-    let creds = register_client(&issuer, &["read:deployments"], None);
-    let faults = Arc::new(Faults::default());
-    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    let Behind {
+        issuer: _issuer,
+        creds,
+        faults,
+        proxy,
+    } = behind_proxy(None).await;
     faults.token_503.store(1000, Ordering::SeqCst);
     let client = tokens(&proxy, &creds)
         .retry(
@@ -415,10 +446,12 @@ async fn refused_credentials_are_reported_and_never_retried() {
 
 #[actix_web::test]
 async fn a_failed_refresh_keeps_the_valid_token() {
-    let issuer = DevIssuer::start().await.unwrap();
-    let creds = register_client(&issuer, &["read:deployments"], Some(4));
-    let faults = Arc::new(Faults::default());
-    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    let Behind {
+        issuer: _issuer,
+        creds,
+        faults,
+        proxy,
+    } = behind_proxy(Some(4)).await;
     let cooldown = Duration::from_millis(700);
     let client = tokens(&proxy, &creds)
         .retry(quick_retry().max_attempts(2))
