@@ -146,6 +146,7 @@ async fn a_flood_of_unknown_kids_makes_a_few_fetches_and_slows_no_one() {
 
     let http = http_client();
     let mut unknown = 0;
+    let started = Instant::now();
     for i in 0..1000 {
         let forged = issuer
             .token()
@@ -164,9 +165,16 @@ async fn a_flood_of_unknown_kids_makes_a_few_fetches_and_slows_no_one() {
             assert_eq!(status(&api, &good).await, StatusCode::OK);
         }
     }
+    let elapsed = started.elapsed();
     assert_eq!(unknown, 1000);
+    // At most one refetch per 10 s cooldown (the default) over however long
+    // the flood took: a bound on the count that holds on a slow machine too.
     let fetches = issuer.jwks_fetches() - before;
-    assert!(fetches <= 3, "{fetches} JWKS fetches for 1000 unknown kids");
+    let allowed = 1 + elapsed.as_secs() / 10;
+    assert!(
+        fetches <= allowed,
+        "{fetches} JWKS fetches for 1000 unknown kids in {elapsed:?}"
+    );
 }
 
 #[actix_web::test]
