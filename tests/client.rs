@@ -3,20 +3,21 @@
 //! fault-injecting proxy), no retry on refusals, `send_authorized` on 401,
 //! and every admin call with good and bad input.
 
+mod common;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use common::{ORG, closed_port_url, http_client, register_client, serve};
 use scopegate::Authenticator;
 use scopegate::client::{
     AdminClient, ClientAuth, ClientError, ClientUpdate, NewOrganizationClient, RetryPolicy,
     SendAuthorized, TokenClient, TokenClientBuilder,
 };
-use scopegate::dev::{DevIssuer, NewClient};
-
-const ORG: &str = "org_59615193906282635";
+use scopegate::dev::DevIssuer;
 
 /// A quick retry policy, so that tests of failures stay short.
 fn quick_retry() -> RetryPolicy {
@@ -25,14 +26,6 @@ fn quick_retry() -> RetryPolicy {
         .initial_backoff(Duration::from_millis(40))
         .max_backoff(Duration::from_millis(200))
         .max_elapsed(Duration::from_secs(5))
-}
-
-/// Registers a client on `issuer` (in process) and returns its credentials.
-fn register(issuer: &DevIssuer, scopes: &[&str], expiry: Option<u64>) -> (String, String) {
-    let mut new = NewClient::new("test client", scopes.iter().copied());
-    new.expiry = expiry;
-    let created = issuer.create_client(ORG, new).unwrap();
-    (created.client.client_id, created.plain_secret)
 }
 
 fn tokens(url: &str, (id, secret): &(String, String)) -> TokenClientBuilder {
@@ -119,26 +112,37 @@ fn spawn_proxy(upstream: &str, faults: Arc<Faults>) -> String {
     let proxy = web::Data::new(Proxy {
         upstream: upstream.to_owned(),
         faults,
-        http: reqwest::Client::new(),
+        http: http_client(),
     });
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(proxy.clone())
-            .default_service(web::to(forward))
+    serve(move |cfg| {
+        cfg.app_data(proxy.clone())
+            .default_service(web::to(forward));
     })
-    .workers(1)
-    .disable_signals()
-    .bind(("127.0.0.1", 0))
-    .unwrap();
-    let addr = server.addrs()[0];
-    actix_web::rt::spawn(server.run());
-    format!("http://{addr}")
 }
 
-/// A loopback port where nothing listens.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A dev issuer behind the fault-injecting proxy, with one client
+/// registered (scope `read:deployments`).
+struct Behind {
+    /// Kept alive for the test's duration.
+    issuer: DevIssuer,
+    creds: (String, String),
+    faults: Arc<Faults>,
+    /// The proxy's URL: the environment URL the clients are given.
+    proxy: String,
+}
+
+/// Starts a [`Behind`]; `expiry` is the client's token lifetime in seconds.
+async fn behind_proxy(expiry: Option<u64>) -> Behind {
+    let issuer = DevIssuer::start().await.unwrap();
+    let creds = register_client(&issuer, &["read:deployments"], expiry);
+    let faults = Arc::new(Faults::default());
+    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    Behind {
+        issuer,
+        creds,
+        faults,
+        proxy,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -147,7 +151,7 @@ fn closed_port() -> u16 {
 #[actix_web::test]
 async fn a_token_is_fetched_once_and_reused() {
     let issuer = DevIssuer::start().await.unwrap();
-    let creds = register(&issuer, &["deploy:applications", "read:deployments"], None);
+    let creds = register_client(&issuer, &["deploy:applications", "read:deployments"], None);
     let client = tokens(issuer.url(), &creds).build().unwrap();
     let before = issuer.token_requests();
 
@@ -185,7 +189,7 @@ async fn a_token_is_fetched_once_and_reused() {
 #[actix_web::test]
 async fn requested_scopes_narrow_the_token_and_basic_auth_works() {
     let issuer = DevIssuer::start().await.unwrap();
-    let creds = register(&issuer, &["deploy:applications", "read:deployments"], None);
+    let creds = register_client(&issuer, &["deploy:applications", "read:deployments"], None);
     let client = tokens(issuer.url(), &creds)
         .scope("read:deployments")
         .client_auth(ClientAuth::Basic)
@@ -208,32 +212,43 @@ async fn a_token_is_replaced_before_it_expires() {
     let issuer = DevIssuer::start().await.unwrap();
     // A 4 s token: the margin is max(30 s, 10 %) capped at half the
     // lifetime, so it is replaced after 2 s, while still valid.
-    let creds = register(&issuer, &["read:deployments"], Some(4));
+    let creds = register_client(&issuer, &["read:deployments"], Some(4));
     let client = tokens(issuer.url(), &creds).build().unwrap();
     let before = issuer.token_requests();
 
     let first = client.token().await.unwrap();
     assert_eq!(first.lifetime(), Duration::from_secs(4));
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert!(client.token().await.unwrap().same(&first));
     assert_eq!(issuer.token_requests() - before, 1);
+    // The schedule the client keeps: replaced 2 s before it expires. (When
+    // it is handed out from the cache is unit-tested in the client crate,
+    // to the millisecond.)
+    assert_eq!(
+        first.expires_at() - first.refresh_at(),
+        Duration::from_secs(2)
+    );
 
-    tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert!(!first.is_expired(), "the old token should still be valid");
+    // From the refresh point on (waited for exactly), the next call
+    // replaces it: one more token request.
+    tokio::time::sleep_until(first.refresh_at().into()).await;
     let second = client.token().await.unwrap();
     assert!(!second.same(&first), "the token was not replaced");
     assert_ne!(second.as_str(), first.as_str());
     assert_eq!(issuer.token_requests() - before, 2);
-    assert!(client.token().await.unwrap().same(&second));
-    assert_eq!(issuer.token_requests() - before, 2);
+    assert_eq!(client.token_requests(), 2);
+    // The replacement was obtained after the first one, and has a whole
+    // lifetime of its own.
+    assert!(second.refresh_at() > first.refresh_at());
+    assert_eq!(second.lifetime(), Duration::from_secs(4));
 }
 
 #[actix_web::test]
 async fn concurrent_callers_share_one_fetch() {
-    let issuer = DevIssuer::start().await.unwrap();
-    let creds = register(&issuer, &["read:deployments"], None);
-    let faults = Arc::new(Faults::default());
-    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    let Behind {
+        issuer: _issuer,
+        creds,
+        faults,
+        proxy,
+    } = behind_proxy(None).await;
     let client = tokens(&proxy, &creds).build().unwrap();
 
     // Slow the first fetch down (two 503s, then success) so that every
@@ -257,10 +272,12 @@ async fn concurrent_callers_share_one_fetch() {
 
 #[actix_web::test]
 async fn a_flaky_issuer_is_retried_with_backoff() {
-    let issuer = DevIssuer::start().await.unwrap();
-    let creds = register(&issuer, &["read:deployments"], None);
-    let faults = Arc::new(Faults::default());
-    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    let Behind {
+        issuer: _issuer,
+        creds,
+        faults,
+        proxy,
+    } = behind_proxy(None).await;
 
     // Three 503s, then success: four requests, with backoff between them.
     faults.token_503.store(3, Ordering::SeqCst);
@@ -277,10 +294,12 @@ async fn a_flaky_issuer_is_retried_with_backoff() {
     let started = Instant::now();
     let token = client.token().await.unwrap();
     let elapsed = started.elapsed();
+    // Four requests, all counted by the client and seen by the proxy.
     assert_eq!(faults.token_hits.load(Ordering::SeqCst), 4);
-    // Delays drawn in [50,100] + [100,200] + [200,400] ms.
+    assert_eq!(client.token_requests(), 4);
+    // It did back off: the delays are drawn in [50,100] + [100,200] +
+    // [200,400] ms, so at least 350 ms passed.
     assert!(elapsed >= Duration::from_millis(350), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
     assert!(!token.as_str().is_empty());
 
     // More failures than attempts: the last answer, typed.
@@ -300,10 +319,12 @@ async fn a_flaky_issuer_is_retried_with_backoff() {
 
 #[actix_web::test]
 async fn retries_are_bounded_in_total_time() {
-    let issuer = DevIssuer::start().await.unwrap();
-    let creds = register(&issuer, &["read:deployments"], None);
-    let faults = Arc::new(Faults::default());
-    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    let Behind {
+        issuer: _issuer,
+        creds,
+        faults,
+        proxy,
+    } = behind_proxy(None).await;
     faults.token_503.store(1000, Ordering::SeqCst);
     let client = tokens(&proxy, &creds)
         .retry(
@@ -317,20 +338,27 @@ async fn retries_are_bounded_in_total_time() {
         .unwrap();
     let started = Instant::now();
     let error = client.token().await.unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_millis(1500),
-        "{:?}",
-        started.elapsed()
-    );
+    let elapsed = started.elapsed();
     let hits = faults.token_hits.load(Ordering::SeqCst);
-    assert!((2..=8).contains(&hits), "{hits} requests");
+    // The time budget, not the 1000 attempts, ended it. The delays are at
+    // least 100 ms (the first) and 200 ms (the others) and must all fit in
+    // the 1 s budget: 100 + 4 x 200 = 900 ms, so at most 6 requests.
+    assert!((1..=6).contains(&hits), "{hits} requests");
     assert_eq!(error.status(), Some(503));
+    assert_eq!(error.server_error().unwrap().attempts, hits);
+    assert_eq!(client.token_requests(), u64::from(hits));
+    // ... and it did not give up early: it stops only when the next delay
+    // (400 ms at most) would end past the budget, so after 600 ms at least.
+    assert!(
+        elapsed >= Duration::from_millis(600),
+        "gave up after {elapsed:?}"
+    );
 }
 
 #[actix_web::test]
 async fn connection_errors_and_silent_servers_are_retried_then_reported() {
     let creds = ("m2m_1".to_owned(), "secret".to_owned());
-    let refused = format!("http://127.0.0.1:{}", closed_port());
+    let refused = closed_port_url();
     let client = tokens(&refused, &creds)
         .retry(quick_retry().max_attempts(3))
         .build()
@@ -345,7 +373,7 @@ async fn connection_errors_and_silent_servers_are_retried_then_reported() {
     assert!(!error.to_string().contains("secret"), "{error}");
 
     // A server that accepts the connection and never answers: each attempt
-    // times out, and the whole stays bounded.
+    // times out after its 300 ms, and the attempts stay bounded at 2.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let client = tokens(&url, &creds)
@@ -355,15 +383,26 @@ async fn connection_errors_and_silent_servers_are_retried_then_reported() {
         .unwrap();
     let started = Instant::now();
     let error = client.token().await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3));
+    let elapsed = started.elapsed();
     assert!(error.to_string().contains("timed out"), "{error}");
-    drop(silent);
+    let ClientError::Network { attempts, .. } = &error else {
+        panic!("expected Network, got {error:?}");
+    };
+    assert_eq!(*attempts, 2);
+    assert_eq!(client.token_requests(), 2);
+    // The connections the silent server got (waiting in its backlog): one
+    // per attempt, none reused.
+    silent.set_nonblocking(true).unwrap();
+    let connections = std::iter::from_fn(|| silent.accept().ok()).count();
+    assert_eq!(connections, 2);
+    // Each attempt waited its whole timeout.
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
 }
 
 #[actix_web::test]
 async fn refused_credentials_are_reported_and_never_retried() {
     let issuer = DevIssuer::start().await.unwrap();
-    let (id, _) = register(&issuer, &["read:deployments"], None);
+    let (id, _) = register_client(&issuer, &["read:deployments"], None);
     let before = issuer.token_requests();
     let client = tokens(issuer.url(), &(id.clone(), "wrong-secret".to_owned()))
         .build()
@@ -390,7 +429,7 @@ async fn refused_credentials_are_reported_and_never_retried() {
     assert!(!format!("{error} {error:?}").contains("wrong-secret"));
 
     // A scope the client does not have: 400 invalid_scope, one request.
-    let creds = register(&issuer, &["read:deployments"], None);
+    let creds = register_client(&issuer, &["read:deployments"], None);
     let before = issuer.token_requests();
     let client = tokens(issuer.url(), &creds)
         .scope("deploy:applications")
@@ -407,32 +446,37 @@ async fn refused_credentials_are_reported_and_never_retried() {
 
 #[actix_web::test]
 async fn a_failed_refresh_keeps_the_valid_token() {
-    let issuer = DevIssuer::start().await.unwrap();
-    let creds = register(&issuer, &["read:deployments"], Some(4));
-    let faults = Arc::new(Faults::default());
-    let proxy = spawn_proxy(issuer.url(), faults.clone());
+    let Behind {
+        issuer: _issuer,
+        creds,
+        faults,
+        proxy,
+    } = behind_proxy(Some(4)).await;
+    let cooldown = Duration::from_millis(700);
     let client = tokens(&proxy, &creds)
         .retry(quick_retry().max_attempts(2))
-        .failure_cooldown(Duration::from_millis(700))
+        .failure_cooldown(cooldown)
         .build()
         .unwrap();
     let first = client.token().await.unwrap();
     assert_eq!(faults.token_hits.load(Ordering::SeqCst), 1);
 
-    // Past the refresh point (2 s) the issuer fails: the old token, still
-    // valid, is returned.
+    // From the refresh point (2 s before its expiry) the issuer fails: the
+    // old token, still valid, is returned after the two attempts.
     faults.token_503.store(1000, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep_until(first.refresh_at().into()).await;
     let during = client.token().await.unwrap();
+    let failed = Instant::now();
     assert!(during.same(&first));
     assert_eq!(faults.token_hits.load(Ordering::SeqCst), 3);
     // Within the cooldown, no new attempt.
     assert!(client.token().await.unwrap().same(&first));
     assert_eq!(faults.token_hits.load(Ordering::SeqCst), 3);
 
-    // After the cooldown, the issuer is back: a new token.
+    // After the cooldown (waited for in full), the issuer is back: a new
+    // token, with one request.
     faults.token_503.store(0, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep_until((failed + cooldown).into()).await;
     let after = client.token().await.unwrap();
     assert!(!after.same(&first));
     assert_eq!(faults.token_hits.load(Ordering::SeqCst), 4);
@@ -478,25 +522,18 @@ async fn whoami(req: HttpRequest, api: web::Data<Api>) -> HttpResponse {
 fn spawn_api(api: Api) -> (String, web::Data<Api>) {
     let api = web::Data::new(api);
     let data = api.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
+    let url = serve(move |cfg| {
+        cfg.app_data(data.clone())
             .route("/whoami", web::get().to(whoami))
-            .route("/whoami", web::post().to(whoami))
-    })
-    .workers(1)
-    .disable_signals()
-    .bind(("127.0.0.1", 0))
-    .unwrap();
-    let addr = server.addrs()[0];
-    actix_web::rt::spawn(server.run());
-    (format!("http://{addr}"), api)
+            .route("/whoami", web::post().to(whoami));
+    });
+    (url, api)
 }
 
 #[actix_web::test]
 async fn a_401_renews_the_token_and_retries_once() {
     let issuer = DevIssuer::start().await.unwrap();
-    let creds = register(&issuer, &["read:deployments"], None);
+    let creds = register_client(&issuer, &["read:deployments"], None);
     let client = tokens(issuer.url(), &creds).build().unwrap();
     let (url, api) = spawn_api(Api {
         auth: issuer.authenticator().build().unwrap(),
@@ -505,7 +542,7 @@ async fn a_401_renews_the_token_and_retries_once() {
         first: Mutex::new(None),
         hits: AtomicU32::new(0),
     });
-    let http = reqwest::Client::new();
+    let http = http_client();
     let before = issuer.token_requests();
 
     let response = http
@@ -533,7 +570,7 @@ async fn a_401_renews_the_token_and_retries_once() {
 #[actix_web::test]
 async fn a_second_401_is_returned_not_retried_again() {
     let issuer = DevIssuer::start().await.unwrap();
-    let creds = register(&issuer, &["read:deployments"], None);
+    let creds = register_client(&issuer, &["read:deployments"], None);
     let client = tokens(issuer.url(), &creds).build().unwrap();
     let (url, api) = spawn_api(Api {
         auth: issuer.authenticator().build().unwrap(),
@@ -543,7 +580,7 @@ async fn a_second_401_is_returned_not_retried_again() {
         hits: AtomicU32::new(0),
     });
     let before = issuer.token_requests();
-    let response = reqwest::Client::new()
+    let response = http_client()
         .get(format!("{url}/whoami"))
         .send_authorized(&client)
         .await
@@ -566,7 +603,7 @@ async fn create_get_list_update_delete() {
     let issuer = DevIssuer::start().await.unwrap();
     let admin = admin(&issuer);
 
-    // Create, as in seed 000.
+    // Create: the deployment client of Scalekit's API example.
     let created = admin
         .create_organization_client(
             ORG,
@@ -952,7 +989,7 @@ async fn wrong_admin_credentials_are_a_rejected_token_request() {
     assert_eq!(issuer.token_requests() - before, 1);
 
     // A valid token of a client that is not the management client: 403.
-    let creds = register(&issuer, &["read:deployments"], None);
+    let creds = register_client(&issuer, &["read:deployments"], None);
     let tokens = tokens(issuer.url(), &creds).build().unwrap();
     let admin = AdminClient::builder(issuer.url(), tokens).build().unwrap();
     let error = admin
@@ -1016,7 +1053,7 @@ async fn the_admin_client_renews_its_token_on_401_and_retries_reads() {
 #[actix_web::test]
 async fn a_token_client_from_a_lookup() {
     let issuer = DevIssuer::start().await.unwrap();
-    let (id, secret) = register(&issuer, &["read:deployments"], None);
+    let (id, secret) = register_client(&issuer, &["read:deployments"], None);
     let url = issuer.url().to_owned();
     let client = TokenClient::builder_from_lookup(|name| match name {
         "SCOPEGATE_CLIENT_ENVIRONMENT_URL" => Some(url.clone()),

@@ -1,14 +1,16 @@
 //! The `scopegate` binary, run as a process against the embedded dev
 //! issuer: every subcommand, its output and its exit code.
 
+// The helpers shared with the workspace's integration tests.
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use scopegate_dev::{DevIssuer, NewClient};
+use common::{ORG, closed_port_url, decode_jwt, register_client, unix_now};
+use scopegate_dev::DevIssuer;
 use serde_json::Value;
-
-const ORG: &str = "org_59615193906282635";
 
 /// Every variable the binary reads: cleared so the caller's environment
 /// cannot leak into a test.
@@ -88,25 +90,6 @@ async fn scopegate(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> 
     .unwrap()
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    format!("http://{}", listener.local_addr().unwrap())
-}
-
-fn register(issuer: &DevIssuer, scopes: &[&str]) -> (String, String) {
-    let created = issuer
-        .create_client(ORG, NewClient::new("cli test", scopes.iter().copied()))
-        .unwrap();
-    (created.client.client_id, created.plain_secret)
-}
-
 fn admin_env(issuer: &DevIssuer) -> Vec<(&'static str, String)> {
     let (id, secret) = issuer.admin_credentials();
     vec![
@@ -156,7 +139,7 @@ async fn help_and_usage_errors() {
 #[actix_web::test]
 async fn token_prints_a_token_of_the_issuer() {
     let issuer = DevIssuer::start().await.unwrap();
-    let (id, secret) = register(&issuer, &["deploy:applications", "read:deployments"]);
+    let (id, secret) = register_client(&issuer, &["deploy:applications", "read:deployments"], None);
     let env = [
         ("SCOPEGATE_CLIENT_ENVIRONMENT_URL", issuer.url()),
         ("SCOPEGATE_CLIENT_ID", id.as_str()),
@@ -215,7 +198,7 @@ async fn token_prints_a_token_of_the_issuer() {
 #[actix_web::test]
 async fn token_errors_have_their_exit_codes() {
     let issuer = DevIssuer::start().await.unwrap();
-    let (id, _) = register(&issuer, &["read:deployments"]);
+    let (id, _) = register_client(&issuer, &["read:deployments"], None);
 
     // Refused credentials: 1, with the server's error, never the secret.
     let before = issuer.token_requests();
@@ -521,8 +504,12 @@ async fn decode_shows_header_and_claims_unverified() {
     assert_eq!(body["verified"], false);
     assert_eq!(body["header"]["alg"], "RS256");
     assert_eq!(body["claims"]["iss"], issuer.url());
+    // Exactly the token's own header and claims.
+    let (header, claims) = decode_jwt(&token);
+    assert_eq!(body["header"], header);
+    assert_eq!(body["claims"], claims);
 
-    let expired = issuer.token().expires_at(now() - 90).mint();
+    let expired = issuer.token().expires_at(unix_now() - 90).mint();
     let run = scopegate(&["decode", &expired], &[], None).await;
     run.assert_code(0);
     assert!(
@@ -571,7 +558,7 @@ async fn check_explains_acceptance_and_each_rejection() {
     assert!(run.stdout.contains("expires in 59 min") || run.stdout.contains("expires in 1 h"));
 
     // Expired: by how long, and what to do.
-    let expired = issuer.token().expires_at(now() - 120).mint();
+    let expired = issuer.token().expires_at(unix_now() - 120).mint();
     let run = check(expired, vec![]).await;
     run.assert_code(1);
     assert!(
@@ -582,14 +569,14 @@ async fn check_explains_acceptance_and_each_rejection() {
     assert!(run.stdout.contains("fetch a new token"));
 
     // Expired within the leeway: accepted, and said so.
-    let just_expired = issuer.token().expires_at(now() - 5).mint();
+    let just_expired = issuer.token().expires_at(unix_now() - 5).mint();
     let run = check(just_expired, vec![]).await;
     run.assert_code(0);
     assert!(
         run.stdout.contains("accepted within the 30 s leeway"),
         "{run:#?}"
     );
-    let just_expired = issuer.token().expires_at(now() - 5).mint();
+    let just_expired = issuer.token().expires_at(unix_now() - 5).mint();
     let run = check(just_expired, strings(&["--leeway", "0"])).await;
     run.assert_code(1);
 
@@ -690,12 +677,7 @@ async fn check_explains_acceptance_and_each_rejection() {
 
     // The issuer is down: 3, cannot check.
     let down = closed_port_url();
-    let run = tokio::time::timeout(
-        Duration::from_secs(30),
-        scopegate(&["check", &good, "--issuer", &down], &[], None),
-    )
-    .await
-    .unwrap();
+    let run = scopegate(&["check", &good, "--issuer", &down], &[], None).await;
     run.assert_code(3);
     assert!(run.stdout.starts_with("CANNOT CHECK"), "{run:#?}");
 }

@@ -214,12 +214,13 @@ impl TokenClient {
         {
             let cache = self.cache();
             if let Some(token) = &cache.token {
-                if now < token.refresh_at() {
-                    return Ok(token.clone());
-                }
                 let quiet = cache.quiet_until.is_some_and(|until| now < until);
-                if quiet && now < token.expires_at() {
-                    return Ok(token.clone());
+                match token.freshness(now) {
+                    Freshness::Fresh => return Ok(token.clone()),
+                    // A refresh failed a moment ago: keep the valid token
+                    // until the failure cooldown is over.
+                    Freshness::RefreshSoon if quiet => return Ok(token.clone()),
+                    Freshness::RefreshSoon | Freshness::Expired => {}
                 }
             }
         }
@@ -430,31 +431,23 @@ impl TokenClient {
                 "the access token has characters that cannot go in an HTTP header",
             ));
         }
-        let lifetime = response
-            .expires_in
-            .map_or(DEFAULT_LIFETIME, Duration::from_secs)
-            .min(MAX_LIFETIME);
-        let margin = self.refresh_margin(lifetime);
-        let expires_at = sent_at.checked_add(lifetime).unwrap_or(sent_at);
-        let refresh_at = sent_at
-            .checked_add(lifetime.saturating_sub(margin))
-            .unwrap_or(sent_at);
         Ok(AccessToken {
             inner: Arc::new(TokenData {
                 value: value.into_boxed_str(),
                 scope: response.scope.filter(|s| !s.is_empty()),
-                lifetime,
-                expires_at,
-                refresh_at,
+                expires_in: response.expires_in,
+                obtained_at: sent_at,
+                margin: self.refresh_margin(),
             }),
         })
     }
 
-    /// `max(minimum, percent % of lifetime)`, at most half the lifetime.
-    fn refresh_margin(&self, lifetime: Duration) -> Duration {
+    fn refresh_margin(&self) -> RefreshMargin {
         let settings = &self.inner.settings;
-        let share = lifetime.saturating_mul(settings.refresh_percent) / 100;
-        settings.min_refresh_margin.max(share).min(lifetime / 2)
+        RefreshMargin {
+            minimum: settings.min_refresh_margin,
+            percent: settings.refresh_percent,
+        }
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
@@ -462,6 +455,88 @@ impl TokenClient {
             .cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Where a cached token stands, as [`freshness`] decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Freshness {
+    /// Before the refresh point: handed out as it is.
+    Fresh,
+    /// From the refresh point to the expiry: still valid, but the next
+    /// caller fetches a replacement (unless a refresh just failed, see the
+    /// failure cooldown).
+    RefreshSoon,
+    /// At or after the expiry: never handed out from the cache again.
+    Expired,
+}
+
+/// How early a token is replaced: `max(minimum, percent % of the
+/// lifetime)`, never more than half the lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RefreshMargin {
+    pub(crate) minimum: Duration,
+    pub(crate) percent: u32,
+}
+
+impl RefreshMargin {
+    /// The margin for a token that lives `lifetime`.
+    pub(crate) fn of(self, lifetime: Duration) -> Duration {
+        let share = lifetime.saturating_mul(self.percent) / 100;
+        self.minimum.max(share).min(lifetime / 2)
+    }
+}
+
+/// The lifetime believed for a token response's `expires_in` (RFC 6749
+/// §5.1): the announced seconds, [`DEFAULT_LIFETIME`] when absent, at most
+/// [`MAX_LIFETIME`]. An `expires_in` of 0 is a token that is already
+/// expired.
+pub(crate) fn believed_lifetime(expires_in: Option<u64>) -> Duration {
+    expires_in
+        .map_or(DEFAULT_LIFETIME, Duration::from_secs)
+        .min(MAX_LIFETIME)
+}
+
+/// When a token obtained at `obtained_at` with `expires_in` should be
+/// replaced, and when it expires: `(refresh_at, expires_at)`.
+///
+/// `obtained_at` is when its request was sent, so that the time on the
+/// wire counts against the token, not in its favour.
+pub(crate) fn schedule(
+    expires_in: Option<u64>,
+    obtained_at: Instant,
+    margin: RefreshMargin,
+) -> (Instant, Instant) {
+    let lifetime = believed_lifetime(expires_in);
+    let expires_at = obtained_at.checked_add(lifetime).unwrap_or(obtained_at);
+    let refresh_at = obtained_at
+        .checked_add(lifetime.saturating_sub(margin.of(lifetime)))
+        .unwrap_or(obtained_at);
+    (refresh_at, expires_at)
+}
+
+/// The refresh decision, a pure function of plain values: whether a token
+/// whose response said `expires_in`, obtained at `obtained_at`, is at `now`
+/// fresh, due for replacement, or expired.
+///
+/// The boundaries belong to the later state: at exactly the refresh point
+/// the token is [`RefreshSoon`](Freshness::RefreshSoon), at exactly the
+/// expiry [`Expired`](Freshness::Expired). A `now` before `obtained_at` (a
+/// caller that read the clock just before another caller stored the token)
+/// is simply earlier than both points.
+pub(crate) fn freshness(
+    expires_in: Option<u64>,
+    obtained_at: Instant,
+    now: Instant,
+    margin: RefreshMargin,
+) -> Freshness {
+    let (refresh_at, expires_at) = schedule(expires_in, obtained_at, margin);
+    if now < refresh_at {
+        Freshness::Fresh
+    } else if now < expires_at {
+        Freshness::RefreshSoon
+    } else {
+        Freshness::Expired
     }
 }
 
@@ -484,9 +559,11 @@ pub struct AccessToken {
 struct TokenData {
     value: Box<str>,
     scope: Option<String>,
-    lifetime: Duration,
-    expires_at: Instant,
-    refresh_at: Instant,
+    /// As the token response said.
+    expires_in: Option<u64>,
+    /// When the request that got it was sent.
+    obtained_at: Instant,
+    margin: RefreshMargin,
 }
 
 impl AccessToken {
@@ -502,29 +579,37 @@ impl AccessToken {
 
     /// The lifetime the server announced (`expires_in`).
     pub fn lifetime(&self) -> Duration {
-        self.inner.lifetime
+        believed_lifetime(self.inner.expires_in)
     }
 
     /// When the token expires (measured from when its request was sent).
     pub fn expires_at(&self) -> Instant {
-        self.inner.expires_at
+        self.schedule().1
     }
 
     /// When [`TokenClient::token`] stops handing it out and fetches anew.
     pub fn refresh_at(&self) -> Instant {
-        self.inner.refresh_at
+        self.schedule().0
     }
 
     /// How long the token remains valid.
     pub fn remaining(&self) -> Duration {
-        self.inner
-            .expires_at
-            .saturating_duration_since(Instant::now())
+        self.expires_at().saturating_duration_since(Instant::now())
     }
 
     /// Whether the token has expired.
     pub fn is_expired(&self) -> bool {
-        Instant::now() >= self.inner.expires_at
+        self.freshness(Instant::now()) == Freshness::Expired
+    }
+
+    fn schedule(&self) -> (Instant, Instant) {
+        let data = &self.inner;
+        schedule(data.expires_in, data.obtained_at, data.margin)
+    }
+
+    fn freshness(&self, now: Instant) -> Freshness {
+        let data = &self.inner;
+        freshness(data.expires_in, data.obtained_at, now, data.margin)
     }
 
     /// Whether `self` and `other` are the same fetched token.
@@ -561,15 +646,219 @@ mod tests {
             .unwrap()
     }
 
+    const DEFAULT_MARGIN: RefreshMargin = RefreshMargin {
+        minimum: Duration::from_secs(30),
+        percent: 10,
+    };
+    const MS: Duration = Duration::from_millis(1);
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    /// The state of a token obtained at `t0` with `expires_in`, `after`
+    /// later, under `margin`.
+    fn state_at(expires_in: Option<u64>, margin: RefreshMargin, after: Duration) -> Freshness {
+        let t0 = Instant::now();
+        freshness(expires_in, t0, t0 + after, margin)
+    }
+
+    /// Asserts the three states and both boundaries, to the millisecond:
+    /// fresh before `refresh_after`, refresh-soon from it until
+    /// `expires_after`, expired from then on.
+    fn assert_boundaries(
+        expires_in: Option<u64>,
+        margin: RefreshMargin,
+        refresh_after: Duration,
+        expires_after: Duration,
+    ) {
+        use Freshness::*;
+        let at = |after| state_at(expires_in, margin, after);
+        let why = format!("expires_in {expires_in:?}, {margin:?}");
+        assert_eq!(at(Duration::ZERO), Fresh, "{why}: when obtained");
+        assert_eq!(
+            at(refresh_after - MS),
+            Fresh,
+            "{why}: 1 ms before the refresh point"
+        );
+        assert_eq!(
+            at(refresh_after),
+            RefreshSoon,
+            "{why}: at the refresh point"
+        );
+        assert_eq!(
+            at(refresh_after + MS),
+            RefreshSoon,
+            "{why}: 1 ms after the refresh point"
+        );
+        assert_eq!(
+            at(expires_after - MS),
+            RefreshSoon,
+            "{why}: 1 ms before the expiry"
+        );
+        assert_eq!(at(expires_after), Expired, "{why}: at the expiry");
+        assert_eq!(
+            at(expires_after + MS),
+            Expired,
+            "{why}: 1 ms after the expiry"
+        );
+        assert_eq!(
+            at(expires_after * 2),
+            Expired,
+            "{why}: long after the expiry"
+        );
+    }
+
     #[test]
-    fn the_refresh_margin() {
+    fn the_margin_is_the_larger_of_30_s_and_10_percent_at_most_half() {
+        let m = |s| DEFAULT_MARGIN.of(secs(s));
+        // Half the lifetime wins below 60 s.
+        assert_eq!(m(0), Duration::ZERO);
+        assert_eq!(m(1), Duration::from_millis(500));
+        assert_eq!(m(10), secs(5));
+        assert_eq!(m(20), secs(10));
+        assert_eq!(m(59), Duration::from_millis(29_500));
+        // 30 s from 60 s to 300 s.
+        assert_eq!(m(60), secs(30));
+        assert_eq!(m(61), secs(30));
+        assert_eq!(m(120), secs(30));
+        assert_eq!(m(300), secs(30));
+        // 10 % above 300 s.
+        assert_eq!(m(301), Duration::from_millis(30_100));
+        assert_eq!(m(3_600), secs(360));
+        assert_eq!(m(86_399), Duration::from_millis(8_639_900));
+        assert_eq!(m(86_400), secs(8_640));
+    }
+
+    #[test]
+    fn the_lifetime_believed() {
+        assert_eq!(believed_lifetime(None), DEFAULT_LIFETIME);
+        assert_eq!(believed_lifetime(Some(0)), Duration::ZERO);
+        assert_eq!(believed_lifetime(Some(3_600)), secs(3_600));
+        assert_eq!(believed_lifetime(Some(u64::MAX)), MAX_LIFETIME);
+    }
+
+    #[test]
+    fn a_10_s_token_is_replaced_after_5_s() {
+        assert_boundaries(Some(10), DEFAULT_MARGIN, secs(5), secs(10));
+    }
+
+    #[test]
+    fn a_20_s_token_is_replaced_after_10_s() {
+        assert_boundaries(Some(20), DEFAULT_MARGIN, secs(10), secs(20));
+    }
+
+    #[test]
+    fn a_60_s_token_is_replaced_after_30_s() {
+        assert_boundaries(Some(60), DEFAULT_MARGIN, secs(30), secs(60));
+    }
+
+    #[test]
+    fn a_300_s_token_is_replaced_30_s_early() {
+        assert_boundaries(Some(300), DEFAULT_MARGIN, secs(270), secs(300));
+    }
+
+    #[test]
+    fn a_one_hour_token_is_replaced_6_min_early() {
+        assert_boundaries(Some(3_600), DEFAULT_MARGIN, secs(3_240), secs(3_600));
+    }
+
+    #[test]
+    fn a_one_day_token_is_replaced_2_4_h_early() {
+        assert_boundaries(Some(86_400), DEFAULT_MARGIN, secs(77_760), secs(86_400));
+    }
+
+    #[test]
+    fn a_token_without_expires_in_lives_the_default_60_s() {
+        assert_boundaries(None, DEFAULT_MARGIN, secs(30), secs(60));
+    }
+
+    #[test]
+    fn an_absurd_expires_in_is_cut_to_the_longest_lifetime() {
+        let margin = DEFAULT_MARGIN.of(MAX_LIFETIME);
+        assert_boundaries(
+            Some(u64::MAX),
+            DEFAULT_MARGIN,
+            MAX_LIFETIME - margin,
+            MAX_LIFETIME,
+        );
+    }
+
+    #[test]
+    fn a_zero_expires_in_is_expired_when_obtained() {
+        use Freshness::*;
+        for margin in [
+            DEFAULT_MARGIN,
+            RefreshMargin {
+                minimum: Duration::ZERO,
+                percent: 0,
+            },
+        ] {
+            assert_eq!(state_at(Some(0), margin, Duration::ZERO), Expired);
+            assert_eq!(state_at(Some(0), margin, MS), Expired);
+            assert_eq!(state_at(Some(0), margin, secs(3_600)), Expired);
+        }
+    }
+
+    #[test]
+    fn a_clock_read_before_the_token_was_obtained_sees_it_fresh() {
+        let t0 = Instant::now() + secs(1);
+        for expires_in in [None, Some(0), Some(10), Some(3_600)] {
+            assert_eq!(
+                freshness(expires_in, t0, t0 - MS, DEFAULT_MARGIN),
+                Freshness::Fresh,
+                "{expires_in:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn custom_margins_keep_the_half_lifetime_cap() {
+        // No margin at all: fresh until the expiry, never refresh-soon.
+        let none = RefreshMargin {
+            minimum: Duration::ZERO,
+            percent: 0,
+        };
+        assert_eq!(state_at(Some(60), none, secs(60) - MS), Freshness::Fresh);
+        assert_eq!(state_at(Some(60), none, secs(60)), Freshness::Expired);
+        // A minimum larger than the lifetime: still half of it.
+        let long = RefreshMargin {
+            minimum: secs(3_600),
+            percent: 10,
+        };
+        assert_boundaries(Some(600), long, secs(300), secs(600));
+        // A percentage alone.
+        let quarter = RefreshMargin {
+            minimum: Duration::ZERO,
+            percent: 25,
+        };
+        assert_boundaries(Some(100), quarter, secs(75), secs(100));
+    }
+
+    #[test]
+    fn the_token_client_applies_its_configured_margin() {
         let c = client(Duration::from_secs(30), 10);
-        let m = |s| c.refresh_margin(Duration::from_secs(s)).as_secs();
-        assert_eq!(m(86_399), 8_639);
-        assert_eq!(m(3_600), 360);
-        assert_eq!(m(120), 30);
-        assert_eq!(m(20), 10);
-        assert_eq!(m(0), 0);
+        let sent = Instant::now();
+        let token = c
+            .parse(
+                br#"{"access_token":"t","token_type":"Bearer","expires_in":3600}"#,
+                sent,
+            )
+            .unwrap();
+        assert_eq!(token.refresh_at(), sent + secs(3_240));
+        assert_eq!(token.expires_at(), sent + secs(3_600));
+        assert_eq!(token.freshness(sent + secs(3_240) - MS), Freshness::Fresh);
+        assert_eq!(token.freshness(sent + secs(3_240)), Freshness::RefreshSoon);
+        assert_eq!(token.freshness(sent + secs(3_600)), Freshness::Expired);
+
+        let c = client(Duration::from_secs(120), 50);
+        let token = c
+            .parse(
+                br#"{"access_token":"t","token_type":"Bearer","expires_in":"600"}"#,
+                sent,
+            )
+            .unwrap();
+        assert_eq!(token.refresh_at(), sent + secs(300));
     }
 
     #[test]

@@ -1,15 +1,187 @@
-//! A protected API used by the integration tests, served over real HTTP on
-//! 127.0.0.1 by a real actix-web server.
+//! Helpers shared by the integration tests: `tests/*.rs` include this file
+//! as `mod common;`, and the CLI's tests (`cli/tests/cli.rs`, another
+//! crate) as `#[path = "../../tests/common/mod.rs"] mod common;`, so it
+//! uses only crates both have as dependencies.
+//!
+//! * the clock as JWTs count it: [`unix_now`];
+//! * the dev issuer: [`ORG`], [`register_client`];
+//! * HTTP: [`http_client`], [`get_bearer`], [`header`], [`challenge`],
+//!   [`expect_error`], [`closed_port_url`];
+//! * JWTs: [`decode_jwt`] (no verification);
+//! * servers: [`serve`] (any app on an ephemeral loopback port) and the
+//!   protected test API, [`spawn_api`];
+//! * waiting for a server's own timer: [`eventually`].
 #![allow(dead_code)]
 
+use std::future::{Ready, ready};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
 use actix_web::{
     App, FromRequest, HttpRequest, HttpResponse, HttpServer, Responder, get, post, web,
 };
-use futures_util::future::{Ready, ready};
+use reqwest::StatusCode;
+use scopegate::dev::{DevIssuer, NewClient};
 use scopegate::{Authenticator, Claims, require_scopes};
+use serde_json::Value;
+
+/// Seconds since the Unix epoch, as `exp`, `nbf` and `iat` count them
+/// (RFC 7519 §2, `NumericDate`): the library's own clock.
+#[allow(unused_imports)] // a file that includes this module may not need it
+pub use scopegate_wire::clock::unix_now;
+
+/// The organization the tests register their clients in (an id in the
+/// shape of Scalekit's API).
+pub const ORG: &str = "org_59615193906282635";
+
+/// Registers a client with `scopes` in [`ORG`] on `issuer`, in process (no
+/// HTTP, no token request); `expiry` is its tokens' lifetime in seconds
+/// (`None`: the issuer's default, one hour). Returns `(client_id, secret)`.
+pub fn register_client(
+    issuer: &DevIssuer,
+    scopes: &[&str],
+    expiry: Option<u64>,
+) -> (String, String) {
+    let mut new = NewClient::new("test client", scopes.iter().copied());
+    new.expiry = expiry;
+    let created = issuer
+        .create_client(ORG, new)
+        .expect("register a client on the dev issuer");
+    (created.client.client_id, created.plain_secret)
+}
+
+/// An HTTP client that never waits forever: each request gives up after
+/// 20 s (a guard against a hung test, far above any expected answer time).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("reqwest client")
+}
+
+/// `GET url` with `Authorization: Bearer <token>`.
+pub async fn get_bearer(url: &str, token: &str) -> reqwest::Response {
+    http_client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+}
+
+/// The response header `name`, or "" when absent or not text.
+pub fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The `WWW-Authenticate` header of a response (RFC 6750 §3), or "".
+pub fn challenge(response: &reqwest::Response) -> String {
+    header(response, "www-authenticate")
+}
+
+/// Asserts an OAuth-style error answer (RFC 6749 §5.2, RFC 6750 §3.1):
+/// `status`, a JSON body whose `error` is `code` and whose
+/// `error_description` is a non-empty string. Returns the body.
+pub async fn expect_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "{}", response.url());
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["error"], code, "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+/// The URL of a loopback port where nothing listens (it was bound, then
+/// released): connecting to it is refused.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    format!("http://{}", listener.local_addr().unwrap())
+}
+
+/// The header and the claims of a compact JWS (RFC 7515 §7.1), decoded
+/// without any verification.
+///
+/// # Panics
+///
+/// If `token` does not have two base64url parts of JSON.
+pub fn decode_jwt(token: &str) -> (Value, Value) {
+    let mut parts = token.split('.');
+    let mut part = || {
+        let text = parts.next().expect("a JWT part");
+        serde_json::from_slice(&b64url(text)).expect("a JWT part of JSON")
+    };
+    (part(), part())
+}
+
+/// Decodes base64url without padding (RFC 4648 §5), as JWT parts are.
+fn b64url(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => panic!("not base64url: {c}"),
+    };
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text.bytes() {
+        acc = (acc << 6) | u32::from(value(c));
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// Polls `check` every 50 ms until it holds; false if it never did within
+/// 30 s.
+///
+/// Only for what waits on a server's own timer (a cooldown, a refresh
+/// interval, a token's expiry). The 30 s cap is a guard against a hung
+/// test, not a claim about speed: assert how long something took with a
+/// lower bound, never with this.
+pub async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
+    let give_up = Instant::now() + Duration::from_secs(30);
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() >= give_up {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Serves the app that `configure` sets up (routes, `app_data`, a default
+/// service) on an ephemeral loopback port, one worker, in the current
+/// actix runtime; returns its base URL, `http://127.0.0.1:<port>`.
+pub fn serve(configure: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static) -> String {
+    let server = HttpServer::new(move || App::new().configure(configure.clone()))
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .expect("bind an ephemeral loopback port");
+    let addr = server.addrs()[0];
+    actix_web::rt::spawn(server.run());
+    format!("http://{addr}")
+}
+
+// ---------------------------------------------------------------------------
+// The protected test API.
 
 /// How many times `Counted` was extracted: proves the scope check runs
 /// before the handler's own extractors.
@@ -92,36 +264,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Serves the test API with `auth` (or with no authenticator at all) on an
 /// ephemeral loopback port; returns its base URL.
 pub fn spawn_api(auth: Option<Authenticator>) -> String {
-    let server = HttpServer::new(move || {
-        let app = App::new().configure(routes);
-        match &auth {
-            Some(auth) => app.app_data(auth.clone()),
-            None => app,
+    serve(move |cfg| {
+        if let Some(auth) = &auth {
+            cfg.app_data(auth.clone());
         }
+        routes(cfg);
     })
-    .workers(1)
-    .disable_signals()
-    .bind(("127.0.0.1", 0))
-    .expect("bind an ephemeral loopback port");
-    let addr = server.addrs()[0];
-    actix_web::rt::spawn(server.run());
-    format!("http://{addr}")
-}
-
-/// A client that never waits forever.
-pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(20))
-        .build()
-        .expect("reqwest client")
-}
-
-/// The `WWW-Authenticate` header of a response, or "".
-pub fn challenge(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("www-authenticate")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
 }
