@@ -14,7 +14,7 @@ use scopegate::client::{
     AdminClient, ClientAuth, ClientError, ClientUpdate, NewOrganizationClient, RetryPolicy,
     SendAuthorized, TokenClient, TokenClientBuilder,
 };
-use scopegate::dev::{DevIssuer, NewClient};
+use scopegate::dev::DevIssuer;
 
 const ORG: &str = "org_59615193906282635";
 
@@ -29,10 +29,11 @@ fn quick_retry() -> RetryPolicy {
 
 /// Registers a client on `issuer` (in process) and returns its credentials.
 fn register(issuer: &DevIssuer, scopes: &[&str], expiry: Option<u64>) -> (String, String) {
-    let mut new = NewClient::new("test client", scopes.iter().copied());
+    let mut new = NewOrganizationClient::new("test client").scopes(scopes.iter().copied());
     new.expiry = expiry;
     let created = issuer.create_client(ORG, new).unwrap();
-    (created.client.client_id, created.plain_secret)
+    let secret = created.plain_secret.expose().to_owned();
+    (created.client.client_id, secret)
 }
 
 fn tokens(url: &str, (id, secret): &(String, String)) -> TokenClientBuilder {

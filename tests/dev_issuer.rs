@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
-use scopegate::dev::{DevIssuer, JwksMode, NewClient, ScopeClaim};
+use scopegate::dev::{DevIssuer, JwksMode, NewOrganizationClient, ScopeClaim};
 use serde_json::{Value, json};
 
 const ORG: &str = "org_59615193906282635";
@@ -114,7 +114,8 @@ async fn register(issuer: &DevIssuer, admin: &str, org: &str, body: Value) -> Re
         .unwrap()
 }
 
-/// Registers the seeds' deployment client and returns `(response body)`.
+/// Registers the deployment client of Scalekit's guide and returns the
+/// response body.
 async fn register_deployer(issuer: &DevIssuer, admin: &str) -> Value {
     let response = register(
         issuer,
@@ -268,7 +269,7 @@ async fn jwks_modes_misbehave_as_asked_and_every_fetch_counts() {
 }
 
 #[actix_web::test]
-async fn registration_and_token_have_the_seeds_shape() {
+async fn registration_and_token_have_scalekits_shape() {
     let issuer = DevIssuer::start().await.unwrap();
     let admin = admin_token(&issuer).await;
     let created = register_deployer(&issuer, &admin).await;
@@ -372,11 +373,11 @@ async fn basic_authentication_and_scope_narrowing() {
     let created = issuer
         .create_client(
             ORG,
-            NewClient::new("ci", ["deploy:applications", "read:deployments"]),
+            NewOrganizationClient::new("ci").scopes(["deploy:applications", "read:deployments"]),
         )
         .unwrap();
     let id = created.client.client_id.as_str();
-    let secret = created.plain_secret.as_str();
+    let secret = created.plain_secret.expose();
 
     let basic = |form: &[(&str, &str)]| {
         http()
@@ -454,10 +455,13 @@ async fn basic_authentication_and_scope_narrowing() {
 async fn token_endpoint_refuses_bad_requests_per_rfc_6749() {
     let issuer = DevIssuer::start().await.unwrap();
     let created = issuer
-        .create_client(ORG, NewClient::new("ci", ["deploy:applications"]))
+        .create_client(
+            ORG,
+            NewOrganizationClient::new("ci").scopes(["deploy:applications"]),
+        )
         .unwrap();
     let id = created.client.client_id.clone();
-    let secret = created.plain_secret.clone();
+    let secret = created.plain_secret.expose().to_owned();
     let grant = ("grant_type", "client_credentials");
 
     let refused = |response: Response, status, code| async move {
@@ -561,7 +565,7 @@ async fn token_endpoint_refuses_bad_requests_per_rfc_6749() {
     )
     .await;
     refused(removed, StatusCode::UNAUTHORIZED, "invalid_client").await;
-    token_for(&issuer, &id, &second.plain_secret).await;
+    token_for(&issuer, &id, second.plain_secret.expose()).await;
 
     // A deleted client cannot authenticate any more.
     issuer.delete_client(ORG, &id).unwrap();
@@ -570,7 +574,7 @@ async fn token_endpoint_refuses_bad_requests_per_rfc_6749() {
         &[
             grant,
             ("client_id", &id),
-            ("client_secret", &second.plain_secret),
+            ("client_secret", second.plain_secret.expose()),
         ],
     )
     .await;
@@ -629,9 +633,14 @@ async fn management_api_requires_the_management_clients_bearer() {
 
     // A valid token of an ordinary client is not enough.
     let created = issuer
-        .create_client(ORG, NewClient::new("ci", ["a:b"]))
+        .create_client(ORG, NewOrganizationClient::new("ci").scopes(["a:b"]))
         .unwrap();
-    let ordinary = token_for(&issuer, &created.client.client_id, &created.plain_secret).await;
+    let ordinary = token_for(
+        &issuer,
+        &created.client.client_id,
+        created.plain_secret.expose(),
+    )
+    .await;
     let response = http()
         .get(&url)
         .bearer_auth(&ordinary)
@@ -721,7 +730,10 @@ async fn registration_input_is_validated() {
 
     // The in-process API validates the same way.
     let error = issuer
-        .create_client(ORG, NewClient::new("x", ["fine:scope", "nope"]))
+        .create_client(
+            ORG,
+            NewOrganizationClient::new("x").scopes(["fine:scope", "nope"]),
+        )
         .unwrap_err();
     assert_eq!(error.field(), Some("scopes[1]"));
     assert_eq!(error.status().as_u16(), 400);
@@ -760,7 +772,7 @@ async fn clients_are_listed_read_changed_and_deleted() {
     let get = |url: String| http().get(url).bearer_auth(&admin).send();
     let list_url = clients_url(&issuer, ORG);
 
-    // Paging, like seed 004's organization listing.
+    // Paging, like the listings of Scalekit's management API.
     let first: Value = get(format!("{list_url}?page_size=2"))
         .await
         .unwrap()
@@ -798,7 +810,7 @@ async fn clients_are_listed_read_changed_and_deleted() {
     let one: Value = get(one_url.clone()).await.unwrap().json().await.unwrap();
     assert_eq!(one["client"]["client_id"], ids[0].as_str());
     issuer
-        .create_client("org_other", NewClient::new("x", ["a:b"]))
+        .create_client("org_other", NewOrganizationClient::new("x").scopes(["a:b"]))
         .unwrap();
     let elsewhere = get(format!("{}/{}", clients_url(&issuer, "org_other"), ids[0]))
         .await
@@ -895,17 +907,30 @@ async fn a_rotated_key_serves_its_grace_period_then_its_tokens_fail() {
         .build()
         .unwrap();
     let created = issuer
-        .create_client(ORG, NewClient::new("ci", ["deploy:applications"]))
+        .create_client(
+            ORG,
+            NewOrganizationClient::new("ci").scopes(["deploy:applications"]),
+        )
         .unwrap();
     let old_kid = issuer.signing_kid();
-    let old_token = token_for(&issuer, &created.client.client_id, &created.plain_secret).await;
+    let old_token = token_for(
+        &issuer,
+        &created.client.client_id,
+        created.plain_secret.expose(),
+    )
+    .await;
     assert!(auth.validate(&old_token).await.is_ok());
 
     let grace = Duration::from_millis(1500);
     let new_kid = issuer.rotate_key(grace);
     assert_ne!(new_kid, old_kid);
     assert_eq!(issuer.signing_kid(), new_kid);
-    let new_token = token_for(&issuer, &created.client.client_id, &created.plain_secret).await;
+    let new_token = token_for(
+        &issuer,
+        &created.client.client_id,
+        created.plain_secret.expose(),
+    )
+    .await;
     assert_eq!(decode(&new_token).0["kid"], new_kid.as_str());
     // Let the validator's refetch cooldown pass, so the new kid is fetched.
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -987,9 +1012,14 @@ async fn scope_claim_style_applies_to_issued_tokens() {
             .await
             .unwrap();
         let created = issuer
-            .create_client(ORG, NewClient::new("x", ["a:b", "c:d"]))
+            .create_client(ORG, NewOrganizationClient::new("x").scopes(["a:b", "c:d"]))
             .unwrap();
-        let token = token_for(&issuer, &created.client.client_id, &created.plain_secret).await;
+        let token = token_for(
+            &issuer,
+            &created.client.client_id,
+            created.plain_secret.expose(),
+        )
+        .await;
         let (_, claims) = decode(&token);
         assert_eq!(claims.get("scopes").cloned(), scopes, "{style:?}");
         assert_eq!(claims.get("scope").cloned(), scope, "{style:?}");

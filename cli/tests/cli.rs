@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use scopegate_dev::{DevIssuer, NewClient};
+use scopegate_dev::{DevIssuer, NewOrganizationClient};
 use serde_json::Value;
 
 const ORG: &str = "org_59615193906282635";
@@ -102,9 +102,13 @@ fn closed_port_url() -> String {
 
 fn register(issuer: &DevIssuer, scopes: &[&str]) -> (String, String) {
     let created = issuer
-        .create_client(ORG, NewClient::new("cli test", scopes.iter().copied()))
+        .create_client(
+            ORG,
+            NewOrganizationClient::new("cli test").scopes(scopes.iter().copied()),
+        )
         .unwrap();
-    (created.client.client_id, created.plain_secret)
+    let secret = created.plain_secret.expose().to_owned();
+    (created.client.client_id, secret)
 }
 
 fn admin_env(issuer: &DevIssuer) -> Vec<(&'static str, String)> {

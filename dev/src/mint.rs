@@ -12,7 +12,6 @@ use serde_json::{Map, Value, json};
 
 use crate::ScopeClaim;
 use crate::error::DevError;
-use crate::ids;
 use crate::keys::SigningKey;
 use crate::state::State;
 
@@ -401,7 +400,7 @@ impl TokenBuilder {
 
     /// The claims the token will carry (each call draws a new `jti`).
     pub fn payload(&self) -> Map<String, Value> {
-        let now = ids::unix_now();
+        let now = scopegate_wire::clock::unix_now();
         let state = &self.state;
         let client_id = self
             .client_id
