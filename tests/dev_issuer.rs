@@ -1109,7 +1109,9 @@ async fn minted_tokens_meet_the_real_validator() {
             "foreign key under our kid",
         ),
         (t().bad_signature().mint(), "flipped signature"),
-        (t().expires_at(1_000_000).mint(), "expired"),
+        (t().expires_at(1_000_000).mint(), "expired long ago"),
+        (t().expired().mint(), "expired"),
+        (t().not_yet_valid().mint(), "not yet valid"),
         (t().claim("exp", json!("never")).mint(), "exp as a string"),
         (t().alg("RS512").mint(), "RS512 not allowed"),
         (t().header("crit", json!(["x"])).mint(), "crit"),
@@ -1122,6 +1124,38 @@ async fn minted_tokens_meet_the_real_validator() {
     // Past the refetch cooldown, the unknown kid is fetched.
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert!(auth.validate(&t().kid(&extra).mint()).await.is_ok());
+}
+
+/// `expired()` and `not_yet_valid()` are refused by the default
+/// authenticator and by one at the largest leeway allowed, while a zero
+/// lifetime is still inside the default leeway: the pitfall they exist for.
+#[actix_web::test]
+async fn expired_tokens_are_refused_under_any_leeway() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let default = issuer.authenticator().build().unwrap();
+    let widest = issuer
+        .authenticator()
+        .leeway(Duration::from_secs(300))
+        .build()
+        .unwrap();
+    let t = || issuer.token().scopes(["deploy:applications"]);
+
+    let zero = t().expires_in(Duration::ZERO).mint();
+    assert!(
+        default.validate(&zero).await.is_ok(),
+        "a lifetime within the leeway is still accepted"
+    );
+    for (token, what) in [
+        (t().expired().mint(), "expired"),
+        (t().not_yet_valid().mint(), "not yet valid"),
+    ] {
+        for auth in [&default, &widest] {
+            let error = auth.validate(&token).await.unwrap_err();
+            assert_eq!(error.code(), "invalid_token", "{what}: {error}");
+        }
+    }
+    // The same builder without the breakage is accepted.
+    assert!(default.validate(&t().mint()).await.is_ok());
 }
 
 #[actix_web::test]
