@@ -483,16 +483,20 @@ mod tests {
 
     #[test]
     fn responses_write_what_the_api_sends() {
-        let mut secret = ClientSecret::default();
-        secret.id = "sks_1".into();
-        secret.create_time = Some("2025-04-16T06:56:05.360Z".into());
-        secret.update_time = secret.create_time.clone();
-        secret.secret_suffix = "UZ0X".into();
-        secret.status = "ACTIVE".into();
-        let mut client = OrganizationClient::default();
-        client.client_id = "m2morg_1".into();
-        client.secrets = vec![secret.clone()];
-        client.expiry = Some(3600);
+        let secret = ClientSecret {
+            id: "sks_1".into(),
+            create_time: Some("2025-04-16T06:56:05.360Z".into()),
+            update_time: Some("2025-04-16T06:56:05.360Z".into()),
+            secret_suffix: "UZ0X".into(),
+            status: "ACTIVE".into(),
+            ..ClientSecret::default()
+        };
+        let client = OrganizationClient {
+            client_id: "m2morg_1".into(),
+            secrets: vec![secret.clone()],
+            expiry: Some(3600),
+            ..OrganizationClient::default()
+        };
         let created = CreatedOrganizationClient::new(client.clone(), Secret::new("test_xUZ0X"));
         let body = serde_json::to_value(&created).unwrap();
         assert_eq!(body["plain_secret"], "test_xUZ0X");
@@ -503,9 +507,11 @@ mod tests {
         let body = serde_json::to_value(&added).unwrap();
         assert_eq!(body["plain_secret"], "test_y");
         assert_eq!(body["secret"]["id"], "sks_1");
-        let mut page = ClientPage::default();
-        page.clients = vec![client.clone()];
-        page.total_size = 1;
+        let page = ClientPage {
+            clients: vec![client.clone()],
+            total_size: 1,
+            ..ClientPage::default()
+        };
         let body = serde_json::to_value(&page).unwrap();
         assert_eq!(body["next_page_token"], "");
         assert_eq!(body["prev_page_token"], "");
