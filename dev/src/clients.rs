@@ -477,7 +477,7 @@ fn check_scopes(scopes: &[String]) -> Result<Vec<String>, DevError> {
         let field = format!("scopes[{i}]");
         scopegate_grammar::parse_scope(scope)
             .map_err(|error| DevError::invalid_field(&field, error))?;
-        if let Some(first) = scopes[..i].iter().position(|s| s == scope) {
+        if let Some(first) = scopes.iter().take(i).position(|s| s == scope) {
             return Err(DevError::invalid_field(
                 field,
                 format!("repeats scopes[{first}]"),
@@ -503,7 +503,7 @@ fn check_audience(audience: &[String]) -> Result<Vec<String>, DevError> {
             ));
         }
         check_text(&field, aud, MAX_TEXT)?;
-        if let Some(first) = audience[..i].iter().position(|a| a == aud) {
+        if let Some(first) = audience.iter().take(i).position(|a| a == aud) {
             return Err(DevError::invalid_field(
                 field,
                 format!("repeats audience[{first}]"),
@@ -535,7 +535,7 @@ fn check_custom_claims(claims: &[CustomClaim]) -> Result<Vec<CustomClaim>, DevEr
                 ),
             ));
         }
-        if let Some(first) = claims[..i].iter().position(|c| c.key == claim.key) {
+        if let Some(first) = claims.iter().take(i).position(|c| c.key == claim.key) {
             return Err(DevError::invalid_field(
                 field,
                 format!("repeats custom_claims[{first}].key"),
