@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use actix_web::{App, HttpResponse, HttpServer, Responder, get, post, web};
-use scopegate::dev::{DevIssuer, NewClient};
+use scopegate::dev::{DevIssuer, NewOrganizationClient};
 use scopegate::{Authenticator, Claims, require_scopes};
 
 const AUDIENCE: &str = "deployment-api.local";
@@ -105,19 +105,16 @@ async fn start_dev_issuer() -> Result<(DevIssuer, Vec<DemoClient>), Box<dyn std:
     ] {
         let created = issuer.create_client(
             ORG,
-            NewClient {
-                name: format!("Demo {name}"),
-                description: Some(format!("The {name} of the demo organization")),
-                scopes: scopes.into_iter().map(str::to_owned).collect(),
-                audience: vec![AUDIENCE.to_owned()],
-                custom_claims: Vec::new(),
-                expiry: Some(3600),
-            },
+            NewOrganizationClient::new(format!("Demo {name}"))
+                .description(format!("The {name} of the demo organization"))
+                .scopes(scopes)
+                .audience(AUDIENCE)
+                .expiry(3600),
         )?;
         clients.push(DemoClient {
             name,
             client_id: created.client.client_id,
-            secret: created.plain_secret,
+            secret: created.plain_secret.expose().to_owned(),
         });
     }
     Ok((issuer, clients))

@@ -2,73 +2,14 @@
 //! the JWKS and discovery documents, the management API, key rotation, and
 //! the minted tokens against the real validator.
 
+mod common;
+
 use std::time::Duration;
 
+use common::{ORG, b64url, decode_jwt as decode, expect_error, header, http_client as http};
 use reqwest::{Response, StatusCode};
-use scopegate::dev::{DevIssuer, JwksMode, NewClient, ScopeClaim};
+use scopegate::dev::{DevIssuer, JwksMode, NewOrganizationClient, ScopeClaim};
 use serde_json::{Value, json};
-
-const ORG: &str = "org_59615193906282635";
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
-}
-
-/// Decodes base64url without padding (enough for JWT parts).
-fn b64url(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => panic!("not base64url: {c}"),
-    };
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in text.bytes() {
-        acc = (acc << 6) | u32::from(value(c));
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-/// The header and the claims of a compact JWS.
-fn decode(token: &str) -> (Value, Value) {
-    let mut parts = token.split('.');
-    let mut part = || serde_json::from_slice(&b64url(parts.next().unwrap())).unwrap();
-    (part(), part())
-}
-
-fn header<'a>(response: &'a Response, name: &str) -> &'a str {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-/// Asserts an error answer: status, JSON `error`, `no-store`; returns the
-/// body.
-async fn expect_error(response: Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(response.status(), status, "{}", response.url());
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["error"], code, "{body}");
-    assert!(
-        body["error_description"]
-            .as_str()
-            .is_some_and(|d| !d.is_empty()),
-        "{body}"
-    );
-    body
-}
 
 async fn token_request(issuer: &DevIssuer, form: &[(&str, &str)]) -> Response {
     http()
@@ -114,7 +55,8 @@ async fn register(issuer: &DevIssuer, admin: &str, org: &str, body: Value) -> Re
         .unwrap()
 }
 
-/// Registers the seeds' deployment client and returns `(response body)`.
+/// Registers the deployment client of Scalekit's guide and returns the
+/// response body.
 async fn register_deployer(issuer: &DevIssuer, admin: &str) -> Value {
     let response = register(
         issuer,
@@ -268,7 +210,7 @@ async fn jwks_modes_misbehave_as_asked_and_every_fetch_counts() {
 }
 
 #[actix_web::test]
-async fn registration_and_token_have_the_seeds_shape() {
+async fn registration_and_token_have_scalekits_shape() {
     let issuer = DevIssuer::start().await.unwrap();
     let admin = admin_token(&issuer).await;
     let created = register_deployer(&issuer, &admin).await;
@@ -372,11 +314,11 @@ async fn basic_authentication_and_scope_narrowing() {
     let created = issuer
         .create_client(
             ORG,
-            NewClient::new("ci", ["deploy:applications", "read:deployments"]),
+            NewOrganizationClient::new("ci").scopes(["deploy:applications", "read:deployments"]),
         )
         .unwrap();
     let id = created.client.client_id.as_str();
-    let secret = created.plain_secret.as_str();
+    let secret = created.plain_secret.expose();
 
     let basic = |form: &[(&str, &str)]| {
         http()
@@ -454,10 +396,13 @@ async fn basic_authentication_and_scope_narrowing() {
 async fn token_endpoint_refuses_bad_requests_per_rfc_6749() {
     let issuer = DevIssuer::start().await.unwrap();
     let created = issuer
-        .create_client(ORG, NewClient::new("ci", ["deploy:applications"]))
+        .create_client(
+            ORG,
+            NewOrganizationClient::new("ci").scopes(["deploy:applications"]),
+        )
         .unwrap();
     let id = created.client.client_id.clone();
-    let secret = created.plain_secret.clone();
+    let secret = created.plain_secret.expose().to_owned();
     let grant = ("grant_type", "client_credentials");
 
     let refused = |response: Response, status, code| async move {
@@ -561,7 +506,7 @@ async fn token_endpoint_refuses_bad_requests_per_rfc_6749() {
     )
     .await;
     refused(removed, StatusCode::UNAUTHORIZED, "invalid_client").await;
-    token_for(&issuer, &id, &second.plain_secret).await;
+    token_for(&issuer, &id, second.plain_secret.expose()).await;
 
     // A deleted client cannot authenticate any more.
     issuer.delete_client(ORG, &id).unwrap();
@@ -570,7 +515,7 @@ async fn token_endpoint_refuses_bad_requests_per_rfc_6749() {
         &[
             grant,
             ("client_id", &id),
-            ("client_secret", &second.plain_secret),
+            ("client_secret", second.plain_secret.expose()),
         ],
     )
     .await;
@@ -629,9 +574,14 @@ async fn management_api_requires_the_management_clients_bearer() {
 
     // A valid token of an ordinary client is not enough.
     let created = issuer
-        .create_client(ORG, NewClient::new("ci", ["a:b"]))
+        .create_client(ORG, NewOrganizationClient::new("ci").scopes(["a:b"]))
         .unwrap();
-    let ordinary = token_for(&issuer, &created.client.client_id, &created.plain_secret).await;
+    let ordinary = token_for(
+        &issuer,
+        &created.client.client_id,
+        created.plain_secret.expose(),
+    )
+    .await;
     let response = http()
         .get(&url)
         .bearer_auth(&ordinary)
@@ -721,7 +671,10 @@ async fn registration_input_is_validated() {
 
     // The in-process API validates the same way.
     let error = issuer
-        .create_client(ORG, NewClient::new("x", ["fine:scope", "nope"]))
+        .create_client(
+            ORG,
+            NewOrganizationClient::new("x").scopes(["fine:scope", "nope"]),
+        )
         .unwrap_err();
     assert_eq!(error.field(), Some("scopes[1]"));
     assert_eq!(error.status().as_u16(), 400);
@@ -760,7 +713,7 @@ async fn clients_are_listed_read_changed_and_deleted() {
     let get = |url: String| http().get(url).bearer_auth(&admin).send();
     let list_url = clients_url(&issuer, ORG);
 
-    // Paging, like seed 004's organization listing.
+    // Paging, like the listings of Scalekit's management API.
     let first: Value = get(format!("{list_url}?page_size=2"))
         .await
         .unwrap()
@@ -798,7 +751,7 @@ async fn clients_are_listed_read_changed_and_deleted() {
     let one: Value = get(one_url.clone()).await.unwrap().json().await.unwrap();
     assert_eq!(one["client"]["client_id"], ids[0].as_str());
     issuer
-        .create_client("org_other", NewClient::new("x", ["a:b"]))
+        .create_client("org_other", NewOrganizationClient::new("x").scopes(["a:b"]))
         .unwrap();
     let elsewhere = get(format!("{}/{}", clients_url(&issuer, "org_other"), ids[0]))
         .await
@@ -895,17 +848,32 @@ async fn a_rotated_key_serves_its_grace_period_then_its_tokens_fail() {
         .build()
         .unwrap();
     let created = issuer
-        .create_client(ORG, NewClient::new("ci", ["deploy:applications"]))
+        .create_client(
+            ORG,
+            NewOrganizationClient::new("ci").scopes(["deploy:applications"]),
+        )
         .unwrap();
     let old_kid = issuer.signing_kid();
-    let old_token = token_for(&issuer, &created.client.client_id, &created.plain_secret).await;
+    let old_token = token_for(
+        &issuer,
+        &created.client.client_id,
+        created.plain_secret.expose(),
+    )
+    .await;
     assert!(auth.validate(&old_token).await.is_ok());
 
-    let grace = Duration::from_millis(1500);
+    // Long enough that the checks below run inside it on a loaded machine
+    // (no test asserts how fast the machine is).
+    let grace = Duration::from_secs(5);
     let new_kid = issuer.rotate_key(grace);
     assert_ne!(new_kid, old_kid);
     assert_eq!(issuer.signing_kid(), new_kid);
-    let new_token = token_for(&issuer, &created.client.client_id, &created.plain_secret).await;
+    let new_token = token_for(
+        &issuer,
+        &created.client.client_id,
+        created.plain_secret.expose(),
+    )
+    .await;
     assert_eq!(decode(&new_token).0["kid"], new_kid.as_str());
     // Let the validator's refetch cooldown pass, so the new kid is fetched.
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -931,9 +899,7 @@ async fn a_rotated_key_serves_its_grace_period_then_its_tokens_fail() {
     assert!(auth.validate(&old_token).await.is_ok());
 
     // Wait for the grace period to end: the old key leaves the JWKS.
-    let mut retired = false;
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let retired = common::eventually(async || {
         let jwks: Value = http()
             .get(issuer.jwks_url())
             .send()
@@ -942,16 +908,13 @@ async fn a_rotated_key_serves_its_grace_period_then_its_tokens_fail() {
             .json()
             .await
             .unwrap();
-        if jwks["keys"]
+        jwks["keys"]
             .as_array()
             .unwrap()
             .iter()
             .all(|k| k["kid"] != old_kid.as_str())
-        {
-            retired = true;
-            break;
-        }
-    }
+    })
+    .await;
     assert!(retired, "the old key left the JWKS after its grace period");
 
     // The validator learns of it at its next fetch (here: a new published
@@ -987,9 +950,14 @@ async fn scope_claim_style_applies_to_issued_tokens() {
             .await
             .unwrap();
         let created = issuer
-            .create_client(ORG, NewClient::new("x", ["a:b", "c:d"]))
+            .create_client(ORG, NewOrganizationClient::new("x").scopes(["a:b", "c:d"]))
             .unwrap();
-        let token = token_for(&issuer, &created.client.client_id, &created.plain_secret).await;
+        let token = token_for(
+            &issuer,
+            &created.client.client_id,
+            created.plain_secret.expose(),
+        )
+        .await;
         let (_, claims) = decode(&token);
         assert_eq!(claims.get("scopes").cloned(), scopes, "{style:?}");
         assert_eq!(claims.get("scope").cloned(), scope, "{style:?}");
@@ -1079,7 +1047,9 @@ async fn minted_tokens_meet_the_real_validator() {
             "foreign key under our kid",
         ),
         (t().bad_signature().mint(), "flipped signature"),
-        (t().expires_at(1_000_000).mint(), "expired"),
+        (t().expires_at(1_000_000).mint(), "expired long ago"),
+        (t().expired().mint(), "expired"),
+        (t().not_yet_valid().mint(), "not yet valid"),
         (t().claim("exp", json!("never")).mint(), "exp as a string"),
         (t().alg("RS512").mint(), "RS512 not allowed"),
         (t().header("crit", json!(["x"])).mint(), "crit"),
@@ -1092,6 +1062,38 @@ async fn minted_tokens_meet_the_real_validator() {
     // Past the refetch cooldown, the unknown kid is fetched.
     tokio::time::sleep(Duration::from_millis(150)).await;
     assert!(auth.validate(&t().kid(&extra).mint()).await.is_ok());
+}
+
+/// `expired()` and `not_yet_valid()` are refused by the default
+/// authenticator and by one at the largest leeway allowed, while a zero
+/// lifetime is still inside the default leeway: the pitfall they exist for.
+#[actix_web::test]
+async fn expired_tokens_are_refused_under_any_leeway() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let default = issuer.authenticator().build().unwrap();
+    let widest = issuer
+        .authenticator()
+        .leeway(Duration::from_secs(300))
+        .build()
+        .unwrap();
+    let t = || issuer.token().scopes(["deploy:applications"]);
+
+    let zero = t().expires_in(Duration::ZERO).mint();
+    assert!(
+        default.validate(&zero).await.is_ok(),
+        "a lifetime within the leeway is still accepted"
+    );
+    for (token, what) in [
+        (t().expired().mint(), "expired"),
+        (t().not_yet_valid().mint(), "not yet valid"),
+    ] {
+        for auth in [&default, &widest] {
+            let error = auth.validate(&token).await.unwrap_err();
+            assert_eq!(error.code(), "invalid_token", "{what}: {error}");
+        }
+    }
+    // The same builder without the breakage is accepted.
+    assert!(default.validate(&t().mint()).await.is_ok());
 }
 
 #[actix_web::test]

@@ -1,12 +1,25 @@
-//! API clients: the registration wire format of the seeds, validation, and
-//! the in-memory store.
+//! API clients: validation of the management API's requests, and the
+//! in-memory store.
+//!
+//! What goes on the wire is the model of `scopegate_wire::management`, the
+//! one the admin client of `scopegate-client` uses too. The dev issuer reads
+//! requests into it and then holds them to stricter rules than the shape
+//! alone ([`validate_new`], [`validate_update`]): a name that is not blank,
+//! scopes of the `resource:action` grammar and no repeats, no reserved claim
+//! names, bounded counts, lengths and lifetimes. A request breaking one is
+//! refused with `400 invalid_request` naming the field.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
+use scopegate_wire::Secret;
+use scopegate_wire::management::{
+    ClientPage, ClientSecret, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
+    CustomClaim, NewOrganizationClient, OrganizationClient,
+};
+use scopegate_wire::text::printable;
 
 use crate::error::DevError;
 use crate::ids::{self, IdSource, SecretHash};
@@ -43,171 +56,6 @@ pub const RESERVED_CLAIMS: [&str; 11] = [
     "scopes",
 ];
 
-/// A client registration request: the body of
-/// `POST /api/v1/organizations/{org_id}/clients` (seed 000).
-///
-/// ```json
-/// {"name": "GitHub Actions Deployment Service",
-///  "scopes": ["deploy:applications", "read:deployments"],
-///  "audience": ["deployment-api.acmecorp.com"],
-///  "custom_claims": [{"key": "github_repository", "value": "acmecorp/inventory-service"}],
-///  "expiry": 3600}
-/// ```
-///
-/// Only `name` is required. Each scope must follow the `resource:action`
-/// grammar ([`scopegate_grammar::parse_scope`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewClient {
-    /// Display name (required, not blank).
-    pub name: String,
-    /// Free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The scopes the client may be granted.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// The `aud` values of the client's tokens.
-    #[serde(default)]
-    pub audience: Vec<String>,
-    /// Extra claims put in every token of the client.
-    #[serde(default)]
-    pub custom_claims: Vec<CustomClaim>,
-    /// Token lifetime in seconds (default [`DEFAULT_EXPIRY`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<u64>,
-}
-
-impl NewClient {
-    /// A registration with this name and these scopes, nothing else.
-    pub fn new<I, S>(name: impl Into<String>, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        NewClient {
-            name: name.into(),
-            scopes: scopes.into_iter().map(Into::into).collect(),
-            ..NewClient::default()
-        }
-    }
-}
-
-/// A change to a client: the body of
-/// `PATCH /api/v1/organizations/{org_id}/clients/{client_id}`. Fields left
-/// out keep their value; an empty `description` clears it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UpdateClient {
-    /// New display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// New description (empty: none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// New scopes (replace the old ones).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
-    /// New audience (replaces the old one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience: Option<Vec<String>>,
-    /// New custom claims (replace the old ones).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_claims: Option<Vec<CustomClaim>>,
-    /// New token lifetime in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<u64>,
-}
-
-/// A custom claim: a string-valued claim added to every token of a client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomClaim {
-    /// The claim name (not one of [`RESERVED_CLAIMS`]).
-    pub key: String,
-    /// The claim value.
-    pub value: String,
-}
-
-/// What a secret looks like from outside: never the secret itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecretInfo {
-    /// `sks_<digits>`.
-    pub id: String,
-    /// RFC 3339.
-    pub create_time: String,
-    /// RFC 3339.
-    pub update_time: String,
-    /// The last four characters of the plain secret.
-    pub secret_suffix: String,
-    /// `ACTIVE`.
-    pub status: String,
-    /// When the secret last obtained a token (RFC 3339), if ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used_time: Option<String>,
-}
-
-/// A registered client, as the management API shows it (seed 002).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientInfo {
-    /// `m2morg_<digits>`.
-    pub client_id: String,
-    /// The client's secrets (without their values).
-    pub secrets: Vec<SecretInfo>,
-    /// Display name.
-    pub name: String,
-    /// Free text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The organization the client belongs to (its tokens' `oid`).
-    pub organization_id: String,
-    /// RFC 3339.
-    pub create_time: String,
-    /// RFC 3339.
-    pub update_time: String,
-    /// The scopes the client may be granted.
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// The `aud` of its tokens.
-    #[serde(default)]
-    pub audience: Vec<String>,
-    /// Extra claims of its tokens.
-    #[serde(default)]
-    pub custom_claims: Vec<CustomClaim>,
-    /// Token lifetime in seconds.
-    pub expiry: u64,
-}
-
-/// The answer to a registration: the client, and its first secret in plain
-/// text, shown this once (seed 002).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedClient {
-    /// The registered client.
-    pub client: ClientInfo,
-    /// The secret; the issuer keeps only its SHA-256.
-    pub plain_secret: String,
-}
-
-/// The answer to `POST .../clients/{client_id}/secrets`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedSecret {
-    /// The new secret's description.
-    pub secret: SecretInfo,
-    /// The secret, shown this once.
-    pub plain_secret: String,
-}
-
-/// One page of an organization's clients, shaped like seed 004's
-/// organization listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientPage {
-    /// The clients of this page, oldest first.
-    pub clients: Vec<ClientInfo>,
-    /// Token of the next page; empty on the last page.
-    pub next_page_token: String,
-    /// Token of the previous page; empty on the first page.
-    pub prev_page_token: String,
-    /// How many clients the organization has.
-    pub total_size: usize,
-}
-
 struct SecretRecord {
     id: String,
     hash: SecretHash,
@@ -217,15 +65,15 @@ struct SecretRecord {
 }
 
 impl SecretRecord {
-    fn info(&self) -> SecretInfo {
-        SecretInfo {
-            id: self.id.clone(),
-            create_time: ids::rfc3339(self.create_time),
-            update_time: ids::rfc3339(self.last_used.unwrap_or(self.create_time)),
-            secret_suffix: self.suffix.clone(),
-            status: "ACTIVE".into(),
-            last_used_time: self.last_used.map(ids::rfc3339),
-        }
+    fn info(&self) -> ClientSecret {
+        let mut info = ClientSecret::default();
+        info.id = self.id.clone();
+        info.create_time = Some(ids::rfc3339(self.create_time));
+        info.update_time = Some(ids::rfc3339(self.last_used.unwrap_or(self.create_time)));
+        info.secret_suffix = self.suffix.clone();
+        info.status = "ACTIVE".into();
+        info.last_used_time = self.last_used.map(ids::rfc3339);
+        info
     }
 }
 
@@ -238,9 +86,10 @@ struct ClientRecord {
     update_time: SystemTime,
 }
 
-/// The validated, changeable part of a client.
-#[derive(Clone)]
-struct Settings {
+/// The validated, changeable part of a client: what [`validate_new`] and
+/// [`validate_update`] accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Settings {
     name: String,
     description: Option<String>,
     scopes: Vec<String>,
@@ -250,21 +99,21 @@ struct Settings {
 }
 
 impl ClientRecord {
-    fn info(&self) -> ClientInfo {
+    fn info(&self) -> OrganizationClient {
         let s = &self.settings;
-        ClientInfo {
-            client_id: self.client_id.clone(),
-            secrets: self.secrets.iter().map(SecretRecord::info).collect(),
-            name: s.name.clone(),
-            description: s.description.clone(),
-            organization_id: self.org_id.clone(),
-            create_time: ids::rfc3339(self.create_time),
-            update_time: ids::rfc3339(self.update_time),
-            scopes: s.scopes.clone(),
-            audience: s.audience.clone(),
-            custom_claims: s.custom_claims.clone(),
-            expiry: s.expiry,
-        }
+        let mut info = OrganizationClient::default();
+        info.client_id = self.client_id.clone();
+        info.secrets = self.secrets.iter().map(SecretRecord::info).collect();
+        info.name = s.name.clone();
+        info.description = s.description.clone();
+        info.organization_id = self.org_id.clone();
+        info.create_time = Some(ids::rfc3339(self.create_time));
+        info.update_time = Some(ids::rfc3339(self.update_time));
+        info.scopes = s.scopes.clone();
+        info.audience = s.audience.clone();
+        info.custom_claims = s.custom_claims.clone();
+        info.expiry = Some(s.expiry);
+        info
     }
 }
 
@@ -296,17 +145,10 @@ impl ClientStore {
         &mut self,
         ids: &IdSource,
         org_id: &str,
-        new: NewClient,
-    ) -> Result<CreatedClient, DevError> {
+        new: &NewOrganizationClient,
+    ) -> Result<CreatedOrganizationClient, DevError> {
         check_org_id(org_id)?;
-        let settings = Settings {
-            name: check_name(&new.name)?,
-            description: check_description(new.description)?,
-            scopes: check_scopes(new.scopes)?,
-            audience: check_audience(new.audience)?,
-            custom_claims: check_custom_claims(new.custom_claims)?,
-            expiry: check_expiry(new.expiry)?,
-        };
+        let settings = validate_new(new)?;
         if self.clients.len() >= MAX_CLIENTS {
             return Err(DevError::LimitReached(format!(
                 "the dev issuer holds at most {MAX_CLIENTS} clients; delete some first"
@@ -329,10 +171,7 @@ impl ClientStore {
             .or_default()
             .push(client_id.clone());
         self.clients.insert(client_id, record);
-        Ok(CreatedClient {
-            client,
-            plain_secret,
-        })
+        Ok(CreatedOrganizationClient::new(client, plain_secret))
     }
 
     pub(crate) fn list(
@@ -357,28 +196,25 @@ impl ClientStore {
                 })?,
         };
         let end = offset.saturating_add(size).min(ids.len());
-        let clients = ids[offset..end]
+        let mut page = ClientPage::default();
+        page.clients = ids
+            .get(offset..end)
+            .unwrap_or_default()
             .iter()
             .filter_map(|id| self.clients.get(id))
             .map(ClientRecord::info)
             .collect();
-        Ok(ClientPage {
-            clients,
-            next_page_token: if end < ids.len() {
-                encode_page_token(end)
-            } else {
-                String::new()
-            },
-            prev_page_token: if offset > 0 {
-                encode_page_token(offset.saturating_sub(size))
-            } else {
-                String::new()
-            },
-            total_size: ids.len(),
-        })
+        page.next_page_token = (end < ids.len()).then(|| encode_page_token(end));
+        page.prev_page_token = (offset > 0).then(|| encode_page_token(offset.saturating_sub(size)));
+        page.total_size = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+        Ok(page)
     }
 
-    pub(crate) fn get(&self, org_id: &str, client_id: &str) -> Result<ClientInfo, DevError> {
+    pub(crate) fn get(
+        &self,
+        org_id: &str,
+        client_id: &str,
+    ) -> Result<OrganizationClient, DevError> {
         self.record(org_id, client_id).map(ClientRecord::info)
     }
 
@@ -386,28 +222,10 @@ impl ClientStore {
         &mut self,
         org_id: &str,
         client_id: &str,
-        update: UpdateClient,
-    ) -> Result<ClientInfo, DevError> {
+        update: &ClientUpdate,
+    ) -> Result<OrganizationClient, DevError> {
         let record = self.record(org_id, client_id)?;
-        let mut settings = record.settings.clone();
-        if let Some(name) = update.name {
-            settings.name = check_name(&name)?;
-        }
-        if let Some(description) = update.description {
-            settings.description = check_description(Some(description))?;
-        }
-        if let Some(scopes) = update.scopes {
-            settings.scopes = check_scopes(scopes)?;
-        }
-        if let Some(audience) = update.audience {
-            settings.audience = check_audience(audience)?;
-        }
-        if let Some(claims) = update.custom_claims {
-            settings.custom_claims = check_custom_claims(claims)?;
-        }
-        if update.expiry.is_some() {
-            settings.expiry = check_expiry(update.expiry)?;
-        }
+        let settings = validate_update(&record.settings, update)?;
         let record = self.record_mut(org_id, client_id)?;
         record.settings = settings;
         record.update_time = SystemTime::now();
@@ -428,7 +246,7 @@ impl ClientStore {
         ids: &IdSource,
         org_id: &str,
         client_id: &str,
-    ) -> Result<CreatedSecret, DevError> {
+    ) -> Result<CreatedClientSecret, DevError> {
         let record = self.record_mut(org_id, client_id)?;
         if record.secrets.len() >= MAX_SECRETS {
             return Err(DevError::LimitReached(format!(
@@ -440,10 +258,7 @@ impl ClientStore {
         let info = secret.info();
         record.secrets.push(secret);
         record.update_time = now;
-        Ok(CreatedSecret {
-            secret: info,
-            plain_secret,
-        })
+        Ok(CreatedClientSecret::new(info, plain_secret))
     }
 
     pub(crate) fn delete_secret(
@@ -457,8 +272,9 @@ impl ClientStore {
         record.secrets.retain(|s| s.id != secret_id);
         if record.secrets.len() == before {
             return Err(DevError::NotFound(format!(
-                "client `{client_id}` has no secret `{}`",
-                shorten(secret_id)
+                "client `{}` has no secret `{}`",
+                printable(client_id, 64),
+                printable(secret_id, 64)
             )));
         }
         record.update_time = SystemTime::now();
@@ -493,7 +309,7 @@ impl ClientStore {
         self.orgs.get(org_id).ok_or_else(|| {
             DevError::NotFound(format!(
                 "organization `{}` has no clients registered",
-                shorten(org_id)
+                printable(org_id, 64)
             ))
         })
     }
@@ -518,25 +334,12 @@ impl ClientStore {
 fn client_not_found(org_id: &str, client_id: &str) -> DevError {
     DevError::NotFound(format!(
         "organization `{}` has no client `{}`",
-        shorten(org_id),
-        shorten(client_id)
+        printable(org_id, 64),
+        printable(client_id, 64)
     ))
 }
 
-/// Keeps a caller-chosen identifier short and printable in a message.
-fn shorten(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .take(64)
-        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
-        .collect();
-    if text.chars().count() > 64 {
-        out.push_str("...");
-    }
-    out
-}
-
-fn new_secret(ids: &IdSource, now: SystemTime) -> Result<(SecretRecord, String), DevError> {
+fn new_secret(ids: &IdSource, now: SystemTime) -> Result<(SecretRecord, Secret), DevError> {
     let plain = ids::new_plain_secret()?;
     let record = SecretRecord {
         id: ids.next("sks_"),
@@ -545,7 +348,7 @@ fn new_secret(ids: &IdSource, now: SystemTime) -> Result<(SecretRecord, String),
         create_time: now,
         last_used: None,
     };
-    Ok((record, plain))
+    Ok((record, Secret::new(plain)))
 }
 
 fn encode_page_token(offset: usize) -> String {
@@ -579,6 +382,49 @@ pub(crate) fn check_org_id(org_id: &str) -> Result<(), DevError> {
     }
 }
 
+/// Checks a registration beyond its shape and returns the settings it
+/// gives: every rule of the dev issuer, field by field (the first field at
+/// fault is named in the error).
+pub(crate) fn validate_new(new: &NewOrganizationClient) -> Result<Settings, DevError> {
+    Ok(Settings {
+        name: check_name(&new.name)?,
+        description: check_description(new.description.as_deref())?,
+        scopes: check_scopes(&new.scopes)?,
+        audience: check_audience(&new.audience)?,
+        custom_claims: check_custom_claims(&new.custom_claims)?,
+        expiry: check_expiry(new.expiry)?,
+    })
+}
+
+/// Checks a change to a client whose settings are `current` with the rules
+/// of [`validate_new`], and returns the settings after it. Fields left unset
+/// keep their value; an empty or blank `description` clears it.
+pub(crate) fn validate_update(
+    current: &Settings,
+    update: &ClientUpdate,
+) -> Result<Settings, DevError> {
+    let mut settings = current.clone();
+    if let Some(name) = &update.name {
+        settings.name = check_name(name)?;
+    }
+    if let Some(description) = &update.description {
+        settings.description = check_description(Some(description))?;
+    }
+    if let Some(scopes) = &update.scopes {
+        settings.scopes = check_scopes(scopes)?;
+    }
+    if let Some(audience) = &update.audience {
+        settings.audience = check_audience(audience)?;
+    }
+    if let Some(claims) = &update.custom_claims {
+        settings.custom_claims = check_custom_claims(claims)?;
+    }
+    if update.expiry.is_some() {
+        settings.expiry = check_expiry(update.expiry)?;
+    }
+    Ok(settings)
+}
+
 fn check_text(field: &str, text: &str, max: usize) -> Result<(), DevError> {
     if text.chars().count() > max {
         return Err(DevError::invalid_field(
@@ -607,7 +453,7 @@ fn check_name(name: &str) -> Result<String, DevError> {
     Ok(name.to_owned())
 }
 
-fn check_description(description: Option<String>) -> Result<Option<String>, DevError> {
+fn check_description(description: Option<&str>) -> Result<Option<String>, DevError> {
     let Some(description) = description.filter(|d| !d.trim().is_empty()) else {
         return Ok(None);
     };
@@ -617,10 +463,10 @@ fn check_description(description: Option<String>) -> Result<Option<String>, DevE
             format!("is longer than {MAX_DESCRIPTION} characters"),
         ));
     }
-    Ok(Some(description))
+    Ok(Some(description.to_owned()))
 }
 
-fn check_scopes(scopes: Vec<String>) -> Result<Vec<String>, DevError> {
+fn check_scopes(scopes: &[String]) -> Result<Vec<String>, DevError> {
     if scopes.len() > MAX_SCOPES {
         return Err(DevError::invalid_field(
             "scopes",
@@ -631,17 +477,17 @@ fn check_scopes(scopes: Vec<String>) -> Result<Vec<String>, DevError> {
         let field = format!("scopes[{i}]");
         scopegate_grammar::parse_scope(scope)
             .map_err(|error| DevError::invalid_field(&field, error))?;
-        if let Some(first) = scopes[..i].iter().position(|s| s == scope) {
+        if let Some(first) = scopes.iter().take(i).position(|s| s == scope) {
             return Err(DevError::invalid_field(
                 field,
                 format!("repeats scopes[{first}]"),
             ));
         }
     }
-    Ok(scopes)
+    Ok(scopes.to_vec())
 }
 
-fn check_audience(audience: Vec<String>) -> Result<Vec<String>, DevError> {
+fn check_audience(audience: &[String]) -> Result<Vec<String>, DevError> {
     if audience.len() > MAX_AUDIENCES {
         return Err(DevError::invalid_field(
             "audience",
@@ -657,17 +503,17 @@ fn check_audience(audience: Vec<String>) -> Result<Vec<String>, DevError> {
             ));
         }
         check_text(&field, aud, MAX_TEXT)?;
-        if let Some(first) = audience[..i].iter().position(|a| a == aud) {
+        if let Some(first) = audience.iter().take(i).position(|a| a == aud) {
             return Err(DevError::invalid_field(
                 field,
                 format!("repeats audience[{first}]"),
             ));
         }
     }
-    Ok(audience)
+    Ok(audience.to_vec())
 }
 
-fn check_custom_claims(claims: Vec<CustomClaim>) -> Result<Vec<CustomClaim>, DevError> {
+fn check_custom_claims(claims: &[CustomClaim]) -> Result<Vec<CustomClaim>, DevError> {
     if claims.len() > MAX_CUSTOM_CLAIMS {
         return Err(DevError::invalid_field(
             "custom_claims",
@@ -689,7 +535,7 @@ fn check_custom_claims(claims: Vec<CustomClaim>) -> Result<Vec<CustomClaim>, Dev
                 ),
             ));
         }
-        if let Some(first) = claims[..i].iter().position(|c| c.key == claim.key) {
+        if let Some(first) = claims.iter().take(i).position(|c| c.key == claim.key) {
             return Err(DevError::invalid_field(
                 field,
                 format!("repeats custom_claims[{first}].key"),
@@ -701,7 +547,7 @@ fn check_custom_claims(claims: Vec<CustomClaim>) -> Result<Vec<CustomClaim>, Dev
             MAX_DESCRIPTION,
         )?;
     }
-    Ok(claims)
+    Ok(claims.to_vec())
 }
 
 fn check_expiry(expiry: Option<u64>) -> Result<u64, DevError> {
@@ -719,12 +565,16 @@ fn check_expiry(expiry: Option<u64>) -> Result<u64, DevError> {
 mod tests {
     use super::*;
 
+    fn new(name: &str, scopes: &[&str]) -> NewOrganizationClient {
+        NewOrganizationClient::new(name).scopes(scopes.iter().copied())
+    }
+
     fn store_with(n: usize) -> (ClientStore, IdSource) {
         let ids = IdSource::new().unwrap();
         let mut store = ClientStore::default();
         for i in 0..n {
             store
-                .create(&ids, "org_1", NewClient::new(format!("c{i}"), ["a:b"]))
+                .create(&ids, "org_1", &new(&format!("c{i}"), &["a:b"]))
                 .unwrap();
         }
         (store, ids)
@@ -732,34 +582,52 @@ mod tests {
 
     #[test]
     fn registration_is_validated_field_by_field() {
+        let bad = |new: NewOrganizationClient| validate_new(&new).unwrap_err();
+        assert_eq!(bad(new(" ", &["a:b"])).field(), Some("name"));
+        assert_eq!(
+            bad(NewOrganizationClient::default()).field(),
+            Some("name"),
+            "a missing name reads as empty, and is refused as blank"
+        );
+        assert_eq!(bad(new("x", &["a:b", "nope"])).field(), Some("scopes[1]"));
+        assert_eq!(bad(new("x", &["a:b", "a:b"])).field(), Some("scopes[1]"));
+        assert_eq!(
+            bad(new("x", &["a:b"]).custom_claim("sub", "x")).field(),
+            Some("custom_claims[0].key")
+        );
+        assert_eq!(
+            bad(new("x", &["a:b"])
+                .custom_claim("k", "x")
+                .custom_claim("k", "y"))
+            .field(),
+            Some("custom_claims[1].key")
+        );
+        assert_eq!(bad(new("x", &["a:b"]).expiry(0)).field(), Some("expiry"));
+        assert_eq!(
+            bad(new("x", &[]).expiry(MAX_EXPIRY + 1)).field(),
+            Some("expiry")
+        );
+        assert_eq!(
+            bad(new("x", &[]).audience(" api")).field(),
+            Some("audience[0]")
+        );
+        assert_eq!(
+            bad(new("x", &[]).description("d".repeat(MAX_DESCRIPTION + 1))).field(),
+            Some("description")
+        );
+        let settings = validate_new(&new(" x ", &["a:b"]).description("  ")).unwrap();
+        assert_eq!(
+            (
+                settings.name.as_str(),
+                settings.description,
+                settings.expiry
+            ),
+            ("x", None, DEFAULT_EXPIRY)
+        );
         let (mut store, ids) = store_with(0);
-        let bad = |new: NewClient| store_with(0).0.create(&ids, "org_1", new).unwrap_err();
-        assert_eq!(bad(NewClient::new(" ", ["a:b"])).field(), Some("name"));
-        assert_eq!(
-            bad(NewClient::new("x", ["a:b", "nope"])).field(),
-            Some("scopes[1]")
-        );
-        assert_eq!(
-            bad(NewClient::new("x", ["a:b", "a:b"])).field(),
-            Some("scopes[1]")
-        );
-        let claims = vec![CustomClaim {
-            key: "sub".into(),
-            value: "x".into(),
-        }];
-        let new = NewClient {
-            custom_claims: claims,
-            ..NewClient::new("x", ["a:b"])
-        };
-        assert_eq!(bad(new).field(), Some("custom_claims[0].key"));
-        let new = NewClient {
-            expiry: Some(0),
-            ..NewClient::new("x", ["a:b"])
-        };
-        assert_eq!(bad(new).field(), Some("expiry"));
         assert_eq!(
             store
-                .create(&ids, "org 1", NewClient::new("x", ["a:b"]))
+                .create(&ids, "org 1", &new("x", &["a:b"]))
                 .unwrap_err()
                 .field(),
             Some("organization_id")
@@ -767,18 +635,34 @@ mod tests {
     }
 
     #[test]
+    fn updates_follow_the_same_rules_and_keep_what_they_leave_out() {
+        let current = validate_new(&new("x", &["a:b"]).description("d").expiry(60)).unwrap();
+        let changed = validate_update(&current, &ClientUpdate::new().scopes(["c:d"])).unwrap();
+        assert_eq!(changed.scopes, ["c:d"]);
+        assert_eq!(
+            (changed.description.as_deref(), changed.expiry),
+            (Some("d"), 60)
+        );
+        let cleared = validate_update(&current, &ClientUpdate::new().description("")).unwrap();
+        assert_eq!(cleared.description, None);
+        let error = validate_update(&current, &ClientUpdate::new().scopes(["nope"])).unwrap_err();
+        assert_eq!(error.field(), Some("scopes[0]"));
+        let error = validate_update(&current, &ClientUpdate::new().name(" ")).unwrap_err();
+        assert_eq!(error.field(), Some("name"));
+    }
+
+    #[test]
     fn secrets_authenticate_until_removed() {
         let (mut store, ids) = store_with(0);
-        let created = store
-            .create(&ids, "org_1", NewClient::new("x", ["a:b"]))
-            .unwrap();
+        let created = store.create(&ids, "org_1", &new("x", &["a:b"])).unwrap();
+        let plain = created.plain_secret.expose().to_owned();
         let id = created.client.client_id.clone();
-        assert_eq!(created.client.expiry, DEFAULT_EXPIRY);
+        assert_eq!(created.client.expiry, Some(DEFAULT_EXPIRY));
         assert_eq!(
             created.client.secrets[0].secret_suffix,
-            ids::secret_suffix(&created.plain_secret)
+            ids::secret_suffix(&plain)
         );
-        let hash = ids::hash_secret(&created.plain_secret);
+        let hash = ids::hash_secret(&plain);
         let grant = store.authenticate(&id, &hash).unwrap();
         assert_eq!(grant.org_id.as_deref(), Some("org_1"));
         assert!(
@@ -792,25 +676,18 @@ mod tests {
                 .is_none()
         );
         let second = store.add_secret(&ids, "org_1", &id).unwrap();
+        let second = ids::hash_secret(second.plain_secret.expose());
         store
             .delete_secret("org_1", &id, &created.client.secrets[0].id)
             .unwrap();
         assert!(store.authenticate(&id, &hash).is_none());
-        assert!(
-            store
-                .authenticate(&id, &ids::hash_secret(&second.plain_secret))
-                .is_some()
-        );
+        assert!(store.authenticate(&id, &second).is_some());
         assert!(
             store.get("org_2", &id).is_err(),
             "a client is only found in its organization"
         );
         store.delete("org_1", &id).unwrap();
-        assert!(
-            store
-                .authenticate(&id, &ids::hash_secret(&second.plain_secret))
-                .is_none()
-        );
+        assert!(store.authenticate(&id, &second).is_none());
         assert_eq!(store.list("org_1", None, None).unwrap().total_size, 0);
     }
 
@@ -819,19 +696,19 @@ mod tests {
         let (store, _) = store_with(5);
         let first = store.list("org_1", Some(2), None).unwrap();
         assert_eq!((first.clients.len(), first.total_size), (2, 5));
-        assert_eq!(first.prev_page_token, "");
+        assert_eq!(first.prev_page_token, None);
         let second = store
-            .list("org_1", Some(2), Some(&first.next_page_token))
+            .list("org_1", Some(2), first.next_page_token.as_deref())
             .unwrap();
         assert_eq!(second.clients[0].name, "c2");
         let back = store
-            .list("org_1", Some(2), Some(&second.prev_page_token))
+            .list("org_1", Some(2), second.prev_page_token.as_deref())
             .unwrap();
         assert_eq!(back.clients, first.clients);
         let last = store
-            .list("org_1", Some(2), Some(&second.next_page_token))
+            .list("org_1", Some(2), second.next_page_token.as_deref())
             .unwrap();
-        assert_eq!((last.clients.len(), last.next_page_token.as_str()), (1, ""));
+        assert_eq!((last.clients.len(), last.next_page_token), (1, None));
         assert!(store.list("org_1", None, Some("garbage")).is_err());
         let empty = store.list("org_9", None, None).unwrap();
         assert_eq!((empty.clients.len(), empty.total_size), (0, 0));

@@ -1,14 +1,18 @@
 //! Identifiers, random secrets, secret hashes and timestamps.
 
+use std::num::NonZeroU8;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::{Iso8601, iso8601};
 
 use aws_lc_rs::{constant_time, digest, rand};
 
 use crate::error::DevError;
 
-/// Length of the random part of a plain secret (as in the seeds'
-/// `test_<64 characters>`).
+/// Length of the random part of a plain secret (as in the secrets of
+/// Scalekit's management API, `test_<64 characters>`).
 const SECRET_RANDOM_LEN: usize = 64;
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -79,50 +83,35 @@ pub(crate) fn same_secret(a: &SecretHash, b: &SecretHash) -> bool {
     constant_time::verify_slices_are_equal(a, b).is_ok()
 }
 
-/// Seconds since the Unix epoch.
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// `time` in RFC 3339, UTC, with milliseconds: `2025-04-16T06:56:05.360Z`,
-/// the seeds' `create_time` format.
+/// the `create_time` format of Scalekit's management API. A time before
+/// 1970 writes as the epoch; one past year 9999 (which RFC 3339 cannot
+/// write) as the last millisecond of 9999.
 pub(crate) fn rfc3339(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX);
-    let of_day = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        of_day / 3600,
-        of_day % 3600 / 60,
-        of_day % 60,
-        since.subsec_millis()
-    )
+    /// 9999-12-31T23:59:59.999Z, in nanoseconds since the epoch.
+    const LAST_WRITABLE: i128 = 253_402_300_799_999_000_000;
+    let nanos = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            i128::try_from(since.as_nanos()).unwrap_or(i128::MAX)
+        })
+        .min(LAST_WRITABLE);
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|time| time.format(&MILLISECONDS).ok())
+        .unwrap_or_else(|| "9999-12-31T23:59:59.999Z".to_owned())
 }
 
-/// The proleptic Gregorian date of `days` since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
-    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // Both are within their small ranges, so the conversions never fail.
-    (
-        year,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
-    )
-}
+/// ISO 8601 / RFC 3339 with three decimals of seconds; UTC written `Z`.
+const MILLISECONDS: Iso8601<
+    {
+        iso8601::Config::DEFAULT
+            .set_time_precision(iso8601::TimePrecision::Second {
+                decimal_digits: NonZeroU8::new(3),
+            })
+            .encode()
+    },
+> = Iso8601;
 
 #[cfg(test)]
 mod tests {
@@ -130,17 +119,20 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn dates_are_civil() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_194), (2025, 4, 16));
+    fn timestamps_are_rfc3339_with_milliseconds() {
         let t = UNIX_EPOCH + Duration::from_millis(1_744_786_565_360);
         assert_eq!(rfc3339(t), "2025-04-16T06:56:05.360Z");
+        let t = UNIX_EPOCH + Duration::from_nanos(951_782_400_000_999_999);
+        assert_eq!(rfc3339(t), "2000-02-29T00:00:00.000Z", "cut, not rounded");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert_eq!(rfc3339(before), "1970-01-01T00:00:00.000Z");
+        let far = UNIX_EPOCH + Duration::from_secs(300_000_000_000);
+        assert_eq!(rfc3339(far), "9999-12-31T23:59:59.999Z");
     }
 
     #[test]
-    fn secrets_look_like_the_seeds() {
+    fn secrets_look_like_scalekits() {
         let a = new_plain_secret().unwrap();
         let b = new_plain_secret().unwrap();
         assert_ne!(a, b);

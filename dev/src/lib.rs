@@ -10,18 +10,27 @@
 //! | `POST /oauth/token` | client-credentials grant (RFC 6749 §4.4); HTTP Basic or `client_id`/`client_secret` in the form; optional `scope` narrows the client's scopes |
 //! | `GET /keys`, `GET /.well-known/jwks.json` | the JWKS (RSA, `use: sig`, `alg: RS256`) |
 //! | `GET /.well-known/openid-configuration` | discovery: `issuer`, `token_endpoint`, `jwks_uri`, ... |
-//! | `POST /api/v1/organizations/{org_id}/clients` | register a client ([`NewClient`]) → `201` [`CreatedClient`] |
+//! | `POST /api/v1/organizations/{org_id}/clients` | register a client ([`NewOrganizationClient`]) → `201` [`CreatedOrganizationClient`] |
 //! | `GET /api/v1/organizations/{org_id}/clients` | list ([`ClientPage`]; `page_size`, `page_token`) |
-//! | `GET`, `PATCH`, `DELETE .../clients/{client_id}` | read, change ([`UpdateClient`]), delete |
-//! | `POST .../clients/{client_id}/secrets` | add a secret → `201` [`CreatedSecret`] |
+//! | `GET`, `PATCH`, `DELETE .../clients/{client_id}` | read (`{"client": `[`OrganizationClient`]`}`), change ([`ClientUpdate`]), delete |
+//! | `POST .../clients/{client_id}/secrets` | add a secret → `201` [`CreatedClientSecret`] |
 //! | `DELETE .../clients/{client_id}/secrets/{secret_id}` | remove a secret |
+//!
+//! The request and response bodies are the types of
+//! `scopegate_wire::management`, re-exported here: the same model the admin
+//! client of `scopegate-client` calls Scalekit's management API with, so the
+//! two cannot drift apart. On top of their shape the issuer holds requests to
+//! stricter rules (scope grammar, reserved claim names, limits, see
+//! [Limits](#limits)), refusing a request that breaks one with
+//! `400 invalid_request` and the field at fault.
 //!
 //! The management API (`/api/v1/...`) needs `Authorization: Bearer <token>`
 //! where the token was issued to the environment's management client, whose
 //! credentials are [`DevIssuer::admin_credentials`]: fetch it from
 //! `/oauth/token` like any client, or take [`DevIssuer::admin_token`].
 //!
-//! Tokens are RS256 JWTs shaped like the seeds' decoded access token:
+//! Tokens are RS256 JWTs shaped like the access tokens of Scalekit's token
+//! endpoint:
 //! `client_id`, `sub` (= `client_id`), `oid`, `scopes` (or `scope`, see
 //! [`ScopeClaim`]), `iss` (= [`DevIssuer::url`]), `aud` (the client's
 //! audience, if any), `iat`, `nbf`, `exp`, `jti`, and the client's custom
@@ -34,7 +43,7 @@
 //! ways.
 //!
 //! ```no_run
-//! use scopegate_dev::{DevIssuer, NewClient};
+//! use scopegate_dev::{DevIssuer, NewOrganizationClient};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let issuer = DevIssuer::start().await?;
@@ -43,8 +52,12 @@
 //! let claims = auth.validate(&token).await?;
 //! assert!(claims.has_scope("deploy:applications"));
 //!
-//! let client = issuer.create_client("org_1", NewClient::new("CI", ["deploy:applications"]))?;
-//! // POST {issuer.token_url()} with client.client.client_id and client.plain_secret
+//! let client = issuer.create_client(
+//!     "org_1",
+//!     NewOrganizationClient::new("CI").scope("deploy:applications"),
+//! )?;
+//! // POST {issuer.token_url()} with client.client.client_id and
+//! // client.plain_secret.expose()
 //! # Ok(()) }
 //! ```
 //!
@@ -63,9 +76,13 @@
 //!
 //! # Limits
 //!
-//! 10 000 clients per issuer, 10 secrets per client, 100 scopes per client,
-//! 16 KiB token requests, 64 KiB JSON bodies. Registration scopes must
-//! follow the `resource:action` grammar.
+//! 10 000 clients per issuer, 10 secrets per client, 100 scopes, 20
+//! audiences and 50 custom claims per client, names of at most 200
+//! characters, descriptions of at most 2000, `expiry` from 1 second to
+//! [`MAX_EXPIRY`], 16 KiB token requests, 64 KiB JSON bodies. Registration
+//! scopes must follow the `resource:action` grammar and not repeat; custom
+//! claims may not be named as [`RESERVED_CLAIMS`]. A token request must be
+//! properly form-encoded and may not repeat a parameter.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -88,12 +105,56 @@ mod server;
 mod state;
 mod token_endpoint;
 
-pub use clients::{
-    ClientInfo, ClientPage, CreatedClient, CreatedSecret, CustomClaim, DEFAULT_EXPIRY, MAX_CLIENTS,
-    MAX_EXPIRY, MAX_SECRETS, NewClient, RESERVED_CLAIMS, SecretInfo, UpdateClient,
-};
+pub use clients::{DEFAULT_EXPIRY, MAX_CLIENTS, MAX_EXPIRY, MAX_SECRETS, RESERVED_CLAIMS};
 pub use error::DevError;
 pub use mint::TokenBuilder;
+pub use scopegate_wire::Secret;
+pub use scopegate_wire::management::{
+    ClientPage, ClientSecret, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
+    CustomClaim, NewOrganizationClient, OrganizationClient,
+};
+
+/// The old name of [`NewOrganizationClient`].
+#[deprecated(
+    since = "0.1.0",
+    note = "use `NewOrganizationClient`, the management API's one model: build it with `NewOrganizationClient::new(name).scopes(..)` (the two-argument `new` and struct literals are gone)"
+)]
+pub type NewClient = NewOrganizationClient;
+
+/// The old name of [`ClientUpdate`].
+#[deprecated(
+    since = "0.1.0",
+    note = "use `ClientUpdate`, the management API's one model: build it with `ClientUpdate::new().name(..)` (struct literals are gone)"
+)]
+pub type UpdateClient = ClientUpdate;
+
+/// The old name of [`OrganizationClient`].
+#[deprecated(
+    since = "0.1.0",
+    note = "use `OrganizationClient`, the management API's one model; `expiry`, `create_time` and `update_time` are now `Option`s (always `Some` from the dev issuer)"
+)]
+pub type ClientInfo = OrganizationClient;
+
+/// The old name of [`ClientSecret`].
+#[deprecated(
+    since = "0.1.0",
+    note = "use `ClientSecret`, the management API's one model; `create_time` and `update_time` are now `Option`s (always `Some` from the dev issuer)"
+)]
+pub type SecretInfo = ClientSecret;
+
+/// The old name of [`CreatedOrganizationClient`].
+#[deprecated(
+    since = "0.1.0",
+    note = "use `CreatedOrganizationClient`, the management API's one model; `plain_secret` is now a `Secret`: read it with `.expose()`"
+)]
+pub type CreatedClient = CreatedOrganizationClient;
+
+/// The old name of [`CreatedClientSecret`].
+#[deprecated(
+    since = "0.1.0",
+    note = "use `CreatedClientSecret`, the management API's one model; `plain_secret` is now a `Secret`: read it with `.expose()`"
+)]
+pub type CreatedSecret = CreatedClientSecret;
 
 use state::State;
 
@@ -356,20 +417,52 @@ impl DevIssuer {
         self.state().default_org_id()
     }
 
-    /// Registers a client in `org_id`, with the HTTP API's validation.
-    /// The organization comes into existence with its first client.
+    /// Registers a client in `org_id`, with the HTTP API's validation, and
+    /// returns what `POST .../clients` answers: the client and its first
+    /// secret, in plain text this once. The organization comes into
+    /// existence with its first client.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use scopegate_dev::{DevIssuer, NewOrganizationClient};
+    ///
+    /// let issuer = DevIssuer::start().await?;
+    /// let created = issuer.create_client(
+    ///     "org_1",
+    ///     NewOrganizationClient::new("CI")
+    ///         .scopes(["deploy:applications"])
+    ///         .expiry(600),
+    /// )?;
+    /// let (client_id, secret) = (&created.client.client_id, created.plain_secret.expose());
+    /// # let _ = (client_id, secret);
+    /// # Ok(()) }
+    /// ```
     pub fn create_client(
         &self,
         org_id: &str,
-        client: NewClient,
-    ) -> Result<CreatedClient, DevError> {
+        client: NewOrganizationClient,
+    ) -> Result<CreatedOrganizationClient, DevError> {
         let state = self.state();
-        state.clients().create(state.ids(), org_id, client)
+        state.clients().create(state.ids(), org_id, &client)
     }
 
     /// The client `client_id` of `org_id`.
-    pub fn client(&self, org_id: &str, client_id: &str) -> Result<ClientInfo, DevError> {
+    pub fn client(&self, org_id: &str, client_id: &str) -> Result<OrganizationClient, DevError> {
         self.state().clients().get(org_id, client_id)
+    }
+
+    /// One page of the clients of `org_id`, oldest first: what
+    /// `GET .../clients?page_size=&page_token=` answers. `page_size`
+    /// defaults to 10 and is at most 100; `page_token` is a
+    /// `next_page_token` or `prev_page_token` of an earlier page.
+    pub fn list_clients(
+        &self,
+        org_id: &str,
+        page_size: Option<usize>,
+        page_token: Option<&str>,
+    ) -> Result<ClientPage, DevError> {
+        clients::check_org_id(org_id)?;
+        self.state().clients().list(org_id, page_size, page_token)
     }
 
     /// Changes a client, with the HTTP API's validation.
@@ -377,9 +470,9 @@ impl DevIssuer {
         &self,
         org_id: &str,
         client_id: &str,
-        update: UpdateClient,
-    ) -> Result<ClientInfo, DevError> {
-        self.state().clients().update(org_id, client_id, update)
+        update: ClientUpdate,
+    ) -> Result<OrganizationClient, DevError> {
+        self.state().clients().update(org_id, client_id, &update)
     }
 
     /// Deletes a client: its secrets stop working at once (tokens already
@@ -388,8 +481,13 @@ impl DevIssuer {
         self.state().clients().delete(org_id, client_id)
     }
 
-    /// Adds a secret to a client.
-    pub fn create_secret(&self, org_id: &str, client_id: &str) -> Result<CreatedSecret, DevError> {
+    /// Adds a secret to a client; the answer holds it in plain text, this
+    /// once.
+    pub fn create_secret(
+        &self,
+        org_id: &str,
+        client_id: &str,
+    ) -> Result<CreatedClientSecret, DevError> {
         let state = self.state();
         state.clients().add_secret(state.ids(), org_id, client_id)
     }

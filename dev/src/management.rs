@@ -1,14 +1,23 @@
-//! The management API: client registration per organization, in the seeds'
-//! wire format (`/api/v1/organizations/{org_id}/clients...`). Every call
-//! needs `Authorization: Bearer <token>` of the environment's management
-//! client, checked before the body is read.
+//! The management API: client registration per organization, in the wire
+//! format of Scalekit's management API
+//! (`/api/v1/organizations/{org_id}/clients...`), with the request and
+//! response bodies of `scopegate_wire::management`. Every call needs
+//! `Authorization: Bearer <token>` of the environment's management client,
+//! checked before the body is read.
+//!
+//! JSON bodies are read with actix-web's limit (64 KiB, see
+//! [`read_body`]) and deserialized through `serde_path_to_error`, so that a
+//! value of the wrong type is refused naming its field
+//! (`custom_claims[0].value`), as the validation of
+//! [`clients`](crate::clients) names the fields it refuses.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use scopegate_wire::management::{ClientEnvelope, ClientUpdate, NewOrganizationClient};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::clients::{ClientInfo, NewClient, UpdateClient, check_org_id};
+use crate::clients::check_org_id;
 use crate::error::DevError;
 use crate::server::{read_body, require_content_type};
 use crate::state::State;
@@ -19,11 +28,6 @@ use scopegate_runtime::bearer_token;
 const MAX_BODY: usize = 64 * 1024;
 /// The longest bearer token read.
 const MAX_TOKEN: usize = 8 * 1024;
-
-#[derive(Serialize)]
-struct ClientEnvelope {
-    client: ClientInfo,
-}
 
 async fn authorize(req: &HttpRequest, state: &State) -> Result<(), DevError> {
     let token = bearer_token(req, MAX_TOKEN)?;
@@ -42,29 +46,45 @@ fn org_id(req: &HttpRequest) -> Result<&str, DevError> {
     Ok(org)
 }
 
-/// Reads a JSON body into `T`; malformed JSON, a wrong type or a missing
-/// field is `400 invalid_request` naming the problem (and the field, when
-/// serde names one).
+/// Reads a JSON body into `T`; malformed JSON or a value of the wrong type
+/// is `400 invalid_request` naming the problem, and the field at fault when
+/// there is one (`scopes`, `custom_claims[0].value`).
 async fn json_body<T: DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<T, DevError> {
     require_content_type(req, "application/json")?;
     let body = read_body(payload, MAX_BODY).await?;
-    serde_json::from_slice(&body).map_err(|error| {
-        let message = error.to_string();
-        let field = message
-            .strip_prefix("missing field `")
-            .or_else(|| message.strip_prefix("unknown field `"))
-            .and_then(|rest| rest.split_once('`'))
-            .map(|(field, _)| field.to_owned());
-        DevError::InvalidRequest {
-            description: format!(
-                "the request body is not a valid JSON document of the expected shape: {message}"
-            ),
-            field,
-        }
-    })
+    parse_json(&body)
+}
+
+/// Deserializes a whole JSON document (trailing data refused, as
+/// `serde_json::from_slice` does), tracking the path to an error.
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DevError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        // The root (`.`) and segments serde cannot name (`?`) name no field.
+        let field = (path != "." && !path.contains('?')).then_some(path);
+        shape_error(error.inner(), field)
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| shape_error(&error, None))?;
+    Ok(value)
+}
+
+fn shape_error(error: &serde_json::Error, field: Option<String>) -> DevError {
+    let at = field
+        .as_deref()
+        .map(|field| format!(" (at `{field}`)"))
+        .unwrap_or_default();
+    DevError::InvalidRequest {
+        description: format!(
+            "the request body is not a valid JSON document of the expected shape{at}: {error}"
+        ),
+        field,
+    }
 }
 
 fn json_response(status: actix_web::http::StatusCode, body: &impl Serialize) -> HttpResponse {
@@ -81,8 +101,8 @@ pub(crate) async fn create_client(
 ) -> Result<HttpResponse, DevError> {
     authorize(&req, &state).await?;
     let org = org_id(&req)?;
-    let new: NewClient = json_body(&req, payload).await?;
-    let created = state.clients().create(state.ids(), org, new)?;
+    let new: NewOrganizationClient = json_body(&req, payload).await?;
+    let created = state.clients().create(state.ids(), org, &new)?;
     tracing::info!(
         org_id = org,
         client_id = created.client.client_id,
@@ -125,7 +145,7 @@ pub(crate) async fn get_client(
     let client = state.clients().get(org, path_param(&req, "client_id"))?;
     Ok(json_response(
         actix_web::http::StatusCode::OK,
-        &ClientEnvelope { client },
+        &ClientEnvelope::Wrapped { client },
     ))
 }
 
@@ -137,13 +157,13 @@ pub(crate) async fn update_client(
 ) -> Result<HttpResponse, DevError> {
     authorize(&req, &state).await?;
     let org = org_id(&req)?;
-    let update: UpdateClient = json_body(&req, payload).await?;
+    let update: ClientUpdate = json_body(&req, payload).await?;
     let client = state
         .clients()
-        .update(org, path_param(&req, "client_id"), update)?;
+        .update(org, path_param(&req, "client_id"), &update)?;
     Ok(json_response(
         actix_web::http::StatusCode::OK,
-        &ClientEnvelope { client },
+        &ClientEnvelope::Wrapped { client },
     ))
 }
 
@@ -200,4 +220,31 @@ pub(crate) async fn delete_secret(
         actix_web::http::StatusCode::OK,
         &serde_json::json!({}),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_errors_name_their_field() {
+        let error =
+            parse_json::<NewOrganizationClient>(br#"{"name": "x", "scopes": "a:b"}"#).unwrap_err();
+        assert_eq!(error.field(), Some("scopes"));
+        let error = parse_json::<NewOrganizationClient>(
+            br#"{"name": "x", "custom_claims": [{"key": "k", "value": 5}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error.field(), Some("custom_claims[0].value"));
+        let error = parse_json::<ClientUpdate>(br#"{"expiry": "60"}"#).unwrap_err();
+        assert_eq!(error.field(), Some("expiry"));
+        let error = parse_json::<NewOrganizationClient>(br#"{"name": "x""#).unwrap_err();
+        assert_eq!((error.field(), error.status().as_u16()), (None, 400));
+        let error = parse_json::<NewOrganizationClient>(br#""x""#).unwrap_err();
+        assert_eq!(error.field(), None);
+        let error = parse_json::<NewOrganizationClient>(br#"{"name": "x"} {}"#).unwrap_err();
+        assert_eq!(error.field(), None, "trailing data");
+        let new: NewOrganizationClient = parse_json(br#"{"scopes": ["a:b"], "extra": 1}"#).unwrap();
+        assert_eq!((new.name.as_str(), new.scopes.len()), ("", 1));
+    }
 }

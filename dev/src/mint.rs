@@ -12,12 +12,15 @@ use serde_json::{Map, Value, json};
 
 use crate::ScopeClaim;
 use crate::error::DevError;
-use crate::ids;
 use crate::keys::SigningKey;
 use crate::state::State;
 
 /// Default lifetime of a minted token.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// How far outside its validity window an [`TokenBuilder::expired`] or
+/// [`TokenBuilder::not_yet_valid`] token is, in seconds: an hour, well past
+/// the largest leeway the runtime's authenticator allows (5 minutes).
+const OUT_OF_LEEWAY: i64 = 3600;
 
 /// How the signature part is made.
 pub(crate) enum Signer<'a> {
@@ -143,8 +146,20 @@ fn apply(map: &mut Map<String, Value>, edits: &[Edit]) {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expiry {
+    /// `lifetime` after `nbf`.
     In(Duration),
     At(i64),
+    /// [`OUT_OF_LEEWAY`] ago.
+    Expired,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotBefore {
+    /// `iat`, now by default.
+    Default,
+    At(i64),
+    /// [`OUT_OF_LEEWAY`] from now.
+    Future,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +174,8 @@ enum Signing {
 /// broken on purpose. Start one with [`DevIssuer::token`](super::DevIssuer::token);
 /// every method takes and returns the builder; [`mint`](Self::mint) ends it.
 ///
-/// By default the token has the shape of the seeds' decoded access token:
+/// By default the token has the shape of the access tokens of Scalekit's
+/// token endpoint:
 ///
 /// ```json
 /// {"client_id": "m2morg_…", "sub": "m2morg_…", "oid": "org_…", "scopes": [],
@@ -183,7 +199,7 @@ enum Signing {
 ///
 /// let issuer = DevIssuer::start().await?;
 /// let good = issuer.token().scopes(["deploy:applications"]).mint();
-/// let expired = issuer.token().expires_at(0).mint();
+/// let expired = issuer.token().expired().mint();
 /// let forged = issuer.token().hs256_with_public_key().mint();
 /// # Ok(()) }
 /// ```
@@ -199,7 +215,7 @@ pub struct TokenBuilder {
     scopes: Option<Vec<String>>,
     scope_string: Option<String>,
     expiry: Expiry,
-    not_before: Option<i64>,
+    not_before: NotBefore,
     issued_at: Option<i64>,
     claims: Vec<Edit>,
     headers: Vec<Edit>,
@@ -232,7 +248,7 @@ impl TokenBuilder {
             scopes: None,
             scope_string: None,
             expiry: Expiry::In(DEFAULT_LIFETIME),
-            not_before: None,
+            not_before: NotBefore::Default,
             issued_at: None,
             claims: Vec::new(),
             headers: Vec::new(),
@@ -316,25 +332,67 @@ impl TokenBuilder {
         self
     }
 
-    /// `exp` = now + `lifetime` (default one hour).
+    /// `exp` = now + `lifetime` (default one hour; for a
+    /// [`not_yet_valid`](Self::not_yet_valid) token, `nbf` + `lifetime`).
+    ///
+    /// A verifier tolerates clock skew: it accepts a token until `exp` plus
+    /// its leeway (30 s by default for the runtime's authenticator, at most 5
+    /// minutes). So a short lifetime is *not* an expired token:
+    /// `expires_in(Duration::ZERO)` is still accepted by
+    /// `issuer.authenticator().build()` for the next 30 s. To test how
+    /// expired tokens are refused, use [`expired`](Self::expired).
     pub fn expires_in(mut self, lifetime: Duration) -> Self {
         self.expiry = Expiry::In(lifetime);
         self
     }
 
-    /// `exp` at this Unix time.
+    /// `exp` at this Unix time. Like [`expires_in`](Self::expires_in), a time
+    /// less than the verifier's leeway in the past is still accepted.
     pub fn expires_at(mut self, exp: i64) -> Self {
         self.expiry = Expiry::At(exp);
         self
     }
 
-    /// `nbf` at this Unix time (default: now).
-    pub fn not_before(mut self, nbf: i64) -> Self {
-        self.not_before = Some(nbf);
+    /// An expired token, refused under any leeway the runtime allows: `exp`
+    /// an hour ago (`iat` and `nbf`, unless set, an hour before that).
+    /// Overrides [`expires_in`](Self::expires_in) and
+    /// [`expires_at`](Self::expires_at) called before it, and is overridden
+    /// by them called after.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use scopegate_dev::DevIssuer;
+    ///
+    /// let issuer = DevIssuer::start().await?;
+    /// let auth = issuer.authenticator().build()?;
+    /// let token = issuer.token().scopes(["deploy:applications"]).expired().mint();
+    /// assert!(auth.validate(&token).await.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn expired(mut self) -> Self {
+        self.expiry = Expiry::Expired;
         self
     }
 
-    /// `iat` at this Unix time (default: now).
+    /// `nbf` at this Unix time (default: now; for an
+    /// [`expired`](Self::expired) token, an hour before its `exp`).
+    pub fn not_before(mut self, nbf: i64) -> Self {
+        self.not_before = NotBefore::At(nbf);
+        self
+    }
+
+    /// A token not valid yet, refused under any leeway the runtime allows:
+    /// `nbf` an hour from now, `exp` its lifetime after that (unless set
+    /// with [`expires_at`](Self::expires_at)); `iat` stays now. Overrides
+    /// [`not_before`](Self::not_before) called before it, and is overridden
+    /// by it called after.
+    pub fn not_yet_valid(mut self) -> Self {
+        self.not_before = NotBefore::Future;
+        self
+    }
+
+    /// `iat` at this Unix time (default: now; for an
+    /// [`expired`](Self::expired) token, an hour before its `exp`).
     pub fn issued_at(mut self, iat: i64) -> Self {
         self.issued_at = Some(iat);
         self
@@ -401,7 +459,7 @@ impl TokenBuilder {
 
     /// The claims the token will carry (each call draws a new `jti`).
     pub fn payload(&self) -> Map<String, Value> {
-        let now = ids::unix_now();
+        let now = scopegate_wire::clock::unix_now();
         let state = &self.state;
         let client_id = self
             .client_id
@@ -437,13 +495,30 @@ impl TokenBuilder {
         if let Some(aud) = &self.audience {
             claims.insert("aud".into(), aud.clone());
         }
-        claims.insert("iat".into(), json!(self.issued_at.unwrap_or(now)));
-        claims.insert("nbf".into(), json!(self.not_before.unwrap_or(now)));
+        let lifetime = |duration: Duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+        // An expired token was issued, and became valid, a default lifetime
+        // before it expired.
+        let issued = match self.expiry {
+            Expiry::Expired => now
+                .saturating_sub(OUT_OF_LEEWAY)
+                .saturating_sub(lifetime(DEFAULT_LIFETIME)),
+            Expiry::In(_) | Expiry::At(_) => now,
+        };
+        let iat = self.issued_at.unwrap_or(issued);
+        let nbf = match self.not_before {
+            NotBefore::Default => issued,
+            NotBefore::At(nbf) => nbf,
+            NotBefore::Future => now.saturating_add(OUT_OF_LEEWAY),
+        };
+        claims.insert("iat".into(), json!(iat));
+        claims.insert("nbf".into(), json!(nbf));
         let exp = match self.expiry {
             Expiry::At(exp) => exp,
-            Expiry::In(lifetime) => {
-                now.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
-            }
+            Expiry::Expired => now.saturating_sub(OUT_OF_LEEWAY),
+            Expiry::In(duration) => match self.not_before {
+                NotBefore::Future => nbf.saturating_add(lifetime(duration)),
+                NotBefore::Default | NotBefore::At(_) => now.saturating_add(lifetime(duration)),
+            },
         };
         claims.insert("exp".into(), json!(exp));
         claims.insert("jti".into(), json!(state.next_id("tkn_")));
@@ -573,7 +648,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_have_the_seeds_shape() {
+    fn defaults_have_scalekits_shape() {
         let state = state(ScopeClaim::Array);
         let token = TokenBuilder::new(Arc::clone(&state))
             .scopes(["deploy:applications"])
@@ -727,5 +802,34 @@ mod tests {
         let token = TokenBuilder::new(Arc::clone(&state)).kid("nobody").mint();
         assert_eq!(decode(&token).0["kid"], "nobody");
         assert!(!verifies(&state, &token));
+    }
+
+    #[test]
+    fn expired_and_not_yet_valid_are_outside_any_leeway() {
+        let state = state(ScopeClaim::Array);
+        let t = || TokenBuilder::new(Arc::clone(&state));
+        let max_leeway = 300;
+        let now = scopegate_wire::clock::unix_now();
+        let claims = t().expired().payload();
+        let exp = claims["exp"].as_i64().unwrap();
+        assert!(exp + max_leeway < now - 60, "{exp} vs {now}");
+        assert!(claims["iat"].as_i64().unwrap() < exp);
+        assert_eq!(claims["nbf"], claims["iat"]);
+        let claims = t().not_yet_valid().payload();
+        let nbf = claims["nbf"].as_i64().unwrap();
+        assert!(nbf - max_leeway > now + 60, "{nbf} vs {now}");
+        assert_eq!(claims["exp"].as_i64().unwrap(), nbf + 3600);
+        assert!(claims["iat"].as_i64().unwrap() <= now + 1);
+        // The last call wins.
+        let claims = t().expired().expires_in(Duration::from_secs(60)).payload();
+        assert!(claims["exp"].as_i64().unwrap() >= now + 60);
+        let claims = t().not_yet_valid().not_before(5).payload();
+        assert_eq!(claims["nbf"], 5);
+        let claims = t().expired().issued_at(7).payload();
+        let exp = claims["exp"].as_i64().unwrap();
+        assert_eq!(
+            (claims["iat"].as_i64(), claims["nbf"].as_i64()),
+            (Some(7), Some(exp - 3600))
+        );
     }
 }

@@ -1,13 +1,18 @@
 //! The HTTP side: routes, the JWKS and discovery documents, body reading,
 //! and starting the actix-web server.
+//!
+//! The `Content-Type` check ([`require_content_type`]) stays hand-written:
+//! actix-web's extractor configs check the media type only as part of
+//! reading the body, which the handlers do after their own checks (see
+//! [`read_body`]).
 
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, Resource, web};
-use futures_util::StreamExt as _;
 use serde_json::json;
 
 use crate::JwksMode;
@@ -178,22 +183,25 @@ pub(crate) fn require_content_type(req: &HttpRequest, expected: &str) -> Result<
     }
 }
 
-/// Reads the whole body, refusing more than `limit` bytes.
-pub(crate) async fn read_body(
-    mut payload: web::Payload,
-    limit: usize,
-) -> Result<Vec<u8>, DevError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            DevError::invalid_request(format!("the request body could not be read: {e}"))
-        })?;
-        if body.len() + chunk.len() > limit {
-            return Err(DevError::PayloadTooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
+/// Reads the whole body with actix-web's own limit
+/// ([`web::Payload::to_bytes_limited`]), refusing more than `limit` bytes
+/// with `413` and the issuer's JSON error body.
+///
+/// Handlers read their body through this call rather than through the
+/// `web::Bytes`/`web::Json`/`web::Form` extractors and their
+/// `PayloadConfig`/`JsonConfig`/`FormConfig` limits: an extractor reads the
+/// body before the handler runs, so a request would be read before its
+/// `Content-Type` (`415`) and, on the management API, its bearer token
+/// (`401`) are checked. Here both are checked first, and nothing is
+/// buffered for a caller that may not call.
+pub(crate) async fn read_body(payload: web::Payload, limit: usize) -> Result<Bytes, DevError> {
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(error)) => Err(DevError::invalid_request(format!(
+            "the request body could not be read: {error}"
+        ))),
+        Err(_limit_exceeded) => Err(DevError::PayloadTooLarge(limit)),
     }
-    Ok(body)
 }
 
 #[cfg(test)]

@@ -204,7 +204,7 @@ impl State {
     /// Signs an access token for `grant` with `scopes` (already checked to
     /// be the client's).
     pub(crate) fn issue(&self, grant: &Grant, scopes: &[String]) -> Result<Issued, DevError> {
-        let now = ids::unix_now();
+        let now = scopegate_wire::clock::unix_now();
         let mut claims = Map::new();
         claims.insert("client_id".into(), json!(grant.client_id));
         claims.insert("sub".into(), json!(grant.client_id));

@@ -1,6 +1,16 @@
 //! `POST /oauth/token`: the client-credentials grant (RFC 6749 §4.4), with
 //! client authentication by HTTP Basic or form parameters (§2.3.1) and
 //! errors per §5.2.
+//!
+//! The body is read with actix-web's own limit
+//! ([`web::Payload::to_bytes_limited`], 16 KiB) and decoded by the
+//! `form_urlencoded` crate. What stays hand-written is stricter than that
+//! crate, on purpose: `form_urlencoded` decodes leniently (a malformed `%zz`
+//! stays as typed, bytes that are not UTF-8 become U+FFFD), while a token
+//! request whose parameters were not properly encoded is refused with
+//! `400 invalid_request` rather than authenticated with a mangled secret;
+//! and a parameter sent twice is refused (RFC 6749 §3.1, §3.2), where the
+//! crate would hand both over.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +18,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use scopegate_wire::text;
 use serde::Serialize;
 
 use crate::error::DevError;
@@ -17,7 +28,8 @@ use crate::state::State;
 /// The largest token request body read.
 const MAX_BODY: usize = 16 * 1024;
 
-/// The successful response (RFC 6749 §5.1, seed 000).
+/// The successful response (RFC 6749 §5.1, as Scalekit's token endpoint
+/// answers).
 #[derive(Serialize)]
 struct TokenResponse {
     access_token: String,
@@ -90,58 +102,63 @@ pub(crate) async fn token(
         }))
 }
 
-/// Parses an `application/x-www-form-urlencoded` body. A parameter sent
-/// twice is an error (RFC 6749 §3.1, §3.2); one sent without a value counts
-/// as omitted.
+/// Parses an `application/x-www-form-urlencoded` body (or a query string).
+/// A parameter sent twice is an error (RFC 6749 §3.1, §3.2); one sent
+/// without a value counts as omitted. The text must be UTF-8 and properly
+/// encoded: every `%` starts an escape of two hex digits, and the decoded
+/// bytes are UTF-8.
 pub(crate) fn parse_form(body: &[u8]) -> Result<BTreeMap<String, String>, DevError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| DevError::invalid_request("the request body is not UTF-8"))?;
+    if !properly_encoded(text) {
+        return Err(DevError::invalid_request(
+            "the parameters are not properly form-encoded (a malformed `%` escape, or escapes that decode to bytes that are not UTF-8)",
+        ));
+    }
     let mut params = BTreeMap::new();
-    for pair in text.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = form_decode(name).ok_or_else(|| {
-            DevError::invalid_request("a parameter name is not properly form-encoded")
-        })?;
-        let value = form_decode(value).ok_or_else(|| {
-            DevError::invalid_request(format!(
-                "the `{}` parameter is not properly form-encoded",
-                printable(&name)
-            ))
-        })?;
+    for (name, value) in form_urlencoded::parse(body) {
         if value.is_empty() {
             continue;
         }
-        if params.contains_key(&name) {
+        if params.contains_key(name.as_ref()) {
             return Err(DevError::invalid_request(format!(
                 "the `{}` parameter is repeated",
                 printable(&name)
             )));
         }
-        params.insert(name, value);
+        params.insert(name.into_owned(), value.into_owned());
     }
     Ok(params)
 }
 
-/// Decodes one `application/x-www-form-urlencoded` component: `+` is a
-/// space, `%XX` a byte; the result must be UTF-8.
+/// Decodes one `application/x-www-form-urlencoded` component, strictly: `+`
+/// is a space, `%XX` a byte, the result UTF-8; `None` if it is not properly
+/// encoded.
 pub(crate) fn form_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            _ => out.push(b),
-        }
-        i += 1;
+    if !properly_encoded(text) {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
+}
+
+/// Whether form-encoded `text` decodes without loss: every `%` is followed
+/// by two hex digits, and the decoded bytes are UTF-8. `&`, `=` and `+` are
+/// ASCII and decode to themselves or a space, so the whole text decodes to
+/// UTF-8 exactly when each of its names and values does.
+fn properly_encoded(text: &str) -> bool {
+    let escapes_well_formed = text.split('%').skip(1).all(|rest| {
+        rest.as_bytes()
+            .get(..2)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    escapes_well_formed
+        && percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .is_ok()
 }
 
 /// The client's id and secret, from HTTP Basic or from the body, never both
@@ -217,15 +234,7 @@ fn parse_basic(value: &HeaderValue) -> Result<(String, String), DevError> {
 /// Keeps a caller-chosen string short and printable before it goes into a
 /// message or the log.
 pub(crate) fn printable(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .take(64)
-        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
-        .collect();
-    if text.chars().count() > 64 {
-        out.push_str("...");
-    }
-    out
+    text::printable(text, 64)
 }
 
 #[cfg(test)]
@@ -242,8 +251,26 @@ mod tests {
         assert!(parse_form(b"scope=a&scope=b").is_err());
         assert!(parse_form(b"scope=%zz").is_err());
         assert!(parse_form(b"scope=%e9").is_err(), "not UTF-8");
+        assert!(
+            parse_form(b"a=%C3&b=%A9").is_err(),
+            "a character split over two values"
+        );
+        assert!(parse_form(b"scope=%").is_err());
+        assert!(parse_form(b"scope=a%2").is_err());
+        assert!(
+            parse_form(&[b's', b'=', 0xff]).is_err(),
+            "raw bytes not UTF-8"
+        );
+        let params = parse_form(b"a=%C3%A9%26x%3D&=v&noval&b=%2B+").unwrap();
+        assert_eq!(params["a"], "\u{e9}&x=");
+        assert_eq!(params["b"], "+ ");
+        assert_eq!(params[""], "v");
+        assert!(!params.contains_key("noval"));
         assert_eq!(form_decode("%"), None);
         assert_eq!(form_decode("a%2"), None);
+        assert_eq!(form_decode("%zz"), None);
+        assert_eq!(form_decode("%e9"), None);
+        assert_eq!(form_decode("a+b%3Ac").as_deref(), Some("a b:c"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use actix_web::{
     App, FromRequest, HttpRequest, HttpResponse, HttpServer, Responder, get, post, web,
 };
 use reqwest::StatusCode;
-use scopegate::dev::{DevIssuer, NewClient};
+use scopegate::dev::{DevIssuer, NewOrganizationClient};
 use scopegate::{Authenticator, Claims, require_scopes};
 use serde_json::Value;
 
@@ -43,12 +43,15 @@ pub fn register_client(
     scopes: &[&str],
     expiry: Option<u64>,
 ) -> (String, String) {
-    let mut new = NewClient::new("test client", scopes.iter().copied());
-    new.expiry = expiry;
+    let mut new = NewOrganizationClient::new("test client").scopes(scopes.iter().copied());
+    if let Some(seconds) = expiry {
+        new = new.expiry(seconds);
+    }
     let created = issuer
         .create_client(ORG, new)
         .expect("register a client on the dev issuer");
-    (created.client.client_id, created.plain_secret)
+    let secret = created.plain_secret.expose().to_owned();
+    (created.client.client_id, secret)
 }
 
 /// An HTTP client that never waits forever: each request gives up after
@@ -124,26 +127,11 @@ pub fn decode_jwt(token: &str) -> (Value, Value) {
 }
 
 /// Decodes base64url without padding (RFC 4648 §5), as JWT parts are.
-fn b64url(text: &str) -> Vec<u8> {
-    let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => panic!("not base64url: {c}"),
-    };
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in text.bytes() {
-        acc = (acc << 6) | u32::from(value(c));
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
+pub fn b64url(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .expect("base64url without padding")
 }
 
 /// Polls `check` every 50 ms until it holds; false if it never did within

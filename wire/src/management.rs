@@ -1,16 +1,28 @@
-//! The management API's request and response bodies (seeds 000, 002, 004).
+//! The request and response bodies of Scalekit's management API for API
+//! clients (`/api/v1/organizations/{org_id}/clients...`).
+//!
+//! One model for both sides: `scopegate-client`'s admin client serializes
+//! the requests and reads the responses, `scopegate-dev`'s issuer reads the
+//! requests and serializes the responses.
 //!
 //! Responses are read leniently: unknown fields are ignored, absent or
 //! `null` lists are empty, and 64-bit numbers may come as strings (as gRPC
-//! gateways write them).
+//! gateways write them). Requests are read as they are written: every field
+//! but the ones given takes its default, numbers are JSON numbers; what a
+//! server accepts beyond the shape (scope grammar, limits) is the server's
+//! own rule, checked after reading.
+//!
+//! Field order is the order Scalekit writes: serializing a response gives
+//! the members in the order Scalekit's management API sends them.
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct as _;
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::secret::Secret;
-use crate::serde_helpers::{lenient_u64, null_default, page_token};
+use crate::serde_helpers::{empty_if_none, lenient_u64, null_default, page_token};
 
-/// A string-valued claim added to every token of a client (seed 000's
-/// `custom_claims`).
+/// A string-valued claim added to every token of a client (the
+/// `custom_claims` of a registration).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomClaim {
     /// The claim name.
@@ -30,7 +42,7 @@ impl CustomClaim {
 }
 
 /// A client registration request: the body of
-/// `POST /api/v1/organizations/{org_id}/clients` (seed 000).
+/// `POST /api/v1/organizations/{org_id}/clients`.
 ///
 /// ```
 /// use scopegate_wire::management::NewOrganizationClient;
@@ -46,7 +58,12 @@ impl CustomClaim {
 ///
 /// Each scope must follow the `resource:action` grammar; the
 /// admin client of `scopegate-client` checks them before sending.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+///
+/// Read from JSON, every field is optional (an absent `name` reads as the
+/// empty string, which a server then refuses as blank), so that a server
+/// can name the missing field in its own words.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct NewOrganizationClient {
     /// Display name (required).
@@ -129,7 +146,8 @@ impl NewOrganizationClient {
 /// let update = ClientUpdate::new().name("Deploy bot").scopes(["read:deployments"]);
 /// assert!(!update.is_empty());
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct ClientUpdate {
     /// New display name.
@@ -209,7 +227,7 @@ impl ClientUpdate {
 }
 
 /// A client secret as the management API shows it: never the secret
-/// itself (seed 002).
+/// itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ClientSecret {
@@ -217,30 +235,33 @@ pub struct ClientSecret {
     /// `remove_organization_client_secret` of the admin client.
     #[serde(default, deserialize_with = "null_default")]
     pub id: String,
-    /// The last characters of the secret, to recognise it.
-    #[serde(default, deserialize_with = "null_default")]
-    pub secret_suffix: String,
-    /// `ACTIVE`, ...
-    #[serde(default, deserialize_with = "null_default")]
-    pub status: String,
     /// RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_time: Option<String>,
     /// RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
+    /// The last characters of the secret, to recognise it.
+    #[serde(default, deserialize_with = "null_default")]
+    pub secret_suffix: String,
+    /// `ACTIVE`, ...
+    #[serde(default, deserialize_with = "null_default")]
+    pub status: String,
     /// When the secret last obtained a token (RFC 3339), if ever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_time: Option<String>,
 }
 
-/// A registered API client (seed 002's `client`).
+/// A registered API client (the `client` of the management API's answers).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OrganizationClient {
     /// `m2morg_...`: what the client sends as `client_id`.
     #[serde(default, deserialize_with = "null_default")]
     pub client_id: String,
+    /// Its secrets (without their values).
+    #[serde(default, deserialize_with = "null_default")]
+    pub secrets: Vec<ClientSecret>,
     /// Display name.
     #[serde(default, deserialize_with = "null_default")]
     pub name: String,
@@ -250,6 +271,12 @@ pub struct OrganizationClient {
     /// The organization (its tokens' `oid`).
     #[serde(default, deserialize_with = "null_default")]
     pub organization_id: String,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
     /// The scopes the client may be granted.
     #[serde(default, deserialize_with = "null_default")]
     pub scopes: Vec<String>,
@@ -266,19 +293,15 @@ pub struct OrganizationClient {
         skip_serializing_if = "Option::is_none"
     )]
     pub expiry: Option<u64>,
-    /// Its secrets (without their values).
-    #[serde(default, deserialize_with = "null_default")]
-    pub secrets: Vec<ClientSecret>,
-    /// RFC 3339.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub create_time: Option<String>,
-    /// RFC 3339.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub update_time: Option<String>,
 }
 
 /// The answer to a registration: the client, and its secret in plain text,
-/// shown this once and never retrievable again (seed 002).
+/// shown this once and never retrievable again.
+///
+/// This type is the one response that hands the secret out: unlike
+/// [`Secret`] on its own, it serializes with `plain_secret` written in
+/// clear (`{"client": {...}, "plain_secret": "..."}`), because that is what
+/// the management API answers. Its `Debug` output still redacts the secret.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct CreatedOrganizationClient {
@@ -288,8 +311,34 @@ pub struct CreatedOrganizationClient {
     pub plain_secret: Secret,
 }
 
+impl CreatedOrganizationClient {
+    /// The answer for `client`, with its secret `plain_secret`.
+    pub fn new(client: OrganizationClient, plain_secret: Secret) -> Self {
+        CreatedOrganizationClient {
+            client,
+            plain_secret,
+        }
+    }
+}
+
+impl Serialize for CreatedOrganizationClient {
+    /// Writes `client` and `plain_secret`, the secret in clear: see the
+    /// type's documentation.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut body = serializer.serialize_struct("CreatedOrganizationClient", 2)?;
+        body.serialize_field("client", &self.client)?;
+        body.serialize_field("plain_secret", self.plain_secret.expose())?;
+        body.end()
+    }
+}
+
 /// The answer to adding a secret: its description and, this once, its
 /// value.
+///
+/// This type is the one response that hands the secret out: it serializes
+/// with `plain_secret` written in clear (`{"secret": {...}, "plain_secret":
+/// "..."}`), as the management API answers. Its `Debug` output still
+/// redacts the secret.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct CreatedClientSecret {
@@ -299,7 +348,29 @@ pub struct CreatedClientSecret {
     pub plain_secret: Secret,
 }
 
-/// One page of an organization's clients (paging as in seed 004).
+impl CreatedClientSecret {
+    /// The answer for `secret`, whose value is `plain_secret`.
+    pub fn new(secret: ClientSecret, plain_secret: Secret) -> Self {
+        CreatedClientSecret {
+            secret,
+            plain_secret,
+        }
+    }
+}
+
+impl Serialize for CreatedClientSecret {
+    /// Writes `secret` and `plain_secret`, the secret in clear: see the
+    /// type's documentation.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut body = serializer.serialize_struct("CreatedClientSecret", 2)?;
+        body.serialize_field("secret", &self.secret)?;
+        body.serialize_field("plain_secret", self.plain_secret.expose())?;
+        body.end()
+    }
+}
+
+/// One page of an organization's clients: the answer to
+/// `GET /api/v1/organizations/{org_id}/clients?page_size=&page_token=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ClientPage {
@@ -307,11 +378,20 @@ pub struct ClientPage {
     #[serde(default, deserialize_with = "null_default")]
     pub clients: Vec<OrganizationClient>,
     /// Pass it as `page_token` for the next page; `None` on the last page
-    /// (the wire's empty string).
-    #[serde(default, deserialize_with = "page_token")]
+    /// (the wire's empty string, written as such).
+    #[serde(
+        default,
+        deserialize_with = "page_token",
+        serialize_with = "empty_if_none"
+    )]
     pub next_page_token: Option<String>,
-    /// The token of the previous page; `None` on the first.
-    #[serde(default, deserialize_with = "page_token")]
+    /// The token of the previous page; `None` on the first (written as the
+    /// empty string).
+    #[serde(
+        default,
+        deserialize_with = "page_token",
+        serialize_with = "empty_if_none"
+    )]
     pub prev_page_token: Option<String>,
     /// How many clients the organization has in all.
     #[serde(default, deserialize_with = "lenient_total")]
@@ -323,8 +403,9 @@ fn lenient_total<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u6
 }
 
 /// A response body holding one client: `{"client": {...}}`, or the client
-/// itself (both forms are met in the wild).
-#[derive(Deserialize)]
+/// itself (both forms are met in the wild). Serialized, each form is written
+/// as it is (Scalekit's management API answers the wrapped form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ClientEnvelope {
     /// `{"client": {...}}`.
@@ -350,7 +431,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_seed_002_registration_response() {
+    fn reads_scalekits_registration_response() {
         let body = r#"{"client": {"client_id": "m2morg_68315758685323697","secrets": [{"id": "sks_68315758802764209","create_time": "2025-04-16T06:56:05.360Z","update_time": "2025-04-16T06:56:05.367190455Z","secret_suffix": "UZ0X","status": "ACTIVE","last_used_time": "2025-04-16T06:56:05.360Z"}],"name": "GitHub Actions Deployment Service","description": "Service account","organization_id": "org_59615193906282635","create_time": "2025-04-16T06:56:05.290Z","update_time": "2025-04-16T06:56:05.292145150Z","scopes": ["deploy:applications","read:deployments"]},"plain_secret": "test_ly8G57h0ErRJSObJI6dShkoaq6bigo11Dxcfa6reKG1kKNVbqBKW4H5Ctmb5UZ0X"}"#;
         let created: CreatedOrganizationClient = serde_json::from_str(body).unwrap();
         assert_eq!(created.client.client_id, "m2morg_68315758685323697");
@@ -378,5 +459,64 @@ mod tests {
         assert_eq!(body, serde_json::json!({"name": "CI", "scopes": ["a:b"]}));
         let body = serde_json::to_value(ClientUpdate::new().expiry(60)).unwrap();
         assert_eq!(body, serde_json::json!({"expiry": 60}));
+    }
+
+    #[test]
+    fn requests_read_back_what_they_write() {
+        let request = NewOrganizationClient::new("CI")
+            .description("d")
+            .scopes(["a:b"])
+            .audience("api")
+            .custom_claim("k", "v")
+            .expiry(60);
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            serde_json::from_str::<NewOrganizationClient>(&json).unwrap(),
+            request
+        );
+        let missing: NewOrganizationClient = serde_json::from_str("{}").unwrap();
+        assert_eq!(missing, NewOrganizationClient::default());
+        let update = ClientUpdate::new().scopes(Vec::<String>::new()).expiry(5);
+        let json = serde_json::to_string(&update).unwrap();
+        assert_eq!(serde_json::from_str::<ClientUpdate>(&json).unwrap(), update);
+    }
+
+    #[test]
+    fn responses_write_what_the_api_sends() {
+        let secret = ClientSecret {
+            id: "sks_1".into(),
+            create_time: Some("2025-04-16T06:56:05.360Z".into()),
+            update_time: Some("2025-04-16T06:56:05.360Z".into()),
+            secret_suffix: "UZ0X".into(),
+            status: "ACTIVE".into(),
+            ..ClientSecret::default()
+        };
+        let client = OrganizationClient {
+            client_id: "m2morg_1".into(),
+            secrets: vec![secret.clone()],
+            expiry: Some(3600),
+            ..OrganizationClient::default()
+        };
+        let created = CreatedOrganizationClient::new(client.clone(), Secret::new("test_xUZ0X"));
+        let body = serde_json::to_value(&created).unwrap();
+        assert_eq!(body["plain_secret"], "test_xUZ0X");
+        assert_eq!(body["client"]["expiry"], 3600);
+        assert!(body["client"].get("description").is_none());
+        assert!(body["client"]["secrets"][0].get("last_used_time").is_none());
+        let added = CreatedClientSecret::new(secret, Secret::new("test_y"));
+        let body = serde_json::to_value(&added).unwrap();
+        assert_eq!(body["plain_secret"], "test_y");
+        assert_eq!(body["secret"]["id"], "sks_1");
+        let page = ClientPage {
+            clients: vec![client.clone()],
+            total_size: 1,
+            ..ClientPage::default()
+        };
+        let body = serde_json::to_value(&page).unwrap();
+        assert_eq!(body["next_page_token"], "");
+        assert_eq!(body["prev_page_token"], "");
+        assert_eq!(serde_json::from_value::<ClientPage>(body).unwrap(), page);
+        let wrapped = serde_json::to_value(ClientEnvelope::Wrapped { client }).unwrap();
+        assert_eq!(wrapped["client"]["client_id"], "m2morg_1");
     }
 }

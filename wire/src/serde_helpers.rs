@@ -1,6 +1,7 @@
-//! Small serde helpers for reading the management API's responses leniently.
+//! Small serde helpers for reading the management API's responses leniently,
+//! and for writing them as the API does.
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// A count of seconds sent either as a JSON number or as a string (gRPC
 /// gateways write 64-bit integers as strings), or `null`.
@@ -35,6 +36,14 @@ where
 /// A page token: absent, `null` and `""` all mean "no more pages".
 pub fn page_token<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<String>::deserialize(deserializer)?.filter(|t| !t.is_empty()))
+}
+
+/// Writes a page token as the API does: `None` as the empty string.
+pub fn empty_if_none<S: Serializer>(
+    token: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(token.as_deref().unwrap_or_default())
 }
 
 #[cfg(test)]
