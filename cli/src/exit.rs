@@ -96,7 +96,10 @@ mod tests {
             opt_in: Some("allow_http(true)".into()),
         };
         let with_flag = url_reason(&library, Some(ALLOW_HTTP));
-        assert!(with_flag.ends_with("use https (or --allow-http)"), "{with_flag}");
+        assert!(
+            with_flag.ends_with("use https (or --allow-http)"),
+            "{with_flag}"
+        );
         let without = url_reason(&library, None);
         assert!(without.ends_with("use https"), "{without}");
         assert!(!without.contains("allow_http"));

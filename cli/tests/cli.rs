@@ -708,7 +708,14 @@ async fn check_tells_a_missing_key_set_from_a_down_issuer() {
 
     // A 404 from the JWKS URL: the status, and the flags that find the keys.
     let run = scopegate(
-        &["check", &good, "--issuer", issuer.url(), "--jwks-url", &jwks_url],
+        &[
+            "check",
+            &good,
+            "--issuer",
+            issuer.url(),
+            "--jwks-url",
+            &jwks_url,
+        ],
         &[],
         None,
     )
@@ -719,7 +726,12 @@ async fn check_tells_a_missing_key_set_from_a_down_issuer() {
     assert!(run.stdout.contains("--discover"), "{run:#?}");
 
     // Plain http to another host: the CLI's own flag, not the library's.
-    let run = scopegate(&["check", &good, "--issuer", "http://auth.example"], &[], None).await;
+    let run = scopegate(
+        &["check", &good, "--issuer", "http://auth.example"],
+        &[],
+        None,
+    )
+    .await;
     run.assert_code(2);
     assert!(run.stderr.contains("(or --allow-http)"), "{run:#?}");
     assert!(!run.stderr.contains("allow_http(true)"), "{run:#?}");

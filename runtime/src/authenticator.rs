@@ -212,4 +212,3 @@ pub fn check_scopes(claims: &Claims, requirement: &Requirement) -> Result<(), Au
         scope: requirement.scopes_to_request(claims.scopes()).join(" "),
     })
 }
-

@@ -159,8 +159,14 @@ mod tests {
         };
         assert_eq!(reason("Bearer"), Some(RequestError::EmptyBearer));
         assert_eq!(reason("Bearer  "), Some(RequestError::EmptyBearer));
-        assert_eq!(reason("Bearer a b"), Some(RequestError::MultipleCredentials));
-        assert_eq!(reason("Bearer a,b"), Some(RequestError::MultipleCredentials));
+        assert_eq!(
+            reason("Bearer a b"),
+            Some(RequestError::MultipleCredentials)
+        );
+        assert_eq!(
+            reason("Bearer a,b"),
+            Some(RequestError::MultipleCredentials)
+        );
         assert_eq!(reason("Bearer a\"b"), Some(RequestError::NotB64Token));
         assert_eq!(reason("Bearer ==="), Some(RequestError::NotB64Token));
         assert_eq!(

@@ -466,7 +466,10 @@ mod tests {
         // The text on the wire is fixed: clients and tests read it.
         for (reason, text) in [
             (
-                TokenError::TooLarge { len: 9000, max: 8192 },
+                TokenError::TooLarge {
+                    len: 9000,
+                    max: 8192,
+                },
                 "the token is 9000 bytes long, more than the 8192 this server accepts",
             ),
             (

@@ -19,10 +19,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use scopegate_wire::text::printable;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use scopegate_wire::text::printable;
 
 use crate::errors::{TokenError, TokenPart};
 use crate::jwk::{Algorithm, KeyMismatch, VerifyKey};

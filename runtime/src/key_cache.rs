@@ -110,7 +110,10 @@ impl KeyCache {
     }
 
     fn set_last_error(&self, error: Option<KeyFetchError>) {
-        *self.last_error.lock().unwrap_or_else(PoisonError::into_inner) = error;
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = error;
     }
 
     /// The key `kid`, from memory if known, else after one (cooldown-bounded)
@@ -300,7 +303,11 @@ impl KeyCache {
 
     /// GETs `url`, refusing bodies over the size cap (timeouts are set on the
     /// client).
-    async fn get_bounded(&self, url: &Url, document: KeyDocument) -> Result<Vec<u8>, KeyFetchError> {
+    async fn get_bounded(
+        &self,
+        url: &Url,
+        document: KeyDocument,
+    ) -> Result<Vec<u8>, KeyFetchError> {
         let client = self
             .client
             .as_ref()

@@ -127,9 +127,7 @@ mod tests {
         let error = AuthError::InvalidToken(TokenError::Expired { ago_secs: 7 });
         assert_eq!(
             error.challenge().as_deref(),
-            Some(
-                "Bearer error=\"invalid_token\", error_description=\"the token expired 7 s ago\""
-            )
+            Some("Bearer error=\"invalid_token\", error_description=\"the token expired 7 s ago\"")
         );
         assert_eq!(error.status_code(), StatusCode::UNAUTHORIZED);
         let error = AuthError::InvalidRequest(RequestError::MultipleAuthorizationHeaders);

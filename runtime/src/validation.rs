@@ -13,10 +13,10 @@
 
 use std::fmt;
 
+use scopegate_wire::text::printable;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
-use scopegate_wire::text::printable;
 
 use crate::claims::ClaimsData;
 use crate::errors::TokenError;
@@ -143,8 +143,7 @@ pub(crate) fn check_claims(
             expected: rules.issuer.to_owned(),
         });
     }
-    let exp =
-        take_date(raw.exp.take(), "exp")?.ok_or(TokenError::MissingClaim { claim: "exp" })?;
+    let exp = take_date(raw.exp.take(), "exp")?.ok_or(TokenError::MissingClaim { claim: "exp" })?;
     let nbf = take_date(raw.nbf.take(), "nbf")?;
     check_lifetime(exp, nbf, rules.leeway, rules.now)?;
     let iat = take_date(raw.iat.take(), "iat")?;
