@@ -40,7 +40,7 @@ pub fn bearer_token(req: &HttpRequest, max_len: usize) -> Result<&str, AuthError
     let value = std::str::from_utf8(bytes)
         .ok()
         .filter(|_| visible)
-        .ok_or_else(|| AuthError::InvalidRequest(RequestError::NotVisibleAscii))?;
+        .ok_or(AuthError::InvalidRequest(RequestError::NotVisibleAscii))?;
     parse_authorization(value, max_len)
 }
 
