@@ -8,7 +8,7 @@ use scopegate_client::{
 use crate::exit::{Failure, OK};
 use crate::input::Env;
 
-/// The default organization, as in seed 002's examples.
+/// The default organization, as in Scalekit's API examples.
 const ENV_ORGANIZATION_ID: &str = "SCALEKIT_ORGANIZATION_ID";
 
 #[derive(Debug, Subcommand)]
