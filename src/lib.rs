@@ -133,7 +133,8 @@ pub use scopegate_macros::require_scopes;
 
 pub use scopegate_runtime::{
     Algorithm, AuthError, Authenticator, AuthenticatorBuilder, ClaimError, Claims, ConfigError,
-    ENV_AUDIENCE, ENV_ENVIRONMENT_URL, Requirement, UnsupportedAlgorithm, check_scopes, grammar,
+    ENV_AUDIENCE, ENV_ENVIRONMENT_URL, JwkError, KeyDocument, KeyFetchError, RequestError,
+    Requirement, TokenError, TokenPart, UnsupportedAlgorithm, check_scopes, grammar,
     parse_authorization,
 };
 

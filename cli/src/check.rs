@@ -5,11 +5,14 @@ use std::time::Duration;
 
 use clap::Args;
 use scopegate_client::{ENV_CLIENT_ENVIRONMENT_URL, ENV_SCALEKIT_ENVIRONMENT_URL};
-use scopegate_runtime::{AuthError, Authenticator, Claims, ENV_AUDIENCE, Requirement};
+use scopegate_runtime::{
+    AuthError, Authenticator, Claims, ConfigError, ENV_AUDIENCE, KeyDocument, KeyFetchError,
+    Requirement, TokenError,
+};
 use serde_json::Value;
 
 use crate::decode::decode;
-use crate::exit::{Failure, NETWORK, OK, REJECTED, USAGE};
+use crate::exit::{ALLOW_HTTP, Failure, NETWORK, OK, REJECTED, USAGE, url_reason};
 use crate::input::{self, Env};
 
 // The arguments of the subcommand (its help is on `Command`).
@@ -47,6 +50,10 @@ pub struct CheckArgs {
     /// Clock skew tolerated on exp and nbf, in seconds (at most 300)
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     leeway: u64,
+    /// Allow plain http:// URLs for hosts other than loopback (loopback is
+    /// always allowed)
+    #[arg(long)]
+    allow_http: bool,
     /// Print the verdict as JSON: {"accepted", "error", "reason", "claims"}
     #[arg(long)]
     json: bool,
@@ -74,15 +81,19 @@ pub async fn run(args: CheckArgs) -> Result<u8, Failure> {
     }
     let mut builder = Authenticator::builder(issuer.clone())
         .leeway(Duration::from_secs(args.leeway))
-        .audiences(audiences.clone());
+        .audiences(audiences.clone())
+        .allow_http(args.allow_http);
     if let Some(url) = &args.jwks_url {
         builder = builder.jwks_url(url.clone());
     } else if args.discover {
         builder = builder.discover();
     }
-    let auth = builder
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot check against {issuer}: {e}")))?;
+    let auth = builder.build().map_err(|e| {
+        Failure::usage(format!(
+            "cannot check against {issuer}: {}",
+            config_error(&e)
+        ))
+    })?;
     let keys_from = match (&args.jwks_url, args.discover) {
         (Some(url), _) => url.clone(),
         (None, true) => format!("{}/.well-known/openid-configuration", auth.issuer()),
@@ -162,13 +173,24 @@ pub async fn run(args: CheckArgs) -> Result<u8, Failure> {
                 AuthError::Misconfigured | AuthError::MissingToken => USAGE,
                 _ => REJECTED,
             };
+            let fetch_error = auth.last_key_fetch_error();
             let reason = match &error {
                 AuthError::KeysUnavailable { .. } => format!(
-                    "the issuer's signing keys could not be fetched from {keys_from}, so the token cannot be checked"
+                    "the issuer's signing keys could not be fetched from {keys_from}, so the token cannot be checked{}",
+                    fetch_error
+                        .as_ref()
+                        .map(|e| format!(": {}", fetch_failure(e, &keys_from)))
+                        .unwrap_or_default()
                 ),
                 other => other.to_string(),
             };
-            let hints = hints(&error, claims.as_ref(), &requirement, &keys_from);
+            let hints = hints(
+                &error,
+                claims.as_ref(),
+                &requirement,
+                &keys_from,
+                fetch_error.as_ref(),
+            );
             if args.json {
                 let body = serde_json::json!({
                     "accepted": false,
@@ -250,12 +272,49 @@ fn expiry(claims: &Claims, leeway: u64) -> String {
     }
 }
 
-/// What to do about a rejection, in words.
+/// Why the authenticator could not be built, URL errors naming this
+/// command's flag for plain `http`.
+fn config_error(error: &ConfigError) -> String {
+    match error {
+        ConfigError::InvalidUrl { field, reason } => format!(
+            "{} is not a usable URL: {}",
+            flag(field),
+            url_reason(reason, Some(ALLOW_HTTP))
+        ),
+        ConfigError::OutOfRange { setting, limit } => format!("{} {limit}", flag(setting)),
+        other => other.to_string(),
+    }
+}
+
+/// The flag of this command that sets a builder setting.
+fn flag(setting: &str) -> &str {
+    match setting {
+        "issuer" => "--issuer",
+        "jwks_url" => "--jwks-url",
+        "leeway" => "--leeway",
+        other => other,
+    }
+}
+
+/// A failed key fetch in the words of this command: the libraries' hints
+/// name builder methods, this names flags (see `hints`).
+fn fetch_failure(error: &KeyFetchError, keys_from: &str) -> String {
+    match error {
+        KeyFetchError::Status { url, status, .. } if url.as_str() == keys_from => {
+            format!("it answered {status}")
+        }
+        KeyFetchError::Status { url, status, .. } => format!("{url} answered {status}"),
+        other => other.to_string(),
+    }
+}
+
+/// What to do about a rejection, in words, from the rejection's variant.
 fn hints(
     error: &AuthError,
     claims: Option<&Claims>,
     requirement: &Requirement,
     keys_from: &str,
+    fetch_error: Option<&KeyFetchError>,
 ) -> Vec<String> {
     let mut hints = Vec::new();
     match error {
@@ -275,22 +334,62 @@ fn hints(
                 "ask for a token with `{scope}` (the client must be registered with it)"
             ));
         }
-        AuthError::InvalidToken(reason) => {
-            if reason.contains("expired") {
+        AuthError::InvalidToken(reason) => match reason {
+            TokenError::Expired { .. } => {
                 hints.push("fetch a new token (`scopegate token`)".into());
-            } else if reason.contains("does not publish") {
+            }
+            TokenError::NotYetValid { .. } | TokenError::IssuedInFuture => {
+                hints.push(
+                    "check this machine's clock; --leeway tolerates up to 300 s of skew".into(),
+                );
+            }
+            TokenError::UnknownKey { .. } => {
                 hints.push(format!(
                     "the issuer's keys are at {keys_from}: the token was signed by another issuer, or with a key that was rotated out"
                 ));
-            } else if reason.contains("issued by") {
+            }
+            TokenError::BadSignature => {
+                hints.push(
+                    "the token was altered, or signed by another issuer that uses the same key id"
+                        .into(),
+                );
+            }
+            TokenError::WrongIssuer { .. } => {
                 hints.push("check --issuer: it must equal the token's `iss` exactly".into());
-            } else if reason.contains("audience") || reason.contains("`aud`") {
+            }
+            TokenError::AudienceMissing | TokenError::AudienceNotAccepted { .. } => {
                 hints.push("check --audience: the token's `aud` must contain it".into());
             }
-        }
-        AuthError::KeysUnavailable { .. } => {
-            hints.push("check the issuer URL and that the issuer is up".into());
-        }
+            TokenError::AlgorithmNotAccepted { .. } | TokenError::Unsigned => {
+                hints.push(
+                    "APIs protected by scopegate accept RS256 unless configured otherwise".into(),
+                );
+            }
+            _ => {}
+        },
+        AuthError::KeysUnavailable { .. } => hints.push(match fetch_error {
+            Some(KeyFetchError::Status {
+                status,
+                document: KeyDocument::Jwks,
+                ..
+            }) if status.is_client_error() => format!(
+                "no key set is published at {keys_from}: find it with --discover (OIDC discovery), or give its URL with --jwks-url"
+            ),
+            Some(KeyFetchError::Status {
+                status,
+                document: KeyDocument::Discovery,
+                ..
+            }) if status.is_client_error() => {
+                "the issuer publishes no OIDC discovery document: give the key set's URL with --jwks-url".into()
+            }
+            Some(KeyFetchError::DiscoveryIssuerMismatch { found, .. }) => {
+                format!("the discovery document is for issuer `{found}`: pass that as --issuer")
+            }
+            Some(KeyFetchError::InvalidJwks(_)) => format!(
+                "{keys_from} holds no usable RSA signing key; check --jwks-url"
+            ),
+            _ => "check the issuer URL and that the issuer is up".into(),
+        }),
         _ => {}
     }
     hints

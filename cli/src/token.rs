@@ -6,7 +6,7 @@ use scopegate_client::{
     ENV_CLIENT_SECRET, ENV_CLIENT_TOKEN_URL, TokenClient,
 };
 
-use crate::exit::{Failure, OK};
+use crate::exit::{ALLOW_HTTP, Failure, OK};
 use crate::input::{self, Env};
 
 // The arguments of the subcommand (its help is on `Command`).
@@ -41,6 +41,10 @@ pub struct TokenArgs {
     /// Audience to ask for [default: $SCOPEGATE_CLIENT_AUDIENCE]
     #[arg(long, value_name = "AUDIENCE")]
     audience: Option<String>,
+    /// Allow plain http:// URLs for hosts other than loopback (loopback is
+    /// always allowed)
+    #[arg(long)]
+    allow_http: bool,
     /// Print the token response as JSON (access_token, token_type,
     /// expires_in, scope) instead of the bare token
     #[arg(long)]
@@ -63,7 +67,9 @@ pub async fn run(args: TokenArgs) -> Result<u8, Failure> {
         env.set(ENV_CLIENT_SCOPES, Some(args.scopes.join(" ")));
     }
     env.set(ENV_CLIENT_AUDIENCE, args.audience);
-    let tokens = TokenClient::builder_from_lookup(|name| env.get(name))?.build()?;
+    let tokens = TokenClient::builder_from_lookup(|name| env.get(name))
+        .and_then(|builder| builder.allow_http(args.allow_http).build())
+        .map_err(|error| Failure::client(error, Some(ALLOW_HTTP)))?;
     let token = tokens.token().await?;
     if args.json {
         let body = serde_json::json!({

@@ -681,3 +681,40 @@ async fn check_explains_acceptance_and_each_rejection() {
     run.assert_code(3);
     assert!(run.stdout.starts_with("CANNOT CHECK"), "{run:#?}");
 }
+
+#[actix_web::test]
+async fn check_tells_a_missing_key_set_from_a_down_issuer() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let good = issuer.token().mint();
+    let jwks_url = format!("{}/no-keys-here", issuer.url());
+
+    // A 404 from the JWKS URL: the status, and the flags that find the keys.
+    let run = scopegate(
+        &[
+            "check",
+            &good,
+            "--issuer",
+            issuer.url(),
+            "--jwks-url",
+            &jwks_url,
+        ],
+        &[],
+        None,
+    )
+    .await;
+    run.assert_code(3);
+    assert!(run.stdout.starts_with("CANNOT CHECK"), "{run:#?}");
+    assert!(run.stdout.contains("it answered 404 Not Found"), "{run:#?}");
+    assert!(run.stdout.contains("--discover"), "{run:#?}");
+
+    // Plain http to another host: the CLI's own flag, not the library's.
+    let run = scopegate(
+        &["check", &good, "--issuer", "http://auth.example"],
+        &[],
+        None,
+    )
+    .await;
+    run.assert_code(2);
+    assert!(run.stderr.contains("(or --allow-http)"), "{run:#?}");
+    assert!(!run.stderr.contains("allow_http(true)"), "{run:#?}");
+}

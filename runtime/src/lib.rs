@@ -4,28 +4,53 @@
 //!
 //! Use it through the `scopegate` crate, which re-exports everything here
 //! along with the macro.
+//!
+//! # Modules
+//!
+//! Laid out like jsonwebtoken's, each named for what it holds; none imports
+//! a module that imports it back (`scripts/module_cycles.py` checks):
+//!
+//! | module | holds |
+//! |---|---|
+//! | `authenticator` (+ `authenticator::builder`) | [`Authenticator`], [`AuthenticatorBuilder`] |
+//! | `settings` | the resolved settings the caches read |
+//! | `bearer` | the `Authorization` header parser |
+//! | `jws` | compact JWS: parts, JOSE header, signature |
+//! | `validation` | claim rules: issuer, lifetime, audience, types, scopes |
+//! | `jwk` | [`Algorithm`], JWKS parsing into verification keys |
+//! | `key_cache` | the issuer's keys, fetched and cached |
+//! | `token_cache` | tokens already verified |
+//! | `claims` | [`Claims`] |
+//! | `requirement` | [`Requirement`] |
+//! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |
+//! | `response` | [`AuthError`] as an HTTP response |
+//! | `extract` | the actix-web extractors |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod authenticator;
 mod bearer;
 mod claims;
-mod config;
-mod error;
+mod errors;
 mod extract;
-mod jwks;
-mod keys;
+mod jwk;
+mod jws;
+mod key_cache;
 mod requirement;
-mod token;
-mod verified;
+mod response;
+mod settings;
+mod token_cache;
+mod validation;
 
+pub use authenticator::builder::{AuthenticatorBuilder, ENV_AUDIENCE, ENV_ENVIRONMENT_URL};
 pub use authenticator::{Authenticator, check_scopes};
 pub use bearer::{bearer_token, parse_authorization};
 pub use claims::{ClaimError, Claims};
-pub use config::{AuthenticatorBuilder, ConfigError, ENV_AUDIENCE, ENV_ENVIRONMENT_URL};
-pub use error::AuthError;
+pub use errors::{
+    AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TokenError, TokenPart,
+};
 pub use extract::{Authorized, ScopeRequirement};
-pub use keys::{Algorithm, UnsupportedAlgorithm};
+pub use jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
 pub use requirement::Requirement;
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;

@@ -1,158 +1,26 @@
-//! Reading a compact JWS (RFC 7515 §7.1) and checking its claims
-//! (RFC 7519 §7.2, RFC 8725, RFC 9068 §4).
+//! The claims of a verified token, read and checked (RFC 7519 §4.1, §7.2,
+//! RFC 8725, RFC 9068 §4): issuer, lifetime with leeway, audience, the types
+//! of the registered claims, and the granted scopes.
 //!
-//! The token is data from an attacker: every step bounds its work, names
-//! what it rejected, and never copies the token into an error message.
+//! Hand-written rather than jsonwebtoken's `Validation` because the rules
+//! are stricter and the reading is cheaper. Stricter: a NumericDate must be
+//! a JSON number (never a string), `iss` and `exp` are required, `scope` and
+//! `scopes` are both read and intersected when both are present, and every
+//! claim of the wrong type is refused with a [`TokenError`] naming it.
+//! Cheaper: the payload is read in one pass into a slot per known claim
+//! ([`RawClaims`]), which measured at half the cost of reading a `Map` and
+//! taking the claims out of it.
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use scopegate_wire::text::printable;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::claims::ClaimsData;
-use crate::error::AuthError;
-use crate::keys::{Algorithm, KeyMismatch, VerifyKey};
-
-/// The three parts of a compact JWS, still encoded.
-pub(crate) struct Compact<'a> {
-    /// `header.payload`, the bytes the signature covers.
-    pub(crate) signing_input: &'a str,
-    pub(crate) payload: &'a str,
-    pub(crate) signature: &'a str,
-    pub(crate) header: JoseHeader,
-    pub(crate) alg: Algorithm,
-}
-
-/// The JOSE header members scopegate reads. `jwk`, `jku`, `x5u`, `x5c` are
-/// deliberately not read: the key always comes from the configured JWKS.
-#[derive(Deserialize)]
-pub(crate) struct JoseHeader {
-    alg: Option<String>,
-    pub(crate) kid: Option<String>,
-    typ: Option<Value>,
-    crit: Option<Value>,
-}
-
-/// Splits `token` and checks its header against the allowed algorithms.
-pub(crate) fn parse_compact<'a>(
-    token: &'a str,
-    allowed: &[Algorithm],
-) -> Result<Compact<'a>, AuthError> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(AuthError::invalid_token(
-            "the token is not a JWT: expected three dot-separated parts",
-        ));
-    };
-    if parts.next().is_some() {
-        return Err(AuthError::invalid_token(
-            "the token has more than three parts; encrypted tokens (JWE) are not accepted",
-        ));
-    }
-    let signing_input = &token[..header.len() + 1 + payload.len()];
-    let header_bytes = decode_part(header, "header")?;
-    let header: JoseHeader = serde_json::from_slice(&header_bytes)
-        .map_err(|_| AuthError::invalid_token("the token header is not a valid JOSE header"))?;
-    let alg_name = header
-        .alg
-        .as_deref()
-        .ok_or_else(|| AuthError::invalid_token("the token header has no `alg`"))?;
-    if alg_name.eq_ignore_ascii_case("none") {
-        return Err(AuthError::invalid_token(
-            "unsigned tokens (`alg: none`) are never accepted",
-        ));
-    }
-    let alg = alg_name
-        .parse::<Algorithm>()
-        .ok()
-        .filter(|alg| allowed.contains(alg))
-        .ok_or_else(|| {
-            let accepted: Vec<_> = allowed.iter().map(|a| a.name()).collect();
-            AuthError::invalid_token(format!(
-                "tokens signed with `{}` are not accepted here (accepted: {})",
-                printable(alg_name),
-                accepted.join(", ")
-            ))
-        })?;
-    if header.crit.is_some() {
-        // RFC 7515 §4.1.11: an extension we do not understand, marked
-        // critical, makes the JWS invalid. scopegate understands none.
-        return Err(AuthError::invalid_token(
-            "the token header marks extensions as critical (`crit`), which this server does not support",
-        ));
-    }
-    match &header.typ {
-        None => {}
-        Some(Value::String(typ)) if is_access_token_type(typ) => {}
-        Some(_) => {
-            return Err(AuthError::invalid_token(
-                "the token `typ` is not an access token type (expected `JWT` or `at+jwt`)",
-            ));
-        }
-    }
-    Ok(Compact {
-        signing_input,
-        payload,
-        signature,
-        header,
-        alg,
-    })
-}
-
-fn is_access_token_type(typ: &str) -> bool {
-    ["JWT", "at+jwt", "application/at+jwt"]
-        .iter()
-        .any(|t| t.eq_ignore_ascii_case(typ))
-}
-
-/// Keeps an attacker-chosen string short and printable before it goes into a
-/// message.
-fn printable(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .take(32)
-        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
-        .collect();
-    if text.chars().count() > 32 {
-        out.push_str("...");
-    }
-    out
-}
-
-fn decode_part(part: &str, what: &str) -> Result<Vec<u8>, AuthError> {
-    URL_SAFE_NO_PAD.decode(part).map_err(|_| {
-        AuthError::invalid_token(format!("the token {what} is not base64url without padding"))
-    })
-}
-
-impl Compact<'_> {
-    /// Verifies the signature with `key`.
-    pub(crate) fn verify(&self, key: &VerifyKey) -> Result<(), AuthError> {
-        let signature = decode_part(self.signature, "signature")?;
-        key.verify(self.alg, self.signing_input.as_bytes(), &signature)
-            .map_err(|mismatch| match mismatch {
-                KeyMismatch::Algorithm => AuthError::invalid_token(format!(
-                    "key `{}` is not published for `{}`",
-                    printable(key.kid()),
-                    self.alg
-                )),
-                KeyMismatch::Signature => {
-                    AuthError::invalid_token("the token signature does not verify")
-                }
-            })
-    }
-
-    /// Decodes the payload, a JSON object.
-    pub(crate) fn payload(&self) -> Result<RawClaims, AuthError> {
-        let bytes = decode_part(self.payload, "payload")?;
-        serde_json::from_slice(&bytes)
-            .map_err(|_| AuthError::invalid_token("the token payload is not a JSON object"))
-    }
-}
+use crate::errors::TokenError;
+use crate::jws::SHOWN_CHARS;
 
 /// The payload's claims, read in one pass: those scopegate checks by name
 /// each in its own slot, every other one in `other`. (Reading the whole
@@ -266,40 +134,33 @@ pub(crate) struct ClaimRules<'a> {
 pub(crate) fn check_claims(
     mut raw: RawClaims,
     rules: &ClaimRules<'_>,
-) -> Result<ClaimsData, AuthError> {
-    let iss = take_string(raw.iss.take(), "iss")?
-        .ok_or_else(|| AuthError::invalid_token("the token has no `iss` (issuer) claim"))?;
+) -> Result<ClaimsData, TokenError> {
+    let iss =
+        take_string(raw.iss.take(), "iss")?.ok_or(TokenError::MissingClaim { claim: "iss" })?;
     if iss != rules.issuer {
-        return Err(AuthError::invalid_token(format!(
-            "the token was issued by `{}`, not by the issuer this server trusts (`{}`)",
-            printable(&iss),
-            rules.issuer
-        )));
+        return Err(TokenError::WrongIssuer {
+            issuer: printable(&iss, SHOWN_CHARS),
+            expected: rules.issuer.to_owned(),
+        });
     }
-    let exp = take_date(raw.exp.take(), "exp")?
-        .ok_or_else(|| AuthError::invalid_token("the token has no `exp` (expiry) claim"))?;
+    let exp = take_date(raw.exp.take(), "exp")?.ok_or(TokenError::MissingClaim { claim: "exp" })?;
     let nbf = take_date(raw.nbf.take(), "nbf")?;
     check_lifetime(exp, nbf, rules.leeway, rules.now)?;
     let iat = take_date(raw.iat.take(), "iat")?;
     if let Some(iat) = iat
         && rules.now.saturating_add(rules.leeway) < iat
     {
-        return Err(AuthError::invalid_token(
-            "the token claims to be issued in the future (`iat`)",
-        ));
+        return Err(TokenError::IssuedInFuture);
     }
     let aud = take_audience(raw.aud.take())?;
     if !rules.audiences.is_empty() {
         if aud.is_empty() {
-            return Err(AuthError::invalid_token(
-                "the token has no `aud` (audience) claim, and this server requires one",
-            ));
+            return Err(TokenError::AudienceMissing);
         }
         if !aud.iter().any(|a| rules.audiences.contains(a)) {
-            return Err(AuthError::invalid_token(format!(
-                "the token is for another audience; this server accepts {}",
-                rules.audiences.join(", ")
-            )));
+            return Err(TokenError::AudienceNotAccepted {
+                accepted: rules.audiences.to_vec(),
+            });
         }
     }
     let scopes = take_scopes(raw.scopes.take(), raw.scope.take())?;
@@ -325,29 +186,27 @@ pub(crate) fn check_lifetime(
     nbf: Option<i64>,
     leeway: i64,
     now: i64,
-) -> Result<(), AuthError> {
+) -> Result<(), TokenError> {
     if now >= exp.saturating_add(leeway) {
-        return Err(AuthError::invalid_token(format!(
-            "the token expired {} s ago",
-            now.saturating_sub(exp)
-        )));
+        return Err(TokenError::Expired {
+            ago_secs: now.saturating_sub(exp),
+        });
     }
     if let Some(nbf) = nbf
         && now.saturating_add(leeway) < nbf
     {
-        return Err(AuthError::invalid_token(format!(
-            "the token is not valid for another {} s (`nbf`)",
-            nbf.saturating_sub(now)
-        )));
+        return Err(TokenError::NotYetValid {
+            in_secs: nbf.saturating_sub(now),
+        });
     }
     Ok(())
 }
 
-fn wrong_type(name: &str, expected: &str) -> AuthError {
-    AuthError::invalid_token(format!("the `{name}` claim must be {expected}"))
+fn wrong_type(claim: &'static str, expected: &'static str) -> TokenError {
+    TokenError::WrongClaimType { claim, expected }
 }
 
-fn take_string(value: Option<Value>, name: &str) -> Result<Option<String>, AuthError> {
+fn take_string(value: Option<Value>, name: &'static str) -> Result<Option<String>, TokenError> {
     match value {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -356,7 +215,7 @@ fn take_string(value: Option<Value>, name: &str) -> Result<Option<String>, AuthE
 }
 
 /// A NumericDate (RFC 7519 §2): a JSON number of seconds, never a string.
-fn take_date(value: Option<Value>, name: &str) -> Result<Option<i64>, AuthError> {
+fn take_date(value: Option<Value>, name: &'static str) -> Result<Option<i64>, TokenError> {
     match value {
         None => Ok(None),
         Some(Value::Number(n)) => {
@@ -373,7 +232,7 @@ fn take_date(value: Option<Value>, name: &str) -> Result<Option<i64>, AuthError>
     }
 }
 
-fn take_audience(value: Option<Value>) -> Result<Vec<String>, AuthError> {
+fn take_audience(value: Option<Value>) -> Result<Vec<String>, TokenError> {
     match value {
         None => Ok(Vec::new()),
         Some(Value::String(s)) => Ok(vec![s]),
@@ -388,7 +247,7 @@ fn take_audience(value: Option<Value>) -> Result<Vec<String>, AuthError> {
     }
 }
 
-fn take_scopes(scopes: Option<Value>, scope: Option<Value>) -> Result<Vec<String>, AuthError> {
+fn take_scopes(scopes: Option<Value>, scope: Option<Value>) -> Result<Vec<String>, TokenError> {
     let array = match scopes {
         None => None,
         Some(Value::Array(items)) => Some(
@@ -509,32 +368,78 @@ mod tests {
     }
 
     #[test]
-    fn headers_are_checked_before_any_key_is_used() {
-        let enc = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        let token = |h: Value| format!("{}.{}.sig", enc(h), enc(json!({})));
-        let allowed = [Algorithm::RS256];
-        for (header, needle) in [
-            (json!({"alg": "none"}), "alg: none"),
-            (json!({"alg": "nOnE"}), "alg: none"),
-            (json!({"alg": "HS256", "kid": "k"}), "HS256"),
-            (json!({"alg": "RS384", "kid": "k"}), "RS384"),
-            (json!({"alg": "RS256", "kid": "k", "crit": ["exp"]}), "crit"),
-            (json!({"alg": "RS256", "kid": "k", "typ": "id+jwt"}), "typ"),
-            (json!({"kid": "k"}), "no `alg`"),
-        ] {
-            let error = parse_compact(&token(header.clone()), &allowed)
-                .err()
-                .expect("rejected");
-            assert!(error.to_string().contains(needle), "{header}: {error}");
-        }
-        assert!(
-            parse_compact(
-                &token(json!({"alg": "RS256", "kid": "k", "typ": "at+jwt"})),
-                &allowed
-            )
-            .is_ok()
+    fn each_claim_rule_has_its_reason() {
+        let reason = |extra: Value| check_claims(claims(extra), &rules()).err();
+        assert_eq!(
+            reason(json!({"exp": 1_000_000 - 40})),
+            Some(TokenError::Expired { ago_secs: 40 })
         );
-        assert!(parse_compact("a.b", &allowed).is_err());
-        assert!(parse_compact("a.b.c.d.e", &allowed).is_err());
+        assert_eq!(
+            reason(json!({"nbf": 1_000_000 + 45})),
+            Some(TokenError::NotYetValid { in_secs: 45 })
+        );
+        assert_eq!(
+            reason(json!({"iat": 1_000_000 + 31})),
+            Some(TokenError::IssuedInFuture)
+        );
+        assert_eq!(
+            reason(json!({"iss": "https://other.test"})),
+            Some(TokenError::WrongIssuer {
+                issuer: "https://other.test".into(),
+                expected: "https://issuer.test".into(),
+            })
+        );
+        assert_eq!(
+            reason(json!({"iss": null})),
+            Some(TokenError::WrongClaimType {
+                claim: "iss",
+                expected: "a string"
+            })
+        );
+        assert_eq!(
+            reason(json!({"exp": "soon"})),
+            Some(TokenError::WrongClaimType {
+                claim: "exp",
+                expected: "a number of seconds (NumericDate)"
+            })
+        );
+        assert_eq!(
+            reason(json!({"scope": ["a:b"]})),
+            Some(TokenError::WrongClaimType {
+                claim: "scope",
+                expected: "a space-separated string"
+            })
+        );
+        let no_iss: RawClaims = serde_json::from_value(json!({"exp": 1_000_100})).unwrap();
+        assert_eq!(
+            check_claims(no_iss, &rules()).err(),
+            Some(TokenError::MissingClaim { claim: "iss" })
+        );
+        let no_exp: RawClaims =
+            serde_json::from_value(json!({"iss": "https://issuer.test"})).unwrap();
+        let error = check_claims(no_exp, &rules()).unwrap_err();
+        assert_eq!(error, TokenError::MissingClaim { claim: "exp" });
+        assert_eq!(error.to_string(), "the token has no `exp` (expiry) claim");
+
+        let audiences = ["api.test".to_owned(), "other.test".to_owned()];
+        let rules = ClaimRules {
+            audiences: &audiences,
+            ..rules()
+        };
+        assert_eq!(
+            check_claims(claims(json!({})), &rules).err(),
+            Some(TokenError::AudienceMissing)
+        );
+        let error = check_claims(claims(json!({"aud": "x"})), &rules).unwrap_err();
+        assert_eq!(
+            error,
+            TokenError::AudienceNotAccepted {
+                accepted: audiences.to_vec()
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "the token is for another audience; this server accepts api.test, other.test"
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! The JWKS cache: the issuer's public keys, fetched with reqwest and held in
-//! moka.
+//! The key cache: the issuer's public keys (its JWKS), fetched with reqwest
+//! and held in moka.
 //!
 //! * Keys are fetched lazily, on the first token that needs one: the API
 //!   starts even while the issuer is down, and answers `503` until a key set
@@ -18,6 +18,9 @@
 //!   kept for at most `max_staleness` after the last good fetch; past that the
 //!   server answers `503` rather than trust keys the issuer may have revoked.
 //!   A key that a good fetch no longer lists is dropped at once.
+//! * Why a fetch failed is a [`KeyFetchError`]: logged with `tracing::warn`
+//!   (never with key material or a token) and kept until the next good fetch
+//!   for [`Authenticator::last_key_fetch_error`](crate::Authenticator::last_key_fetch_error).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,20 +31,11 @@ use moka::sync::Cache;
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::config::Settings;
-use crate::error::AuthError;
-use crate::keys::{Algorithm, VerifyKey, parse_jwks};
+use scopegate_wire::text::printable;
 
-/// Where the key set comes from.
-#[derive(Debug, Clone)]
-pub(crate) enum KeySource {
-    /// A JWKS URL given outright.
-    Jwks(Url),
-    /// OIDC discovery: `jwks_uri` is read from this document.
-    Discovery(Url),
-    /// A JWKS document given outright: "fetching" reads it from memory.
-    Static(Arc<[u8]>),
-}
+use crate::errors::{AuthError, KeyDocument, KeyFetchError, TokenError};
+use crate::jwk::{Algorithm, KeySet, VerifyKey, parse_jwks};
+use crate::settings::{KeySource, Settings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -49,7 +43,7 @@ enum Outcome {
     Failed,
 }
 
-pub(crate) struct JwksCache {
+pub(crate) struct KeyCache {
     source: KeySource,
     discovered: Mutex<Option<Url>>,
     /// `None` for a static key set, which needs no HTTP.
@@ -68,12 +62,14 @@ pub(crate) struct JwksCache {
     last_good: AtomicU64,
     epoch: Instant,
     background: AtomicBool,
-    fetch_count: std::sync::atomic::AtomicU64,
+    fetch_count: AtomicU64,
+    /// Why the last fetch failed, until a fetch succeeds.
+    last_error: Mutex<Option<KeyFetchError>>,
 }
 
-impl JwksCache {
+impl KeyCache {
     pub(crate) fn new(settings: &Settings, client: Option<reqwest::Client>) -> Self {
-        JwksCache {
+        KeyCache {
             source: settings.key_source.clone(),
             discovered: Mutex::new(None),
             client,
@@ -94,13 +90,30 @@ impl JwksCache {
             last_good: AtomicU64::new(0),
             epoch: Instant::now(),
             background: AtomicBool::new(false),
-            fetch_count: Default::default(),
+            fetch_count: AtomicU64::new(0),
+            last_error: Mutex::new(None),
         }
     }
 
     /// How many fetches of the key set were started (for tests and metrics).
     pub(crate) fn fetch_count(&self) -> u64 {
         self.fetch_count.load(Ordering::Relaxed)
+    }
+
+    /// Why the last fetch of the key set failed, if it did and no fetch
+    /// succeeded since.
+    pub(crate) fn last_error(&self) -> Option<KeyFetchError> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_last_error(&self, error: Option<KeyFetchError>) {
+        *self
+            .last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = error;
     }
 
     /// The key `kid`, from memory if known, else after one (cooldown-bounded)
@@ -122,13 +135,16 @@ impl JwksCache {
             // the server cannot decide, the client is not known to be wrong.
             return Err(self.unavailable());
         }
-        Err(AuthError::invalid_token(format!(
-            "the token is signed with key `{}`, which the issuer does not publish",
-            kid.chars()
+        // Not `printable`: this message has always dropped what is not
+        // visible ASCII and shown up to 64 characters, and clients may read
+        // it.
+        Err(AuthError::InvalidToken(TokenError::UnknownKey {
+            kid: kid
+                .chars()
                 .take(64)
                 .filter(|c| c.is_ascii_graphic())
-                .collect::<String>()
-        )))
+                .collect(),
+        }))
     }
 
     /// Whether `key` is still trusted: the issuer still publishes it (a good
@@ -229,31 +245,32 @@ impl JwksCache {
                     }
                 }
                 self.mark_good();
+                self.set_last_error(None);
                 tracing::debug!(keys = count, "JWKS refreshed");
                 Outcome::Loaded
             }
             Err(reason) => {
                 tracing::warn!(%reason, "JWKS fetch failed; keeping the last good keys");
+                self.set_last_error(Some(reason));
                 Outcome::Failed
             }
         }
     }
 
-    async fn fetch(&self) -> Result<crate::keys::KeySet, String> {
-        if let KeySource::Static(document) = &self.source {
-            return parse_jwks(document, &self.algorithms).map_err(|e| e.to_string());
-        }
-        let url = self.jwks_url().await?;
-        let body = self.get_bounded(&url).await?;
-        parse_jwks(&body, &self.algorithms).map_err(|e| e.to_string())
+    async fn fetch(&self) -> Result<KeySet, KeyFetchError> {
+        let url = match &self.source {
+            KeySource::Static(document) => {
+                return parse_jwks(document, &self.algorithms).map_err(KeyFetchError::InvalidJwks);
+            }
+            KeySource::Jwks(url) => url.clone(),
+            KeySource::Discovery(discovery) => self.discover(discovery).await?,
+        };
+        let body = self.get_bounded(&url, KeyDocument::Jwks).await?;
+        parse_jwks(&body, &self.algorithms).map_err(KeyFetchError::InvalidJwks)
     }
 
-    async fn jwks_url(&self) -> Result<Url, String> {
-        let discovery = match &self.source {
-            KeySource::Jwks(url) => return Ok(url.clone()),
-            KeySource::Discovery(url) => url,
-            KeySource::Static(_) => return Err("a static key set has no URL".into()),
-        };
+    /// The `jwks_uri` of the discovery document at `discovery`, read once.
+    async fn discover(&self, discovery: &Url) -> Result<Url, KeyFetchError> {
         if let Some(url) = self
             .discovered
             .lock()
@@ -267,16 +284,16 @@ impl JwksCache {
             issuer: String,
             jwks_uri: String,
         }
-        let body = self.get_bounded(discovery).await?;
+        let body = self.get_bounded(discovery, KeyDocument::Discovery).await?;
         let doc: Discovery = serde_json::from_slice(&body)
-            .map_err(|e| format!("the discovery document is not valid: {e}"))?;
+            .map_err(|e| KeyFetchError::InvalidDiscovery(Arc::new(e)))?;
         if doc.issuer != self.issuer {
-            return Err(format!(
-                "the discovery document names issuer `{}`, not the configured `{}`",
-                doc.issuer, self.issuer
-            ));
+            return Err(KeyFetchError::DiscoveryIssuerMismatch {
+                found: printable(&doc.issuer, 100),
+                expected: self.issuer.clone(),
+            });
         }
-        let url = Url::parse(&doc.jwks_uri).map_err(|e| format!("jwks_uri is not a URL: {e}"))?;
+        let url = Url::parse(&doc.jwks_uri).map_err(KeyFetchError::InvalidJwksUri)?;
         *self
             .discovered
             .lock()
@@ -286,40 +303,46 @@ impl JwksCache {
 
     /// GETs `url`, refusing bodies over the size cap (timeouts are set on the
     /// client).
-    async fn get_bounded(&self, url: &Url) -> Result<Vec<u8>, String> {
+    async fn get_bounded(
+        &self,
+        url: &Url,
+        document: KeyDocument,
+    ) -> Result<Vec<u8>, KeyFetchError> {
         let client = self
             .client
             .as_ref()
-            .ok_or_else(|| format!("no HTTP client to fetch {url} with"))?;
+            .ok_or_else(|| KeyFetchError::NoHttpClient(url.clone()))?;
+        let failed = |e: reqwest::Error| KeyFetchError::Request {
+            url: url.clone(),
+            source: Arc::new(e.without_url()),
+        };
+        let too_large = || KeyFetchError::TooLarge {
+            url: url.clone(),
+            max: self.max_body,
+        };
         let mut response = client
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| format!("request to {url} failed: {}", e.without_url()))?;
+            .map_err(failed)?;
         if !response.status().is_success() {
-            return Err(format!("{url} answered {}", response.status()));
+            return Err(KeyFetchError::Status {
+                url: url.clone(),
+                status: response.status(),
+                document,
+            });
         }
         if response
             .content_length()
             .is_some_and(|len| len > self.max_body as u64)
         {
-            return Err(format!(
-                "{url} announced a body over the {} byte cap",
-                self.max_body
-            ));
+            return Err(too_large());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("reading {url} failed: {}", e.without_url()))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
             if body.len() + chunk.len() > self.max_body {
-                return Err(format!(
-                    "{url} sent a body over the {} byte cap",
-                    self.max_body
-                ));
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }

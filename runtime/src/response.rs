@@ -1,53 +1,12 @@
-//! Why a request is refused, and how that is said on the wire (RFC 6750 §3).
-
-use std::time::Duration;
+//! How an [`AuthError`] is said on the wire (RFC 6750 §3): status code,
+//! `WWW-Authenticate` challenge, `Cache-Control: no-store`, `Retry-After`
+//! on a `503`, and a JSON body with `error` and `error_description`.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
-/// Why a request was not authorized.
-///
-/// Every variant maps to one status code and one `WWW-Authenticate` challenge
-/// (RFC 6750 §3). The text of a variant is the `error_description` sent to the
-/// client: it helps a developer fix their client and never contains the token,
-/// a key or a secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AuthError {
-    /// The request carries no bearer token. `401`, `WWW-Authenticate: Bearer`
-    /// without an error code (RFC 6750 §3.1).
-    #[error("the request has no bearer token; send `Authorization: Bearer <token>`")]
-    MissingToken,
-    /// The request is malformed: a broken `Authorization` header, or more than
-    /// one credential. `400 invalid_request`.
-    #[error("{0}")]
-    InvalidRequest(String),
-    /// The token is malformed, badly signed, expired, for another issuer or
-    /// audience, or signed by an unknown key. `401 invalid_token`.
-    #[error("{0}")]
-    InvalidToken(String),
-    /// The token is valid but lacks a required scope. `403 insufficient_scope`.
-    #[error("the token lacks a required scope: needs {required}")]
-    InsufficientScope {
-        /// The requirement, as written on the handler (e.g. `any(a:b, c:d)`).
-        required: String,
-        /// The scopes that would satisfy it, space separated, for the
-        /// `scope` attribute of the challenge.
-        scope: String,
-    },
-    /// No signing key could be obtained from the issuer, so no decision can
-    /// be made. `503` with `Retry-After`.
-    #[error("the issuer's signing keys are not available yet; retry later")]
-    KeysUnavailable {
-        /// How long the client should wait before retrying.
-        retry_after: Duration,
-    },
-    /// The server is misconfigured (for example no `Authenticator` was
-    /// registered as app data). `500`; the details go to the log only.
-    #[error("authorization is not configured on this server")]
-    Misconfigured,
-}
+use crate::errors::AuthError;
 
 impl AuthError {
     /// The OAuth error code of this error, as sent in `error=`.
@@ -77,14 +36,6 @@ impl AuthError {
             )),
             AuthError::KeysUnavailable { .. } | AuthError::Misconfigured => None,
         }
-    }
-
-    pub(crate) fn invalid_token(reason: impl Into<String>) -> Self {
-        AuthError::InvalidToken(reason.into())
-    }
-
-    pub(crate) fn invalid_request(reason: impl Into<String>) -> Self {
-        AuthError::InvalidRequest(reason.into())
     }
 }
 
@@ -144,6 +95,7 @@ impl ResponseError for AuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errors::{RequestError, TokenError};
 
     #[test]
     fn descriptions_are_made_safe_for_a_quoted_string() {
@@ -168,5 +120,39 @@ mod tests {
         assert!(challenge.starts_with("Bearer error=\"insufficient_scope\""));
         assert!(challenge.ends_with("scope=\"deploy:applications\""));
         assert_eq!(error.status_code(), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn typed_reasons_render_their_text() {
+        let error = AuthError::InvalidToken(TokenError::Expired { ago_secs: 7 });
+        assert_eq!(
+            error.challenge().as_deref(),
+            Some("Bearer error=\"invalid_token\", error_description=\"the token expired 7 s ago\"")
+        );
+        assert_eq!(error.status_code(), StatusCode::UNAUTHORIZED);
+        let error = AuthError::InvalidRequest(RequestError::MultipleAuthorizationHeaders);
+        assert_eq!(
+            error.challenge().as_deref(),
+            Some(
+                "Bearer error=\"invalid_request\", error_description=\"the request has more than one Authorization header\""
+            )
+        );
+        assert_eq!(error.status_code(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn misconfigured_says_the_fix_in_debug_builds_only() {
+        let text = AuthError::Misconfigured.to_string();
+        assert!(text.starts_with("authorization is not configured on this server"));
+        assert_eq!(
+            text.contains("App::new().app_data(authenticator)"),
+            cfg!(debug_assertions),
+            "{text}"
+        );
+        assert_eq!(
+            AuthError::Misconfigured.status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(AuthError::Misconfigured.challenge(), None);
     }
 }

@@ -1,13 +1,15 @@
-//! Configuration: a builder for every setting, and `from_env` for Scalekit.
+//! Configuration: [`AuthenticatorBuilder`] with a setting per method, and
+//! `from_env` for Scalekit. It resolves into `Settings`, which the
+//! authenticator and its caches read.
 
 use std::time::Duration;
 
 use reqwest::Url;
-use scopegate_wire::url_policy::UrlPolicyError;
 
-use crate::authenticator::Authenticator;
-use crate::jwks::KeySource;
-use crate::keys::Algorithm;
+use super::Authenticator;
+use crate::errors::ConfigError;
+use crate::jwk::{Algorithm, parse_jwks};
+use crate::settings::{KeySource, Settings};
 
 /// Environment variable holding the Scalekit environment URL, which is both
 /// the issuer and the base of the JWKS URL (`<env>/keys`).
@@ -15,56 +17,6 @@ pub const ENV_ENVIRONMENT_URL: &str = "SCALEKIT_ENVIRONMENT_URL";
 /// Optional environment variable with the audience(s) this API accepts,
 /// separated by commas or spaces. When unset, `aud` is not checked.
 pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
-
-/// Why an [`Authenticator`] could not be built.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A required environment variable is unset or empty.
-    #[error("the environment variable {0} is not set")]
-    MissingEnv(&'static str),
-    /// A URL setting is not a usable URL.
-    #[error("{field} is not a usable URL: {reason}")]
-    InvalidUrl {
-        /// Which setting.
-        field: &'static str,
-        /// What is wrong with it.
-        #[source]
-        reason: UrlPolicyError,
-    },
-    /// The JWKS document given to
-    /// [`jwks_document`](AuthenticatorBuilder::jwks_document) holds no usable
-    /// key.
-    #[error("the JWKS document is not usable: {0}")]
-    InvalidJwks(String),
-    /// The algorithm allow-list is empty.
-    #[error("the algorithm allow-list is empty; allow at least RS256")]
-    NoAlgorithms,
-    /// A numeric setting is out of range.
-    #[error("{0}")]
-    OutOfRange(String),
-    /// The HTTP client could not be built.
-    #[error("the HTTP client could not be built: {0}")]
-    HttpClient(#[source] reqwest::Error),
-}
-
-/// The resolved settings, shared by the validator and the JWKS cache.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    pub(crate) issuer: String,
-    pub(crate) key_source: KeySource,
-    pub(crate) audiences: Vec<String>,
-    pub(crate) algorithms: Vec<Algorithm>,
-    pub(crate) leeway: Duration,
-    pub(crate) max_token_bytes: usize,
-    pub(crate) max_jwks_bytes: usize,
-    pub(crate) max_keys: u64,
-    pub(crate) refresh_interval: Duration,
-    pub(crate) refetch_cooldown: Duration,
-    pub(crate) max_staleness: Duration,
-    pub(crate) token_cache_bytes: u64,
-    pub(crate) token_cache_ttl: Duration,
-}
 
 /// Builds an [`Authenticator`]. Every setting has a default but the issuer.
 ///
@@ -301,8 +253,7 @@ impl AuthenticatorBuilder {
         let key_source = match (&self.jwks_url, self.discover) {
             _ if self.jwks_document.is_some() => {
                 let document = self.jwks_document.clone().unwrap_or_default();
-                crate::keys::parse_jwks(&document, &self.algorithms)
-                    .map_err(|e| ConfigError::InvalidJwks(e.to_string()))?;
+                parse_jwks(&document, &self.algorithms).map_err(ConfigError::InvalidJwks)?;
                 KeySource::Static(document)
             }
             (Some(url), _) => KeySource::Jwks(self.checked_url("jwks_url", url)?),
@@ -319,18 +270,22 @@ impl AuthenticatorBuilder {
             return Err(ConfigError::NoAlgorithms);
         }
         if self.leeway > Duration::from_secs(300) {
-            return Err(ConfigError::OutOfRange(
-                "the leeway is at most 5 minutes".into(),
-            ));
+            return Err(ConfigError::OutOfRange {
+                setting: "leeway",
+                limit: "is at most 5 minutes",
+            });
         }
-        if self.refetch_cooldown.is_zero()
-            || self.max_staleness.is_zero()
-            || self.refresh_interval.is_zero()
-        {
-            return Err(ConfigError::OutOfRange(
-                "the refetch cooldown, refresh interval and max staleness must be above zero"
-                    .into(),
-            ));
+        for (setting, value) in [
+            ("refetch_cooldown", self.refetch_cooldown),
+            ("refresh_interval", self.refresh_interval),
+            ("max_staleness", self.max_staleness),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::OutOfRange {
+                    setting,
+                    limit: "must be above zero",
+                });
+            }
         }
         let client = match (self.client, &key_source) {
             (Some(client), _) => Some(client),
@@ -439,11 +394,25 @@ mod tests {
         ));
         assert!(matches!(
             builder.clone().leeway(Duration::from_secs(3600)).build(),
-            Err(ConfigError::OutOfRange(_))
+            Err(ConfigError::OutOfRange {
+                setting: "leeway",
+                ..
+            })
         ));
         assert!(matches!(
-            builder.refetch_cooldown(Duration::ZERO).build(),
-            Err(ConfigError::OutOfRange(_))
+            builder.clone().refetch_cooldown(Duration::ZERO).build(),
+            Err(ConfigError::OutOfRange {
+                setting: "refetch_cooldown",
+                ..
+            })
+        ));
+        let error = builder.max_staleness(Duration::ZERO).build().unwrap_err();
+        assert_eq!(error.to_string(), "max_staleness must be above zero");
+        assert!(matches!(
+            AuthenticatorBuilder::new("https://a.example")
+                .jwks_document(&b"{}"[..])
+                .build(),
+            Err(ConfigError::InvalidJwks(crate::jwk::JwkError::Malformed(_)))
         ));
     }
 }

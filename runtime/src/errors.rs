@@ -1,0 +1,541 @@
+//! Every error of the runtime, as data: why a request is refused
+//! ([`AuthError`], with [`RequestError`] and [`TokenError`] saying exactly
+//! which rule failed), why an [`Authenticator`](crate::Authenticator) could
+//! not be built ([`ConfigError`]), and why the issuer's keys could not be
+//! fetched ([`KeyFetchError`]).
+//!
+//! The reasons are enums to match on, in the style of jsonwebtoken's
+//! `ErrorKind`; their `Display` is the `error_description` sent to the
+//! client (RFC 6750 §3). How an [`AuthError`] is rendered as an HTTP response
+//! is in the `response` module.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{StatusCode, Url};
+use scopegate_wire::url_policy::UrlPolicyError;
+
+use crate::jwk::{Algorithm, JwkError};
+
+/// Why a request was not authorized.
+///
+/// Every variant maps to one status code and one `WWW-Authenticate` challenge
+/// (RFC 6750 §3). The text of a variant is the `error_description` sent to the
+/// client: it helps a developer fix their client and never contains the token,
+/// a key or a secret.
+///
+/// ```
+/// use scopegate_runtime::{AuthError, TokenError};
+///
+/// fn explain(error: &AuthError) -> &'static str {
+///     match error {
+///         AuthError::InvalidToken(TokenError::Expired { .. }) => "fetch a new token",
+///         AuthError::InvalidToken(TokenError::WrongIssuer { .. }) => "check the issuer",
+///         AuthError::InsufficientScope { .. } => "ask for more scopes",
+///         _ => "see the error description",
+///     }
+/// }
+/// assert_eq!(
+///     explain(&AuthError::InvalidToken(TokenError::Expired { ago_secs: 40 })),
+///     "fetch a new token"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The request carries no bearer token. `401`, `WWW-Authenticate: Bearer`
+    /// without an error code (RFC 6750 §3.1).
+    #[error("the request has no bearer token; send `Authorization: Bearer <token>`")]
+    MissingToken,
+    /// The request is malformed: a broken `Authorization` header, or more than
+    /// one credential. `400 invalid_request`.
+    #[error("{0}")]
+    InvalidRequest(RequestError),
+    /// The token is malformed, badly signed, expired, for another issuer or
+    /// audience, or signed by an unknown key. `401 invalid_token`.
+    #[error("{0}")]
+    InvalidToken(TokenError),
+    /// The token is valid but lacks a required scope. `403 insufficient_scope`.
+    #[error("the token lacks a required scope: needs {required}")]
+    InsufficientScope {
+        /// The requirement, as written on the handler (e.g. `any(a:b, c:d)`).
+        required: String,
+        /// The scopes that would satisfy it, space separated, for the
+        /// `scope` attribute of the challenge.
+        scope: String,
+    },
+    /// No signing key could be obtained from the issuer, so no decision can
+    /// be made. `503` with `Retry-After`. Why the keys could not be fetched
+    /// is logged, and kept by
+    /// [`Authenticator::last_key_fetch_error`](crate::Authenticator::last_key_fetch_error).
+    #[error("the issuer's signing keys are not available yet; retry later")]
+    KeysUnavailable {
+        /// How long the client should wait before retrying.
+        retry_after: Duration,
+    },
+    /// The server is misconfigured: no `Authenticator` was registered as app
+    /// data. `500`. The error is logged; in debug builds the response also
+    /// says what to add (`App::new().app_data(authenticator)`), in release
+    /// builds only that authorization is not configured.
+    #[error("{}", MISCONFIGURED)]
+    Misconfigured,
+}
+
+/// The description of [`AuthError::Misconfigured`]: the fix in debug builds,
+/// nothing about the server's setup in release builds.
+#[cfg(debug_assertions)]
+const MISCONFIGURED: &str = "authorization is not configured on this server: no scopegate \
+    Authenticator is registered as app data; add `App::new().app_data(authenticator)` \
+    (this hint is only shown in debug builds)";
+#[cfg(not(debug_assertions))]
+const MISCONFIGURED: &str = "authorization is not configured on this server";
+
+impl From<TokenError> for AuthError {
+    fn from(reason: TokenError) -> Self {
+        AuthError::InvalidToken(reason)
+    }
+}
+
+impl From<RequestError> for AuthError {
+    fn from(reason: RequestError) -> Self {
+        AuthError::InvalidRequest(reason)
+    }
+}
+
+/// Why a request is malformed (`400 invalid_request`, RFC 6750 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// An `access_token` query parameter (RFC 6750 §2.3, which scopegate
+    /// never reads).
+    #[error("access tokens are not accepted in the URI; send `Authorization: Bearer <token>`")]
+    TokenInUri,
+    /// Two or more `Authorization` headers.
+    #[error("the request has more than one Authorization header")]
+    MultipleAuthorizationHeaders,
+    /// The `Authorization` header holds bytes other than visible ASCII,
+    /// spaces and tabs.
+    #[error("the Authorization header holds characters that are not visible ASCII")]
+    NotVisibleAscii,
+    /// `Authorization: Bearer` with nothing after the scheme.
+    #[error("the Authorization header names the Bearer scheme but carries no token")]
+    EmptyBearer,
+    /// More than one credential in the header (separated by spaces, commas
+    /// or tabs).
+    #[error(
+        "the Authorization header carries more than one credential; send exactly one bearer token"
+    )]
+    MultipleCredentials,
+    /// The token is not a `b64token` (RFC 6750 §2.1).
+    #[error("the bearer token holds characters outside the b64token syntax of RFC 6750")]
+    NotB64Token,
+}
+
+/// One of the three parts of a compact JWS (RFC 7515 §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenPart {
+    /// The JOSE header.
+    Header,
+    /// The claims.
+    Payload,
+    /// The signature.
+    Signature,
+}
+
+impl TokenPart {
+    /// `header`, `payload` or `signature`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenPart::Header => "header",
+            TokenPart::Payload => "payload",
+            TokenPart::Signature => "signature",
+        }
+    }
+}
+
+impl fmt::Display for TokenPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a bearer token is not valid (`401 invalid_token`, RFC 6750 §3.1).
+///
+/// Strings taken from the token (an algorithm name, an issuer, a key id) are
+/// shortened and made printable before they are stored here; the token
+/// itself never is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The token is longer than the server accepts.
+    #[error("the token is {len} bytes long, more than the {max} this server accepts")]
+    TooLarge {
+        /// The token's length in bytes.
+        len: usize,
+        /// The most this server accepts (`max_token_bytes`).
+        max: usize,
+    },
+    /// Fewer than three dot-separated parts: not a compact JWS.
+    #[error("the token is not a JWT: expected three dot-separated parts")]
+    TooFewParts,
+    /// More than three parts: a JWE (encrypted token) or garbage.
+    #[error("the token has more than three parts; encrypted tokens (JWE) are not accepted")]
+    TooManyParts,
+    /// A part is not base64url without padding.
+    #[error("the token {0} is not base64url without padding")]
+    NotBase64Url(TokenPart),
+    /// The header is not a JSON object of JOSE header members of the right
+    /// types.
+    #[error("the token header is not a valid JOSE header")]
+    InvalidHeader,
+    /// The payload is not a JSON object.
+    #[error("the token payload is not a JSON object")]
+    PayloadNotObject,
+    /// The header has no `alg`.
+    #[error("the token header has no `alg`")]
+    NoAlgorithm,
+    /// `alg: none` (any case): an unsigned token.
+    #[error("unsigned tokens (`alg: none`) are never accepted")]
+    Unsigned,
+    /// The `alg` is not in the server's allow-list (or not an algorithm at
+    /// all).
+    #[error(
+        "tokens signed with `{alg}` are not accepted here (accepted: {})",
+        AlgorithmList(accepted)
+    )]
+    AlgorithmNotAccepted {
+        /// The token's `alg`, shortened and made printable.
+        alg: String,
+        /// The algorithms this server accepts.
+        accepted: Vec<Algorithm>,
+    },
+    /// The header marks extensions as critical (`crit`, RFC 7515 §4.1.11);
+    /// scopegate understands none.
+    #[error(
+        "the token header marks extensions as critical (`crit`), which this server does not support"
+    )]
+    CriticalHeader,
+    /// The `typ` is not an access token type (`JWT`, `at+jwt`).
+    #[error("the token `typ` is not an access token type (expected `JWT` or `at+jwt`)")]
+    WrongType,
+    /// The header has no (or an empty) `kid`.
+    #[error("the token header has no `kid` (key id)")]
+    NoKeyId,
+    /// The issuer does not publish a key with the token's `kid`.
+    #[error("the token is signed with key `{kid}`, which the issuer does not publish")]
+    UnknownKey {
+        /// The `kid`, shortened and made printable.
+        kid: String,
+    },
+    /// The key named by `kid` is not published for the token's `alg`.
+    #[error("key `{kid}` is not published for `{alg}`")]
+    KeyNotForAlgorithm {
+        /// The `kid`, shortened and made printable.
+        kid: String,
+        /// The token's algorithm.
+        alg: Algorithm,
+    },
+    /// The signature does not verify with the issuer's key.
+    #[error("the token signature does not verify")]
+    BadSignature,
+    /// A claim the server requires is absent (`iss`, `exp`).
+    #[error("the token has no `{claim}` ({}) claim", claim_meaning(claim))]
+    MissingClaim {
+        /// The claim's name.
+        claim: &'static str,
+    },
+    /// A claim has the wrong JSON type.
+    #[error("the `{claim}` claim must be {expected}")]
+    WrongClaimType {
+        /// The claim's name.
+        claim: &'static str,
+        /// What it must be, in words (e.g. `a string`).
+        expected: &'static str,
+    },
+    /// `iss` is not the issuer this server trusts.
+    #[error(
+        "the token was issued by `{issuer}`, not by the issuer this server trusts (`{expected}`)"
+    )]
+    WrongIssuer {
+        /// The token's `iss`, shortened and made printable.
+        issuer: String,
+        /// The issuer this server trusts.
+        expected: String,
+    },
+    /// The token has expired (`exp`, with the leeway).
+    #[error("the token expired {ago_secs} s ago")]
+    Expired {
+        /// Seconds since `exp`.
+        ago_secs: i64,
+    },
+    /// The token is not valid yet (`nbf`, with the leeway).
+    #[error("the token is not valid for another {in_secs} s (`nbf`)")]
+    NotYetValid {
+        /// Seconds until `nbf`.
+        in_secs: i64,
+    },
+    /// `iat` is in the future, beyond the leeway.
+    #[error("the token claims to be issued in the future (`iat`)")]
+    IssuedInFuture,
+    /// The server requires an audience and the token has no `aud`.
+    #[error("the token has no `aud` (audience) claim, and this server requires one")]
+    AudienceMissing,
+    /// None of the token's audiences is one this server accepts.
+    #[error(
+        "the token is for another audience; this server accepts {}",
+        accepted.join(", ")
+    )]
+    AudienceNotAccepted {
+        /// The audiences this server accepts.
+        accepted: Vec<String>,
+    },
+}
+
+fn claim_meaning(claim: &str) -> &'static str {
+    match claim {
+        "iss" => "issuer",
+        "exp" => "expiry",
+        "aud" => "audience",
+        "nbf" => "not before",
+        "iat" => "issued at",
+        "sub" => "subject",
+        _ => "required",
+    }
+}
+
+/// `RS256, PS256`.
+struct AlgorithmList<'a>(&'a [Algorithm]);
+
+impl fmt::Display for AlgorithmList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, alg) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(alg.name())?;
+        }
+        Ok(())
+    }
+}
+
+/// Why an [`Authenticator`](crate::Authenticator) could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required environment variable is unset or empty.
+    #[error("the environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    /// A URL setting is not a usable URL.
+    #[error("{field} is not a usable URL: {reason}")]
+    InvalidUrl {
+        /// Which setting.
+        field: &'static str,
+        /// What is wrong with it.
+        #[source]
+        reason: UrlPolicyError,
+    },
+    /// The JWKS document given to
+    /// [`jwks_document`](crate::AuthenticatorBuilder::jwks_document) holds no
+    /// usable key.
+    #[error("the JWKS document is not usable: {0}")]
+    InvalidJwks(#[source] JwkError),
+    /// The algorithm allow-list is empty.
+    #[error("the algorithm allow-list is empty; allow at least RS256")]
+    NoAlgorithms,
+    /// A numeric setting is out of range.
+    #[error("{setting} {limit}")]
+    OutOfRange {
+        /// The builder method of the setting (`leeway`, `refetch_cooldown`...).
+        setting: &'static str,
+        /// The rule it breaks, in words (`is at most 5 minutes`).
+        limit: &'static str,
+    },
+    /// The HTTP client could not be built.
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// Which document a key fetch was reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyDocument {
+    /// The JWKS (RFC 7517 §5).
+    Jwks,
+    /// The OIDC discovery document (`.well-known/openid-configuration`).
+    Discovery,
+}
+
+/// Why the issuer's keys could not be fetched. Logged (`tracing::warn`)
+/// when it happens, and kept by
+/// [`Authenticator::last_key_fetch_error`](crate::Authenticator::last_key_fetch_error).
+/// The cached keys, if any, stay in use.
+///
+/// Cheap to clone: the underlying errors are shared.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyFetchError {
+    /// The request failed: the issuer could not be reached, the connection
+    /// broke, or the fetch timed out.
+    #[error("request to {url} failed: {source}")]
+    Request {
+        /// The URL asked.
+        url: Url,
+        /// What reqwest said (without the URL).
+        #[source]
+        source: Arc<reqwest::Error>,
+    },
+    /// The issuer answered with a status other than success.
+    #[error("{url} answered {status}{}", status_hint(*status, *document))]
+    Status {
+        /// The URL asked.
+        url: Url,
+        /// The status it answered.
+        status: StatusCode,
+        /// What was being fetched.
+        document: KeyDocument,
+    },
+    /// The response is larger than `max_jwks_bytes`.
+    #[error("{url} sent a body over the {max} byte cap")]
+    TooLarge {
+        /// The URL asked.
+        url: Url,
+        /// The cap, in bytes.
+        max: usize,
+    },
+    /// The discovery document is not JSON with `issuer` and `jwks_uri`.
+    #[error("the discovery document is not valid: {0}")]
+    InvalidDiscovery(#[source] Arc<serde_json::Error>),
+    /// The discovery document names another issuer (OIDC Discovery §4.3).
+    #[error("the discovery document names issuer `{found}`, not the configured `{expected}`")]
+    DiscoveryIssuerMismatch {
+        /// The issuer the document names, shortened and made printable.
+        found: String,
+        /// The configured issuer.
+        expected: String,
+    },
+    /// The discovery document's `jwks_uri` is not a URL.
+    #[error("jwks_uri is not a URL: {0}")]
+    InvalidJwksUri(#[source] url::ParseError),
+    /// The JWKS is not a key set, or holds no usable key.
+    #[error("the JWKS is not usable: {0}")]
+    InvalidJwks(#[source] JwkError),
+    /// No HTTP client was configured (never happens with the builder).
+    #[error("no HTTP client to fetch {0} with")]
+    NoHttpClient(Url),
+}
+
+impl KeyFetchError {
+    /// Whether the issuer (or the URL) is at fault in a way that retrying
+    /// will not fix: a `4xx`, a bad document, no usable key. `false` for
+    /// network failures and `5xx`, which may pass.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            KeyFetchError::Request { .. } => false,
+            KeyFetchError::Status { status, .. } => status.is_client_error(),
+            _ => true,
+        }
+    }
+}
+
+fn status_hint(status: StatusCode, document: KeyDocument) -> &'static str {
+    match (status.is_client_error(), document) {
+        (true, KeyDocument::Jwks) => {
+            "; no key set is published at this URL. If the issuer does not serve its \
+             keys at <issuer>/keys, find them with OIDC discovery (`.discover()`) or give \
+             the JWKS URL (`.jwks_url(..)`)"
+        }
+        (true, KeyDocument::Discovery) => {
+            "; the issuer publishes no OIDC discovery document there. Give the JWKS URL \
+             (`.jwks_url(..)`)"
+        }
+        (false, _) if status.is_server_error() => {
+            "; the issuer is failing, the last good keys are kept"
+        }
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_read_as_before() {
+        // The text on the wire is fixed: clients and tests read it.
+        for (reason, text) in [
+            (
+                TokenError::TooLarge {
+                    len: 9000,
+                    max: 8192,
+                },
+                "the token is 9000 bytes long, more than the 8192 this server accepts",
+            ),
+            (
+                TokenError::NotBase64Url(TokenPart::Signature),
+                "the token signature is not base64url without padding",
+            ),
+            (
+                TokenError::AlgorithmNotAccepted {
+                    alg: "HS256".into(),
+                    accepted: vec![Algorithm::RS256, Algorithm::PS256],
+                },
+                "tokens signed with `HS256` are not accepted here (accepted: RS256, PS256)",
+            ),
+            (
+                TokenError::MissingClaim { claim: "iss" },
+                "the token has no `iss` (issuer) claim",
+            ),
+            (
+                TokenError::MissingClaim { claim: "exp" },
+                "the token has no `exp` (expiry) claim",
+            ),
+            (
+                TokenError::WrongClaimType {
+                    claim: "aud",
+                    expected: "a string or an array of strings",
+                },
+                "the `aud` claim must be a string or an array of strings",
+            ),
+            (
+                TokenError::AudienceNotAccepted {
+                    accepted: vec!["a".into(), "b".into()],
+                },
+                "the token is for another audience; this server accepts a, b",
+            ),
+            (
+                TokenError::Expired { ago_secs: 12 },
+                "the token expired 12 s ago",
+            ),
+        ] {
+            assert_eq!(reason.to_string(), text);
+            assert_eq!(AuthError::from(reason).to_string(), text);
+        }
+        assert_eq!(
+            AuthError::from(RequestError::EmptyBearer).to_string(),
+            "the Authorization header names the Bearer scheme but carries no token"
+        );
+    }
+
+    #[test]
+    fn a_4xx_from_the_jwks_url_suggests_discovery() {
+        let url = Url::parse("https://issuer.test/keys").unwrap();
+        let not_found = KeyFetchError::Status {
+            url: url.clone(),
+            status: StatusCode::NOT_FOUND,
+            document: KeyDocument::Jwks,
+        };
+        let text = not_found.to_string();
+        assert!(text.starts_with("https://issuer.test/keys answered 404 Not Found"));
+        assert!(text.contains("`.discover()`") && text.contains("`.jwks_url(..)`"));
+        assert!(not_found.is_permanent());
+        let down = KeyFetchError::Status {
+            url,
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            document: KeyDocument::Jwks,
+        };
+        assert!(!down.to_string().contains("discover"));
+        assert!(!down.is_permanent());
+    }
+}
