@@ -123,6 +123,21 @@
 //! | `dev` | `scopegate::dev`: the embedded dev issuer and test kit | `scopegate-dev` (owns the signing code; a `[dev-dependencies]` crate) |
 //!
 //! Without features, an API compiles no signing code and no client code.
+//!
+//! ## Design choices
+//!
+//! * **Own JOSE code for verification.** The runtime parses the compact JWS
+//!   and checks claims itself, on top of aws-lc-rs, instead of calling
+//!   jsonwebtoken: it is faster on the request path (see the repository's
+//!   `docs/performance.md`), stricter where RFC 8725 and RFC 7519 allow it
+//!   (the `alg` allow-list, `crit`, `typ`, numeric dates, a required `exp`)
+//!   and its refusals are typed ([`TokenError`]). jsonwebtoken remains the
+//!   project's JWT library where it is the right tool: signing in the dev
+//!   issuer, and the reference the tests compare against.
+//! * **A shared wire crate.** The management API's bodies, `Secret` and the
+//!   URL policy live in `scopegate-wire`, which both the client and the dev
+//!   issuer use, so there is one model of the wire format and neither side
+//!   depends on the other.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
