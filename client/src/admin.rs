@@ -9,11 +9,12 @@ use reqwest::{Method, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::config::{
-    ENV_SCALEKIT_CLIENT_ID, ENV_SCALEKIT_CLIENT_SECRET, ENV_SCALEKIT_ENVIRONMENT_URL, checked_url,
-    http_client, join, var,
+use crate::env::{
+    ENV_SCALEKIT_CLIENT_ID, ENV_SCALEKIT_CLIENT_SECRET, ENV_SCALEKIT_ENVIRONMENT_URL, secret_var,
+    var,
 };
 use crate::error::{ClientError, ServerError};
+use crate::http::{checked_url, http_client, join};
 use crate::retry::{Exchange, Replay, Reply, RetryPolicy};
 use crate::token::{AccessToken, TokenClient};
 use scopegate_wire::Secret;
@@ -134,15 +135,7 @@ impl AdminClientBuilder {
     /// Checks the settings and builds the client. No request is sent here.
     pub fn build(self) -> Result<AdminClient, ClientError> {
         let base = checked_url("environment_url", &self.environment_url, self.allow_http)?;
-        if self.timeout.is_zero() {
-            return Err(ClientError::InvalidInput(
-                "the request timeout must be above zero".into(),
-            ));
-        }
-        let http = match self.http {
-            Some(http) => http,
-            None => http_client(self.connect_timeout)?,
-        };
+        let http = http_client(self.http, self.timeout, self.connect_timeout)?;
         Ok(AdminClient {
             inner: Arc::new(Inner {
                 base,
@@ -199,8 +192,7 @@ impl AdminClient {
             .ok_or_else(|| missing(ENV_SCALEKIT_ENVIRONMENT_URL))?;
         let id =
             var(&lookup, ENV_SCALEKIT_CLIENT_ID).ok_or_else(|| missing(ENV_SCALEKIT_CLIENT_ID))?;
-        let secret = lookup(ENV_SCALEKIT_CLIENT_SECRET)
-            .filter(|s| !s.is_empty())
+        let secret = secret_var(&lookup, ENV_SCALEKIT_CLIENT_SECRET)
             .ok_or_else(|| missing(ENV_SCALEKIT_CLIENT_SECRET))?;
         Self::new(url, id, secret)
     }
@@ -246,10 +238,7 @@ impl AdminClient {
         org_id: &str,
         client_id: &str,
     ) -> Result<OrganizationClient, ClientError> {
-        let url = self.url(
-            &[("organization id", org_id), ("client id", client_id)],
-            &[],
-        )?;
+        let url = self.client_url(org_id, client_id, &[])?;
         let reply = self
             .call(
                 Method::GET,
@@ -353,10 +342,7 @@ impl AdminClient {
         if let Some(scopes) = &update.scopes {
             check_scopes(scopes)?;
         }
-        let url = self.url(
-            &[("organization id", org_id), ("client id", client_id)],
-            &[],
-        )?;
+        let url = self.client_url(org_id, client_id, &[])?;
         let reply = self
             .call(
                 Method::PATCH,
@@ -376,10 +362,7 @@ impl AdminClient {
         org_id: &str,
         client_id: &str,
     ) -> Result<(), ClientError> {
-        let url = self.url(
-            &[("organization id", org_id), ("client id", client_id)],
-            &[],
-        )?;
+        let url = self.client_url(org_id, client_id, &[])?;
         self.call(
             Method::DELETE,
             "delete_organization_client",
@@ -398,10 +381,7 @@ impl AdminClient {
         org_id: &str,
         client_id: &str,
     ) -> Result<CreatedClientSecret, ClientError> {
-        let url = self.url(
-            &[("organization id", org_id), ("client id", client_id)],
-            &["secrets"],
-        )?;
+        let url = self.client_url(org_id, client_id, &["secrets"])?;
         let reply = self
             .call(
                 Method::POST,
@@ -423,10 +403,7 @@ impl AdminClient {
         secret_id: &str,
     ) -> Result<(), ClientError> {
         check_id("secret id", secret_id)?;
-        let url = self.url(
-            &[("organization id", org_id), ("client id", client_id)],
-            &["secrets", secret_id],
-        )?;
+        let url = self.client_url(org_id, client_id, &["secrets", secret_id])?;
         self.call(
             Method::DELETE,
             "remove_organization_client_secret",
@@ -451,6 +428,14 @@ impl AdminClient {
         }
         segments.extend_from_slice(tail);
         Ok(join(&self.inner.base, &segments))
+    }
+
+    /// `<env>/api/v1/organizations/{org}/clients/{client}[/tail...]`.
+    fn client_url(&self, org_id: &str, client_id: &str, tail: &[&str]) -> Result<Url, ClientError> {
+        self.url(
+            &[("organization id", org_id), ("client id", client_id)],
+            tail,
+        )
     }
 
     /// Sends one call with the management token; on `401`, renews the

@@ -40,8 +40,9 @@
 
 mod admin;
 mod authorized;
-mod config;
+mod env;
 mod error;
+mod http;
 mod retry;
 mod token;
 
@@ -52,10 +53,10 @@ pub struct ReadmeDoctests;
 
 pub use admin::{AdminClient, AdminClientBuilder};
 pub use authorized::SendAuthorized;
-pub use config::{
-    ClientAuth, ENV_CLIENT_AUDIENCE, ENV_CLIENT_ENVIRONMENT_URL, ENV_CLIENT_ID, ENV_CLIENT_SCOPES,
+pub use env::{
+    ENV_CLIENT_AUDIENCE, ENV_CLIENT_ENVIRONMENT_URL, ENV_CLIENT_ID, ENV_CLIENT_SCOPES,
     ENV_CLIENT_SECRET, ENV_CLIENT_TOKEN_URL, ENV_SCALEKIT_CLIENT_ID, ENV_SCALEKIT_CLIENT_SECRET,
-    ENV_SCALEKIT_ENVIRONMENT_URL, TokenClientBuilder, split_list,
+    ENV_SCALEKIT_ENVIRONMENT_URL, split_list,
 };
 pub use error::{ClientError, ServerError};
 pub use retry::RetryPolicy;
@@ -64,4 +65,4 @@ pub use scopegate_wire::management::{
     ClientPage, ClientSecret, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
     CustomClaim, NewOrganizationClient, OrganizationClient,
 };
-pub use token::{AccessToken, TokenClient};
+pub use token::{AccessToken, ClientAuth, TokenClient, TokenClientBuilder};

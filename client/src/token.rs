@@ -1,5 +1,7 @@
 //! The token client: fetches a client-credentials token, caches it, and
-//! refreshes it shortly before it expires.
+//! refreshes it shortly before it expires; how it authenticates
+//! ([`ClientAuth`]) and the token it hands out ([`AccessToken`]). Its
+//! builder is the child module `builder`.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,11 +11,15 @@ use std::time::{Duration, Instant};
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
 
-use crate::config::{ClientAuth, TokenClientBuilder, TokenSettings, token_builder_from};
 use crate::error::{ClientError, ServerError};
 use crate::retry::{Exchange, Replay};
 use scopegate_wire::Secret;
 use scopegate_wire::serde_helpers::lenient_u64;
+
+mod builder;
+
+pub use builder::TokenClientBuilder;
+use builder::{TokenSettings, token_builder_from};
 
 /// The largest token response read.
 const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
@@ -23,6 +29,20 @@ const MAX_TOKEN_LEN: usize = 16 * 1024;
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
 /// The longest lifetime believed (larger values are cut to this).
 const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// How the client proves its identity to the token endpoint (RFC 6749
+/// §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the form body
+    /// (`client_secret_post`), as Scalekit's examples do. The default.
+    #[default]
+    Post,
+    /// HTTP Basic with the form-urlencoded id and secret
+    /// (`client_secret_basic`).
+    Basic,
+}
 
 /// An OAuth 2.0 client-credentials client (RFC 6749 §4.4) that keeps its
 /// access token.

@@ -19,9 +19,8 @@ use scopegate_wire::management::{
     ClientPage, ClientSecret, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
     CustomClaim, NewOrganizationClient, OrganizationClient,
 };
-use scopegate_wire::text::printable;
 
-use crate::error::DevError;
+use crate::error::{DevError, printable};
 use crate::ids::{self, IdSource, SecretHash};
 
 /// Token lifetime of a client registered without `expiry`, in seconds.
@@ -273,8 +272,8 @@ impl ClientStore {
         if record.secrets.len() == before {
             return Err(DevError::NotFound(format!(
                 "client `{}` has no secret `{}`",
-                printable(client_id, 64),
-                printable(secret_id, 64)
+                printable(client_id),
+                printable(secret_id)
             )));
         }
         record.update_time = SystemTime::now();
@@ -309,7 +308,7 @@ impl ClientStore {
         self.orgs.get(org_id).ok_or_else(|| {
             DevError::NotFound(format!(
                 "organization `{}` has no clients registered",
-                printable(org_id, 64)
+                printable(org_id)
             ))
         })
     }
@@ -334,8 +333,8 @@ impl ClientStore {
 fn client_not_found(org_id: &str, client_id: &str) -> DevError {
     DevError::NotFound(format!(
         "organization `{}` has no client `{}`",
-        printable(org_id, 64),
-        printable(client_id, 64)
+        printable(org_id),
+        printable(client_id)
     ))
 }
 
@@ -467,12 +466,7 @@ fn check_description(description: Option<&str>) -> Result<Option<String>, DevErr
 }
 
 fn check_scopes(scopes: &[String]) -> Result<Vec<String>, DevError> {
-    if scopes.len() > MAX_SCOPES {
-        return Err(DevError::invalid_field(
-            "scopes",
-            format!("at most {MAX_SCOPES} scopes"),
-        ));
-    }
+    check_count("scopes", scopes.len(), MAX_SCOPES, "scopes")?;
     for (i, scope) in scopes.iter().enumerate() {
         let field = format!("scopes[{i}]");
         scopegate_grammar::parse_scope(scope)
@@ -488,12 +482,7 @@ fn check_scopes(scopes: &[String]) -> Result<Vec<String>, DevError> {
 }
 
 fn check_audience(audience: &[String]) -> Result<Vec<String>, DevError> {
-    if audience.len() > MAX_AUDIENCES {
-        return Err(DevError::invalid_field(
-            "audience",
-            format!("at most {MAX_AUDIENCES} audiences"),
-        ));
-    }
+    check_count("audience", audience.len(), MAX_AUDIENCES, "audiences")?;
     for (i, aud) in audience.iter().enumerate() {
         let field = format!("audience[{i}]");
         if aud.trim().is_empty() || aud.trim() != aud {
@@ -514,12 +503,12 @@ fn check_audience(audience: &[String]) -> Result<Vec<String>, DevError> {
 }
 
 fn check_custom_claims(claims: &[CustomClaim]) -> Result<Vec<CustomClaim>, DevError> {
-    if claims.len() > MAX_CUSTOM_CLAIMS {
-        return Err(DevError::invalid_field(
-            "custom_claims",
-            format!("at most {MAX_CUSTOM_CLAIMS} custom claims"),
-        ));
-    }
+    check_count(
+        "custom_claims",
+        claims.len(),
+        MAX_CUSTOM_CLAIMS,
+        "custom claims",
+    )?;
     for (i, claim) in claims.iter().enumerate() {
         let field = format!("custom_claims[{i}].key");
         if claim.key.is_empty() {
@@ -548,6 +537,17 @@ fn check_custom_claims(claims: &[CustomClaim]) -> Result<Vec<CustomClaim>, DevEr
         )?;
     }
     Ok(claims.to_vec())
+}
+
+/// Refuses a list field with more than `max` entries.
+fn check_count(field: &str, count: usize, max: usize, entries: &str) -> Result<(), DevError> {
+    if count > max {
+        return Err(DevError::invalid_field(
+            field,
+            format!("at most {max} {entries}"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_expiry(expiry: Option<u64>) -> Result<u64, DevError> {

@@ -1,4 +1,5 @@
-//! The dev issuer's errors, and how each is said on the wire.
+//! The dev issuer's errors, how each is said on the wire, and how a
+//! caller-chosen string is quoted in their messages ([`printable`]).
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -178,6 +179,12 @@ impl ResponseError for DevError {
             field: self.field(),
         })
     }
+}
+
+/// Keeps a caller-chosen string short and printable before it goes into a
+/// message or the log.
+pub(crate) fn printable(text: &str) -> String {
+    scopegate_wire::text::printable(text, 64)
 }
 
 #[cfg(test)]

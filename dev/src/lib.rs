@@ -97,7 +97,9 @@ use actix_web::web;
 
 mod clients;
 mod error;
+mod http;
 mod ids;
+mod jwt;
 mod keys;
 mod management;
 mod mint;

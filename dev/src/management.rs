@@ -11,17 +11,16 @@
 //! (`custom_claims[0].value`), as the validation of
 //! [`clients`](crate::clients) names the fields it refuses.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use scopegate_wire::management::{ClientEnvelope, ClientUpdate, NewOrganizationClient};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::clients::check_org_id;
-use crate::error::DevError;
-use crate::server::{read_body, require_content_type};
+use crate::error::{DevError, printable};
+use crate::http::{no_store, parse_form, read_body, require_content_type};
 use crate::state::State;
-use crate::token_endpoint::{parse_form, printable};
 use scopegate_runtime::bearer_token;
 
 /// The largest JSON body read.
@@ -40,7 +39,10 @@ fn path_param<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
     req.match_info().get(name).unwrap_or_default()
 }
 
-fn org_id(req: &HttpRequest) -> Result<&str, DevError> {
+/// Every call's first step: the bearer check, then the path's organization
+/// id (so an unauthorized caller learns nothing about the id).
+async fn authorized_org<'a>(req: &'a HttpRequest, state: &State) -> Result<&'a str, DevError> {
+    authorize(req, state).await?;
     let org = path_param(req, "org_id");
     check_org_id(org)?;
     Ok(org)
@@ -87,10 +89,8 @@ fn shape_error(error: &serde_json::Error, field: Option<String>) -> DevError {
     }
 }
 
-fn json_response(status: actix_web::http::StatusCode, body: &impl Serialize) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .json(body)
+fn json_response(status: StatusCode, body: &impl Serialize) -> HttpResponse {
+    no_store(status).json(body)
 }
 
 /// `POST /api/v1/organizations/{org_id}/clients` → `201 {client, plain_secret}`.
@@ -99,8 +99,7 @@ pub(crate) async fn create_client(
     payload: web::Payload,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state).await?;
-    let org = org_id(&req)?;
+    let org = authorized_org(&req, &state).await?;
     let new: NewOrganizationClient = json_body(&req, payload).await?;
     let created = state.clients().create(state.ids(), org, &new)?;
     tracing::info!(
@@ -108,10 +107,7 @@ pub(crate) async fn create_client(
         client_id = created.client.client_id,
         "dev issuer registered a client"
     );
-    Ok(json_response(
-        actix_web::http::StatusCode::CREATED,
-        &created,
-    ))
+    Ok(json_response(StatusCode::CREATED, &created))
 }
 
 /// `GET /api/v1/organizations/{org_id}/clients?page_size=&page_token=`.
@@ -119,8 +115,7 @@ pub(crate) async fn list_clients(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state).await?;
-    let org = org_id(&req)?;
+    let org = authorized_org(&req, &state).await?;
     let query = parse_form(req.query_string().as_bytes())?;
     let page_size = query
         .get("page_size")
@@ -132,7 +127,7 @@ pub(crate) async fn list_clients(
     let page = state
         .clients()
         .list(org, page_size, query.get("page_token").map(String::as_str))?;
-    Ok(json_response(actix_web::http::StatusCode::OK, &page))
+    Ok(json_response(StatusCode::OK, &page))
 }
 
 /// `GET /api/v1/organizations/{org_id}/clients/{client_id}` → `{client}`.
@@ -140,11 +135,10 @@ pub(crate) async fn get_client(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state).await?;
-    let org = org_id(&req)?;
+    let org = authorized_org(&req, &state).await?;
     let client = state.clients().get(org, path_param(&req, "client_id"))?;
     Ok(json_response(
-        actix_web::http::StatusCode::OK,
+        StatusCode::OK,
         &ClientEnvelope::Wrapped { client },
     ))
 }
@@ -155,14 +149,13 @@ pub(crate) async fn update_client(
     payload: web::Payload,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state).await?;
-    let org = org_id(&req)?;
+    let org = authorized_org(&req, &state).await?;
     let update: ClientUpdate = json_body(&req, payload).await?;
     let client = state
         .clients()
         .update(org, path_param(&req, "client_id"), &update)?;
     Ok(json_response(
-        actix_web::http::StatusCode::OK,
+        StatusCode::OK,
         &ClientEnvelope::Wrapped { client },
     ))
 }
@@ -172,8 +165,7 @@ pub(crate) async fn delete_client(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state).await?;
-    let org = org_id(&req)?;
+    let org = authorized_org(&req, &state).await?;
     let client_id = path_param(&req, "client_id");
     state.clients().delete(org, client_id)?;
     tracing::info!(
@@ -181,10 +173,7 @@ pub(crate) async fn delete_client(
         client_id = printable(client_id),
         "dev issuer deleted a client"
     );
-    Ok(json_response(
-        actix_web::http::StatusCode::OK,
-        &serde_json::json!({}),
-    ))
+    Ok(json_response(StatusCode::OK, &serde_json::json!({})))
 }
 
 /// `POST /api/v1/organizations/{org_id}/clients/{client_id}/secrets` →
@@ -193,15 +182,11 @@ pub(crate) async fn create_secret(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state).await?;
-    let org = org_id(&req)?;
+    let org = authorized_org(&req, &state).await?;
     let created = state
         .clients()
         .add_secret(state.ids(), org, path_param(&req, "client_id"))?;
-    Ok(json_response(
-        actix_web::http::StatusCode::CREATED,
-        &created,
-    ))
+    Ok(json_response(StatusCode::CREATED, &created))
 }
 
 /// `DELETE /api/v1/organizations/{org_id}/clients/{client_id}/secrets/{secret_id}` → `{}`.
@@ -209,17 +194,13 @@ pub(crate) async fn delete_secret(
     req: HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
-    authorize(&req, &state).await?;
-    let org = org_id(&req)?;
+    let org = authorized_org(&req, &state).await?;
     state.clients().delete_secret(
         org,
         path_param(&req, "client_id"),
         path_param(&req, "secret_id"),
     )?;
-    Ok(json_response(
-        actix_web::http::StatusCode::OK,
-        &serde_json::json!({}),
-    ))
+    Ok(json_response(StatusCode::OK, &serde_json::json!({})))
 }
 
 #[cfg(test)]

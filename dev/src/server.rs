@@ -1,17 +1,12 @@
-//! The HTTP side: routes, the JWKS and discovery documents, body reading,
-//! and starting the actix-web server.
-//!
-//! The `Content-Type` check ([`require_content_type`]) stays hand-written:
-//! actix-web's extractor configs check the media type only as part of
-//! reading the body, which the handlers do after their own checks (see
-//! [`read_body`]).
+//! The actix-web server: binding, starting it, the routes (wired to the
+//! handlers of [`token_endpoint`] and [`management`]), and the JWKS and
+//! discovery documents it serves itself.
 
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::web::Bytes;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, Resource, web};
 use serde_json::json;
 
@@ -162,46 +157,6 @@ async fn discovery(state: web::Data<State>) -> HttpResponse {
         "id_token_signing_alg_values_supported": ["RS256"],
         "access_token_signing_alg_values_supported": ["RS256"],
     }))
-}
-
-/// Checks that the body is of media type `expected` (parameters such as
-/// `charset` allowed).
-pub(crate) fn require_content_type(req: &HttpRequest, expected: &str) -> Result<(), DevError> {
-    let actual = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::trim)
-        .unwrap_or_default();
-    if actual.eq_ignore_ascii_case(expected) {
-        Ok(())
-    } else {
-        Err(DevError::UnsupportedMediaType(format!(
-            "the request body must be `{expected}`"
-        )))
-    }
-}
-
-/// Reads the whole body with actix-web's own limit
-/// ([`web::Payload::to_bytes_limited`]), refusing more than `limit` bytes
-/// with `413` and the issuer's JSON error body.
-///
-/// Handlers read their body through this call rather than through the
-/// `web::Bytes`/`web::Json`/`web::Form` extractors and their
-/// `PayloadConfig`/`JsonConfig`/`FormConfig` limits: an extractor reads the
-/// body before the handler runs, so a request would be read before its
-/// `Content-Type` (`415`) and, on the management API, its bearer token
-/// (`401`) are checked. Here both are checked first, and nothing is
-/// buffered for a caller that may not call.
-pub(crate) async fn read_body(payload: web::Payload, limit: usize) -> Result<Bytes, DevError> {
-    match payload.to_bytes_limited(limit).await {
-        Ok(Ok(body)) => Ok(body),
-        Ok(Err(error)) => Err(DevError::invalid_request(format!(
-            "the request body could not be read: {error}"
-        ))),
-        Err(_limit_exceeded) => Err(DevError::PayloadTooLarge(limit)),
-    }
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use crate::clients::{ClientStore, Grant};
 use crate::error::DevError;
 use crate::ids::{self, IdSource, SecretHash};
+use crate::jwt::{self, Signer};
 use crate::keys::{KeyStore, SigningKey};
-use crate::mint::{self, Signer};
 use crate::{JwksMode, ScopeClaim};
 use scopegate_runtime::Authenticator;
 
@@ -211,7 +211,7 @@ impl State {
         if let Some(org) = &grant.org_id {
             claims.insert("oid".into(), json!(org));
         }
-        mint::put_scopes(&mut claims, scopes, self.scope_claim);
+        jwt::put_scopes(&mut claims, scopes, self.scope_claim);
         claims.insert("iss".into(), json!(self.url));
         if !grant.audience.is_empty() {
             claims.insert("aud".into(), json!(grant.audience));
@@ -228,8 +228,8 @@ impl State {
                 .or_insert_with(|| json!(custom.value));
         }
         let key = self.signer();
-        let header = mint::header("RS256", key.kid());
-        let access_token = mint::sign(
+        let header = jwt::header("RS256", key.kid());
+        let access_token = jwt::sign(
             &header,
             &claims,
             &Signer::Rsa(&key, jsonwebtoken::Algorithm::RS256),

@@ -2,27 +2,23 @@
 //! client authentication by HTTP Basic or form parameters (§2.3.1) and
 //! errors per §5.2.
 //!
-//! The body is read with actix-web's own limit
-//! ([`web::Payload::to_bytes_limited`], 16 KiB) and decoded by the
-//! `form_urlencoded` crate. What stays hand-written is stricter than that
-//! crate, on purpose: `form_urlencoded` decodes leniently (a malformed `%zz`
-//! stays as typed, bytes that are not UTF-8 become U+FFFD), while a token
-//! request whose parameters were not properly encoded is refused with
-//! `400 invalid_request` rather than authenticated with a mangled secret;
-//! and a parameter sent twice is refused (RFC 6749 §3.1, §3.2), where the
-//! crate would hand both over.
+//! The body is read with actix-web's own limit (16 KiB, see
+//! [`read_body`]) and decoded strictly by [`parse_form`]: a token request
+//! whose parameters were not properly encoded, or that repeats one, is
+//! refused with `400 invalid_request` rather than authenticated with a
+//! mangled secret.
 
 use std::collections::BTreeMap;
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use scopegate_wire::text;
 use serde::Serialize;
 
-use crate::error::DevError;
-use crate::server::{read_body, require_content_type};
+use crate::error::{DevError, printable};
+use crate::http::{form_decode, no_store, parse_form, read_body, require_content_type};
 use crate::state::State;
 
 /// The largest token request body read.
@@ -91,8 +87,7 @@ pub(crate) async fn token(
         scope = scopes.join(" "),
         "dev issuer issued a token"
     );
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+    Ok(no_store(StatusCode::OK)
         .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
         .json(TokenResponse {
             access_token: issued.access_token,
@@ -100,65 +95,6 @@ pub(crate) async fn token(
             expires_in: issued.expires_in,
             scope: scopes.join(" "),
         }))
-}
-
-/// Parses an `application/x-www-form-urlencoded` body (or a query string).
-/// A parameter sent twice is an error (RFC 6749 §3.1, §3.2); one sent
-/// without a value counts as omitted. The text must be UTF-8 and properly
-/// encoded: every `%` starts an escape of two hex digits, and the decoded
-/// bytes are UTF-8.
-pub(crate) fn parse_form(body: &[u8]) -> Result<BTreeMap<String, String>, DevError> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| DevError::invalid_request("the request body is not UTF-8"))?;
-    if !properly_encoded(text) {
-        return Err(DevError::invalid_request(
-            "the parameters are not properly form-encoded (a malformed `%` escape, or escapes that decode to bytes that are not UTF-8)",
-        ));
-    }
-    let mut params = BTreeMap::new();
-    for (name, value) in form_urlencoded::parse(body) {
-        if value.is_empty() {
-            continue;
-        }
-        if params.contains_key(name.as_ref()) {
-            return Err(DevError::invalid_request(format!(
-                "the `{}` parameter is repeated",
-                printable(&name)
-            )));
-        }
-        params.insert(name.into_owned(), value.into_owned());
-    }
-    Ok(params)
-}
-
-/// Decodes one `application/x-www-form-urlencoded` component, strictly: `+`
-/// is a space, `%XX` a byte, the result UTF-8; `None` if it is not properly
-/// encoded.
-pub(crate) fn form_decode(text: &str) -> Option<String> {
-    if !properly_encoded(text) {
-        return None;
-    }
-    let spaced = text.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8()
-        .ok()
-        .map(std::borrow::Cow::into_owned)
-}
-
-/// Whether form-encoded `text` decodes without loss: every `%` is followed
-/// by two hex digits, and the decoded bytes are UTF-8. `&`, `=` and `+` are
-/// ASCII and decode to themselves or a space, so the whole text decodes to
-/// UTF-8 exactly when each of its names and values does.
-fn properly_encoded(text: &str) -> bool {
-    let escapes_well_formed = text.split('%').skip(1).all(|rest| {
-        rest.as_bytes()
-            .get(..2)
-            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-    });
-    escapes_well_formed
-        && percent_encoding::percent_decode_str(text)
-            .decode_utf8()
-            .is_ok()
 }
 
 /// The client's id and secret, from HTTP Basic or from the body, never both
@@ -231,47 +167,9 @@ fn parse_basic(value: &HeaderValue) -> Result<(String, String), DevError> {
     Ok((id, secret))
 }
 
-/// Keeps a caller-chosen string short and printable before it goes into a
-/// message or the log.
-pub(crate) fn printable(text: &str) -> String {
-    text::printable(text, 64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn forms_decode_and_refuse_repeats() {
-        let params =
-            parse_form(b"grant_type=client_credentials&scope=a%3Ab+c%3Ad&empty=&client_id=x")
-                .unwrap();
-        assert_eq!(params["scope"], "a:b c:d");
-        assert!(!params.contains_key("empty"));
-        assert!(parse_form(b"scope=a&scope=b").is_err());
-        assert!(parse_form(b"scope=%zz").is_err());
-        assert!(parse_form(b"scope=%e9").is_err(), "not UTF-8");
-        assert!(
-            parse_form(b"a=%C3&b=%A9").is_err(),
-            "a character split over two values"
-        );
-        assert!(parse_form(b"scope=%").is_err());
-        assert!(parse_form(b"scope=a%2").is_err());
-        assert!(
-            parse_form(&[b's', b'=', 0xff]).is_err(),
-            "raw bytes not UTF-8"
-        );
-        let params = parse_form(b"a=%C3%A9%26x%3D&=v&noval&b=%2B+").unwrap();
-        assert_eq!(params["a"], "\u{e9}&x=");
-        assert_eq!(params["b"], "+ ");
-        assert_eq!(params[""], "v");
-        assert!(!params.contains_key("noval"));
-        assert_eq!(form_decode("%"), None);
-        assert_eq!(form_decode("a%2"), None);
-        assert_eq!(form_decode("%zz"), None);
-        assert_eq!(form_decode("%e9"), None);
-        assert_eq!(form_decode("a+b%3Ac").as_deref(), Some("a b:c"));
-    }
 
     #[test]
     fn basic_credentials_are_form_decoded() {

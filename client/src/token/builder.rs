@@ -1,50 +1,21 @@
-//! Configuration of the token client: a builder, and `from_env`.
+//! Building a [`TokenClient`]: [`TokenClientBuilder`], its checked
+//! settings, and the builder `TokenClient::from_env` reads from the
+//! environment.
 
 use std::time::Duration;
 
 use reqwest::Url;
 
+use super::{ClientAuth, TokenClient};
+use crate::env::{
+    ENV_CLIENT_AUDIENCE, ENV_CLIENT_ENVIRONMENT_URL, ENV_CLIENT_ID, ENV_CLIENT_SCOPES,
+    ENV_CLIENT_SECRET, ENV_CLIENT_TOKEN_URL, ENV_SCALEKIT_CLIENT_ID, ENV_SCALEKIT_CLIENT_SECRET,
+    ENV_SCALEKIT_ENVIRONMENT_URL, secret_var, split_list, var,
+};
 use crate::error::ClientError;
+use crate::http::{checked_url, http_client, join};
 use crate::retry::RetryPolicy;
-use crate::token::TokenClient;
 use scopegate_wire::Secret;
-use scopegate_wire::url_policy::UrlPolicyError;
-
-/// Full URL of the token endpoint, when it is not `<env>/oauth/token`.
-pub const ENV_CLIENT_TOKEN_URL: &str = "SCOPEGATE_CLIENT_TOKEN_URL";
-/// The environment (issuer) URL; the token endpoint is
-/// `<url>/oauth/token`. Falls back to [`ENV_SCALEKIT_ENVIRONMENT_URL`].
-pub const ENV_CLIENT_ENVIRONMENT_URL: &str = "SCOPEGATE_CLIENT_ENVIRONMENT_URL";
-/// The API client's id. When unset, the pair `SCALEKIT_CLIENT_ID` /
-/// `SCALEKIT_CLIENT_SECRET` is read instead.
-pub const ENV_CLIENT_ID: &str = "SCOPEGATE_CLIENT_ID";
-/// The API client's secret (read with [`ENV_CLIENT_ID`]).
-pub const ENV_CLIENT_SECRET: &str = "SCOPEGATE_CLIENT_SECRET";
-/// Optional scopes to request, separated by spaces or commas.
-pub const ENV_CLIENT_SCOPES: &str = "SCOPEGATE_CLIENT_SCOPES";
-/// Optional audience to request.
-pub const ENV_CLIENT_AUDIENCE: &str = "SCOPEGATE_CLIENT_AUDIENCE";
-/// The Scalekit environment URL, for the management API and as a
-/// fallback for [`ENV_CLIENT_ENVIRONMENT_URL`].
-pub const ENV_SCALEKIT_ENVIRONMENT_URL: &str = "SCALEKIT_ENVIRONMENT_URL";
-/// The environment's own client id, for the management API.
-pub const ENV_SCALEKIT_CLIENT_ID: &str = "SCALEKIT_CLIENT_ID";
-/// The environment's own client secret, for the management API.
-pub const ENV_SCALEKIT_CLIENT_SECRET: &str = "SCALEKIT_CLIENT_SECRET";
-
-/// How the client proves its identity to the token endpoint (RFC 6749
-/// §2.3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum ClientAuth {
-    /// `client_id` and `client_secret` in the form body
-    /// (`client_secret_post`), as Scalekit's examples do. The default.
-    #[default]
-    Post,
-    /// HTTP Basic with the form-urlencoded id and secret
-    /// (`client_secret_basic`).
-    Basic,
-}
 
 #[derive(Debug, Clone)]
 enum Endpoint {
@@ -253,15 +224,7 @@ impl TokenClientBuilder {
             }
         }
         let audience = self.audience.filter(|a| !a.trim().is_empty());
-        if self.timeout.is_zero() {
-            return Err(ClientError::InvalidInput(
-                "the request timeout must be above zero".into(),
-            ));
-        }
-        let http = match self.http {
-            Some(http) => http,
-            None => http_client(self.connect_timeout)?,
-        };
+        let http = http_client(self.http, self.timeout, self.connect_timeout)?;
         let settings = TokenSettings {
             token_url,
             client_id,
@@ -277,16 +240,6 @@ impl TokenClientBuilder {
         };
         Ok(TokenClient::from_settings(settings, http))
     }
-}
-
-/// A reqwest client that does not follow redirects (a redirected `POST`
-/// would lose or resend its credentials).
-pub(crate) fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ClientError> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| ClientError::HttpClient(std::sync::Arc::new(e)))
 }
 
 /// A scope as sent in a token request: one `scope-token` of RFC 6749 §3.3
@@ -307,64 +260,24 @@ fn check_scope_token(scope: &str) -> Result<(), ClientError> {
     }
 }
 
-/// Parses `text` as an `https` URL (or `http` on loopback, or anywhere when
-/// `allow_http`), without a trailing slash, query or fragment.
-pub(crate) fn checked_url(
-    field: &'static str,
-    text: &str,
-    allow_http: bool,
-) -> Result<Url, ClientError> {
-    let text = text.trim().trim_end_matches('/');
-    let url = scopegate_wire::url_policy::checked_url(text, allow_http, Some("allow_http(true)"))
-        .map_err(|reason| ClientError::InvalidUrl { field, reason })?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ClientError::InvalidUrl {
-            field,
-            reason: UrlPolicyError::QueryOrFragment,
-        });
-    }
-    Ok(url)
-}
-
-/// `base` with `segments` appended to its path, each percent-encoded.
-pub(crate) fn join(base: &Url, segments: &[&str]) -> Url {
-    let mut url = base.clone();
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
-    }
-    url
-}
-
-/// Reads one variable: set and not blank.
-pub(crate) fn var(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
-    lookup(name)
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 /// Reads the credentials: the `SCOPEGATE_CLIENT_*` pair, or else the
 /// `SCALEKIT_CLIENT_*` pair. The two pairs are never mixed.
 fn credentials(lookup: &impl Fn(&str) -> Option<String>) -> Result<(String, Secret), ClientError> {
     if let Some(id) = var(lookup, ENV_CLIENT_ID) {
-        let secret =
-            lookup(ENV_CLIENT_SECRET)
-                .filter(|s| !s.is_empty())
-                .ok_or(ClientError::MissingEnv {
-                    name: ENV_CLIENT_SECRET,
-                    fallback: None,
-                })?;
+        let secret = secret_var(lookup, ENV_CLIENT_SECRET).ok_or(ClientError::MissingEnv {
+            name: ENV_CLIENT_SECRET,
+            fallback: None,
+        })?;
         return Ok((id, Secret::new(secret)));
     }
     let id = var(lookup, ENV_SCALEKIT_CLIENT_ID).ok_or(ClientError::MissingEnv {
         name: ENV_CLIENT_ID,
         fallback: Some(ENV_SCALEKIT_CLIENT_ID),
     })?;
-    let secret = lookup(ENV_SCALEKIT_CLIENT_SECRET)
-        .filter(|s| !s.is_empty())
-        .ok_or(ClientError::MissingEnv {
-            name: ENV_SCALEKIT_CLIENT_SECRET,
-            fallback: None,
-        })?;
+    let secret = secret_var(lookup, ENV_SCALEKIT_CLIENT_SECRET).ok_or(ClientError::MissingEnv {
+        name: ENV_SCALEKIT_CLIENT_SECRET,
+        fallback: None,
+    })?;
     Ok((id, Secret::new(secret)))
 }
 
@@ -394,15 +307,6 @@ pub(crate) fn token_builder_from(
         builder = builder.audience(audience);
     }
     Ok(builder)
-}
-
-/// Splits a list written with spaces and/or commas.
-pub fn split_list(text: &str) -> Vec<String> {
-    text.split([',', ' ', '\t', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 #[cfg(test)]
@@ -486,33 +390,6 @@ mod tests {
         .build()
         .unwrap();
         assert_eq!(client.token_url(), "https://auth.example/token");
-    }
-
-    #[test]
-    fn urls_must_be_https_except_on_loopback() {
-        assert!(checked_url("u", "https://a.example", false).is_ok());
-        assert!(checked_url("u", "http://127.0.0.1:8080", false).is_ok());
-        assert!(checked_url("u", "http://[::1]:8080", false).is_ok());
-        assert!(checked_url("u", "http://localhost:1", false).is_ok());
-        assert!(checked_url("u", "http://a.example", false).is_err());
-        assert!(checked_url("u", "http://a.example", true).is_ok());
-        assert!(checked_url("u", "ftp://a.example", true).is_err());
-        assert!(checked_url("u", "https://user:pw@a.example", false).is_err());
-        assert!(checked_url("u", "https://a.example/?x=1", false).is_err());
-        assert!(checked_url("u", "not a url", false).is_err());
-    }
-
-    #[test]
-    fn join_keeps_a_base_path_and_encodes_segments() {
-        let base = checked_url("u", "https://a.example/base/", false).unwrap();
-        assert_eq!(
-            join(&base, &["oauth", "token"]).as_str(),
-            "https://a.example/base/oauth/token"
-        );
-        assert_eq!(
-            join(&base, &["a/b", "c d"]).as_str(),
-            "https://a.example/base/a%2Fb/c%20d"
-        );
     }
 
     #[test]
