@@ -310,3 +310,76 @@ async fn keys_stop_serving_after_the_maximum_staleness() {
     issuer.set_jwks_mode(JwksMode::Normal);
     assert!(eventually(async || status(&api, &token).await == StatusCode::OK).await);
 }
+
+/// An HTTP/1.1 server on loopback that answers the first request of each
+/// connection with `document` (keeping the connection open, as keep-alive
+/// allows) and closes the connection when a second request arrives on it:
+/// what a server does when its keep-alive timeout fires just as the client
+/// reuses the connection.
+fn serve_once_per_connection(document: std::sync::Arc<std::sync::Mutex<Vec<u8>>>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/keys", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let document = std::sync::Arc::clone(&document);
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                // The first request: answer it and keep the connection.
+                if stream.read(&mut buffer).unwrap_or(0) == 0 {
+                    return;
+                }
+                let body = document.lock().unwrap().clone();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+                // The next request on this connection: close without a word.
+                let _ = stream.read(&mut buffer);
+            });
+        }
+    });
+    url
+}
+
+/// Regression: a key fetch must not depend on a pooled connection the
+/// issuer may close at any moment. Before the default client stopped
+/// pooling (fetches are minutes apart), the second fetch reused the first
+/// one's connection, which the issuer closed on it: an incomplete message,
+/// and a token under a newly published key got `503`.
+#[actix_web::test]
+async fn a_fetch_never_reuses_a_connection_the_issuer_may_have_closed() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let jwks = || async {
+        http_client()
+            .get(issuer.jwks_url())
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec()
+    };
+    let document = std::sync::Arc::new(std::sync::Mutex::new(jwks().await));
+    let url = serve_once_per_connection(std::sync::Arc::clone(&document));
+    let auth = scopegate::Authenticator::builder(issuer.url())
+        .jwks_url(url)
+        .refetch_cooldown(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    auth.validate(&issuer.token().mint()).await.unwrap();
+    let extra = issuer.publish_extra_key();
+    *document.lock().unwrap() = jwks().await;
+    tokio::time::sleep(Duration::from_millis(150)).await; // past the cooldown
+    let result = auth.validate(&issuer.token().kid(&extra).mint()).await;
+    assert!(
+        result.is_ok(),
+        "{result:?}; last fetch error: {:?}",
+        auth.last_key_fetch_error()
+    );
+    assert_eq!(auth.jwks_fetch_count(), 2);
+}

@@ -240,6 +240,10 @@ impl AuthenticatorBuilder {
     }
 
     /// Use this reqwest client for fetches (its own timeouts then apply).
+    /// Key fetches are minutes apart; give it
+    /// `pool_max_idle_per_host(0)` (as the default client has) unless its
+    /// idle timeout is shorter than the issuer's keep-alive, or a fetch may
+    /// land on a connection the issuer already closed.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
@@ -295,6 +299,12 @@ impl AuthenticatorBuilder {
                     .timeout(self.timeout)
                     .connect_timeout(self.connect_timeout)
                     .redirect(reqwest::redirect::Policy::limited(3))
+                    // Key fetches are minutes apart: an idle pooled
+                    // connection buys nothing, and one the issuer closed
+                    // (keep-alive timeouts of 5 s are common) fails the next
+                    // fetch with an incomplete message. A new connection
+                    // per fetch.
+                    .pool_max_idle_per_host(0)
                     .build()
                     .map_err(ConfigError::HttpClient)?,
             ),
