@@ -107,6 +107,11 @@ mod server;
 mod state;
 mod token_endpoint;
 
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use clients::{DEFAULT_EXPIRY, MAX_CLIENTS, MAX_EXPIRY, MAX_SECRETS, RESERVED_CLAIMS};
 pub use error::DevError;
 pub use mint::TokenBuilder;
