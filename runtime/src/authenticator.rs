@@ -29,7 +29,7 @@ use builder::{AuthenticatorBuilder, builder_from_env};
 ///
 /// ```no_run
 /// use actix_web::{App, HttpServer};
-/// use scopegate_runtime::Authenticator;
+/// use scopegate::Authenticator;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let auth = Authenticator::from_env()?; // SCALEKIT_ENVIRONMENT_URL, SCOPEGATE_AUDIENCE

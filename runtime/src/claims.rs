@@ -183,7 +183,7 @@ impl Claims {
     /// A custom claim, deserialized into `T`.
     ///
     /// ```
-    /// # fn demo(claims: scopegate_runtime::Claims) -> Result<(), scopegate_runtime::ClaimError> {
+    /// # fn demo(claims: scopegate::Claims) -> Result<(), scopegate::ClaimError> {
     /// let repository: String = claims.get("github_repository")?;
     /// let environment: Option<String> = claims.get_opt("environment")?;
     /// # Ok(()) }

@@ -26,7 +26,7 @@ use crate::jwk::{Algorithm, JwkError};
 /// a key or a secret.
 ///
 /// ```
-/// use scopegate_runtime::{AuthError, TokenError};
+/// use scopegate::{AuthError, TokenError};
 ///
 /// fn explain(error: &AuthError) -> &'static str {
 ///     match error {

@@ -37,7 +37,7 @@ pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
 ///
 /// ```
 /// use std::time::Duration;
-/// use scopegate_runtime::{Algorithm, Authenticator};
+/// use scopegate::{Algorithm, Authenticator};
 ///
 /// let auth = Authenticator::builder("https://acme.scalekit.dev")
 ///     .audience("deployment-api.acmecorp.com")
@@ -45,7 +45,7 @@ pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
 ///     .leeway(Duration::from_secs(10))
 ///     .build()?;
 /// assert_eq!(auth.issuer(), "https://acme.scalekit.dev");
-/// # Ok::<(), scopegate_runtime::ConfigError>(())
+/// # Ok::<(), scopegate::ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
@@ -110,7 +110,7 @@ impl AuthenticatorBuilder {
     /// fetched, and the keys never go stale.
     ///
     /// ```
-    /// use scopegate_runtime::Authenticator;
+    /// use scopegate::Authenticator;
     ///
     /// let jwks = br#"{"keys":[{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256",
     ///   "n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw",
@@ -119,7 +119,7 @@ impl AuthenticatorBuilder {
     ///     .jwks_document(&jwks[..])
     ///     .build()?;
     /// assert_eq!(auth.jwks_fetch_count(), 0);
-    /// # Ok::<(), scopegate_runtime::ConfigError>(())
+    /// # Ok::<(), scopegate::ConfigError>(())
     /// ```
     pub fn jwks_document(mut self, document: impl Into<Vec<u8>>) -> Self {
         self.jwks_document = Some(document.into().into());
