@@ -1,6 +1,6 @@
 //! What the client side and the development issuer of
 //! [scopegate](https://docs.rs/scopegate) share: the request and response
-//! bodies of Scalekit's management API for API clients
+//! bodies of Scalekit's management API for API clients and organizations
 //! ([`management`]), client secrets that never print ([`Secret`]), the URL
 //! policy every outgoing connection follows ([`url_policy`]), the
 //! helpers that keep untrusted text out of messages ([`text`]), and the

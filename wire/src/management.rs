@@ -1,5 +1,6 @@
 //! The request and response bodies of Scalekit's management API for API
-//! clients (`/api/v1/organizations/{org_id}/clients...`).
+//! clients (`/api/v1/organizations/{org_id}/clients...`) and for
+//! organizations (`/api/v1/organizations[/{id}]`).
 //!
 //! One model for both sides: `scopegate-client`'s admin client serializes
 //! the requests and reads the responses, `scopegate-dev`'s issuer reads the
@@ -15,8 +16,10 @@
 //! Field order is the order Scalekit writes: serializing a response gives
 //! the members in the order Scalekit's management API sends them.
 
+use std::collections::BTreeMap;
+
 use serde::ser::SerializeStruct as _;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::secret::Secret;
 use crate::serde_helpers::{empty_if_none, lenient_u64, null_default, page_token};
@@ -426,6 +429,186 @@ impl ClientEnvelope {
     }
 }
 
+/// The region an organization's data is kept in, as Scalekit's management
+/// API writes it.
+pub mod region {
+    /// The United States.
+    pub const US: &str = "US";
+    /// The European Union.
+    pub const EU: &str = "EU";
+    /// What gRPC gateways write for "no region": read as no region.
+    pub const UNSPECIFIED: &str = "REGION_CODE_UNSPECIFIED";
+}
+
+/// An organization (a tenant) of the environment, as Scalekit's management
+/// API shows it: the `organization` of `GET /api/v1/organizations/{id}`,
+/// and the entries of [`OrganizationPage`].
+///
+/// Read leniently: absent or `null` text is empty, a `null` `metadata` is
+/// empty, and an empty `external_id` or `region_code` (or
+/// `REGION_CODE_UNSPECIFIED`) reads as `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Organization {
+    /// `org_...`: the id the management API's paths and tokens' `oid` use.
+    #[serde(default, deserialize_with = "null_default")]
+    pub id: String,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<String>,
+    /// Display name.
+    #[serde(default, deserialize_with = "null_default")]
+    pub display_name: String,
+    /// Where its data is kept: [`region::US`] or [`region::EU`].
+    #[serde(
+        default,
+        deserialize_with = "region_code",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub region_code: Option<String>,
+    /// The application's own id for the organization, unique within the
+    /// environment.
+    #[serde(
+        default,
+        deserialize_with = "non_empty",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub external_id: Option<String>,
+    /// Free key-value pairs.
+    #[serde(default, deserialize_with = "null_default")]
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// An organization creation request: the body of
+/// `POST /api/v1/organizations`.
+///
+/// ```
+/// use scopegate_wire::management::{NewOrganization, region};
+///
+/// let request = NewOrganization::new("Looney Corp")
+///     .external_id("my_unique_id")
+///     .region_code(region::US)
+///     .metadata("plan", "enterprise");
+/// assert_eq!(request.metadata["plan"], "enterprise");
+/// ```
+///
+/// Read from JSON, every field is optional (an absent `display_name` reads
+/// as the empty string, which a server then refuses as blank), so that a
+/// server can name the missing field in its own words.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct NewOrganization {
+    /// Display name (required).
+    pub display_name: String,
+    /// The application's own id for the organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Where its data is kept: [`region::US`] or [`region::EU`] (the
+    /// server's default when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_code: Option<String>,
+    /// Free key-value pairs.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl NewOrganization {
+    /// An organization named `display_name`, with nothing else yet.
+    pub fn new(display_name: impl Into<String>) -> Self {
+        NewOrganization {
+            display_name: display_name.into(),
+            ..NewOrganization::default()
+        }
+    }
+
+    /// Sets the application's own id for the organization.
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.external_id = Some(external_id.into());
+        self
+    }
+
+    /// Sets the region ([`region::US`], [`region::EU`]).
+    pub fn region_code(mut self, region_code: impl Into<String>) -> Self {
+        self.region_code = Some(region_code.into());
+        self
+    }
+
+    /// Adds a metadata entry (replacing one of the same key).
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// One page of the environment's organizations: the answer to
+/// `GET /api/v1/organizations?page_size=&page_token=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OrganizationPage {
+    /// The organizations of this page.
+    #[serde(default, deserialize_with = "null_default")]
+    pub organizations: Vec<Organization>,
+    /// Pass it as `page_token` for the next page; `None` on the last page
+    /// (the wire's empty string, written as such).
+    #[serde(
+        default,
+        deserialize_with = "page_token",
+        serialize_with = "empty_if_none"
+    )]
+    pub next_page_token: Option<String>,
+    /// The token of the previous page; `None` on the first (written as the
+    /// empty string).
+    #[serde(
+        default,
+        deserialize_with = "page_token",
+        serialize_with = "empty_if_none"
+    )]
+    pub prev_page_token: Option<String>,
+    /// How many organizations the environment has in all.
+    #[serde(default, deserialize_with = "lenient_total")]
+    pub total_size: u64,
+}
+
+/// A response body holding one organization: `{"organization": {...}}`
+/// (what Scalekit's management API answers to `POST /api/v1/organizations`
+/// and `GET /api/v1/organizations/{id}`), or the organization itself. Like
+/// [`ClientEnvelope`], both forms are read and each is written as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OrganizationEnvelope {
+    /// `{"organization": {...}}`.
+    Wrapped {
+        /// The organization.
+        organization: Organization,
+    },
+    /// The organization itself.
+    Bare(Organization),
+}
+
+impl OrganizationEnvelope {
+    /// The organization, whichever form it came in.
+    pub fn into_organization(self) -> Organization {
+        match self {
+            OrganizationEnvelope::Wrapped { organization }
+            | OrganizationEnvelope::Bare(organization) => organization,
+        }
+    }
+}
+
+/// Optional text whose `null` and `""` both mean "none".
+fn non_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|t| !t.is_empty()))
+}
+
+/// A region code: `null`, `""` and `REGION_CODE_UNSPECIFIED` mean "none".
+fn region_code<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(non_empty(deserializer)?.filter(|code| code != region::UNSPECIFIED))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,5 +701,82 @@ mod tests {
         assert_eq!(serde_json::from_value::<ClientPage>(body).unwrap(), page);
         let wrapped = serde_json::to_value(ClientEnvelope::Wrapped { client }).unwrap();
         assert_eq!(wrapped["client"]["client_id"], "m2morg_1");
+    }
+    #[test]
+    fn reads_scalekits_organizations() {
+        let body = r#"{"organizations": [{"id": "org_64444217115541813", "create_time": "2025-03-20T13:55:46.690Z", "update_time": "2025-03-21T05:55:03.416772Z", "display_name": "Looney Corp", "region_code": "US", "external_id": "my_unique_id", "metadata": {}}, {"id": "org_2", "display_name": null, "region_code": "REGION_CODE_UNSPECIFIED", "external_id": "", "metadata": null}], "next_page_token": "", "prev_page_token": "", "total_size": "3"}"#;
+        let page: OrganizationPage = serde_json::from_str(body).unwrap();
+        assert_eq!(page.total_size, 3);
+        assert_eq!(page.next_page_token, None);
+        let looney = &page.organizations[0];
+        assert_eq!(looney.id, "org_64444217115541813");
+        assert_eq!(looney.display_name, "Looney Corp");
+        assert_eq!(looney.region_code.as_deref(), Some(region::US));
+        assert_eq!(looney.external_id.as_deref(), Some("my_unique_id"));
+        assert_eq!(
+            looney.update_time.as_deref(),
+            Some("2025-03-21T05:55:03.416772Z")
+        );
+        let bare = &page.organizations[1];
+        assert_eq!(
+            (bare.display_name.as_str(), &bare.region_code, &bare.external_id),
+            ("", &None, &None)
+        );
+        assert!(bare.metadata.is_empty());
+    }
+
+    #[test]
+    fn organizations_come_wrapped_or_bare_and_write_as_scalekit_does() {
+        let org = Organization {
+            id: "org_1".into(),
+            create_time: Some("2025-03-20T13:55:46.690Z".into()),
+            display_name: "Looney Corp".into(),
+            region_code: Some(region::EU.into()),
+            ..Organization::default()
+        };
+        let wrapped = serde_json::to_value(OrganizationEnvelope::Wrapped {
+            organization: org.clone(),
+        })
+        .unwrap();
+        assert_eq!(wrapped["organization"]["id"], "org_1");
+        assert_eq!(wrapped["organization"]["metadata"], serde_json::json!({}));
+        assert!(wrapped["organization"].get("external_id").is_none());
+        let read = |value: serde_json::Value| {
+            serde_json::from_value::<OrganizationEnvelope>(value)
+                .unwrap()
+                .into_organization()
+        };
+        assert_eq!(read(wrapped.clone()), org);
+        assert_eq!(read(wrapped["organization"].clone()), org);
+        assert_eq!(
+            serde_json::to_string(&org).unwrap(),
+            r#"{"id":"org_1","create_time":"2025-03-20T13:55:46.690Z","display_name":"Looney Corp","region_code":"EU","metadata":{}}"#,
+            "the members in the order Scalekit's management API sends them"
+        );
+        let page = OrganizationPage {
+            organizations: vec![org],
+            total_size: 1,
+            ..OrganizationPage::default()
+        };
+        let body = serde_json::to_value(&page).unwrap();
+        assert_eq!(body["next_page_token"], "");
+        assert_eq!(serde_json::from_value::<OrganizationPage>(body).unwrap(), page);
+    }
+
+    #[test]
+    fn organization_requests_leave_unset_fields_out_and_read_back() {
+        let body = serde_json::to_value(NewOrganization::new("Looney Corp")).unwrap();
+        assert_eq!(body, serde_json::json!({"display_name": "Looney Corp"}));
+        let request = NewOrganization::new("Looney Corp")
+            .external_id("my_unique_id")
+            .region_code(region::US)
+            .metadata("plan", "enterprise");
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            serde_json::from_str::<NewOrganization>(&json).unwrap(),
+            request
+        );
+        let missing: NewOrganization = serde_json::from_str("{}").unwrap();
+        assert_eq!(missing, NewOrganization::default());
     }
 }
