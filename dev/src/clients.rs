@@ -22,6 +22,7 @@ use scopegate_wire::management::{
 
 use crate::error::{DevError, printable};
 use crate::ids::{self, IdSource, SecretHash};
+use crate::organizations::OrganizationStore;
 
 /// Token lifetime of a client registered without `expiry`, in seconds.
 pub const DEFAULT_EXPIRY: u64 = 3600;
@@ -130,16 +131,27 @@ pub(crate) struct Grant {
 
 /// Every organization and client, in memory.
 ///
-/// An organization is known by its clients: listing one that has none gives
-/// an empty page; reading a client of it gives `404`.
+/// Registering a client under an organization id the issuer does not know
+/// creates that organization (see [`organizations`](crate::organizations)).
+/// Listing the clients of an organization that has none (or that does not
+/// exist) gives an empty page; reading a client of it gives `404`.
 #[derive(Default)]
 pub(crate) struct ClientStore {
     /// Organization id to its client ids, oldest first.
     orgs: BTreeMap<String, Vec<String>>,
     clients: HashMap<String, ClientRecord>,
+    organizations: OrganizationStore,
 }
 
 impl ClientStore {
+    pub(crate) fn organizations(&self) -> &OrganizationStore {
+        &self.organizations
+    }
+
+    pub(crate) fn organizations_mut(&mut self) -> &mut OrganizationStore {
+        &mut self.organizations
+    }
+
     pub(crate) fn create(
         &mut self,
         ids: &IdSource,
@@ -156,6 +168,8 @@ impl ClientStore {
         let now = SystemTime::now();
         let client_id = ids.next("m2morg_");
         let (secret, plain_secret) = new_secret(ids, now)?;
+        // The last step that can fail: nothing is changed before it.
+        self.organizations.ensure(org_id, now)?;
         let record = ClientRecord {
             client_id: client_id.clone(),
             org_id: org_id.to_owned(),
@@ -182,30 +196,18 @@ impl ClientStore {
         // An organization without clients lists as an empty page, as a
         // management API listing a collection does.
         let ids: &[String] = self.orgs.get(org_id).map_or(&[], Vec::as_slice);
-        let size = match page_size {
-            None | Some(0) => DEFAULT_PAGE_SIZE,
-            Some(size) => size.min(MAX_PAGE_SIZE),
-        };
-        let offset = match page_token {
-            None => 0,
-            Some(token) => decode_page_token(token)
-                .filter(|&offset| offset <= ids.len())
-                .ok_or_else(|| {
-                    DevError::invalid_field("page_token", "not a page token from this issuer")
-                })?,
-        };
-        let end = offset.saturating_add(size).min(ids.len());
+        let window = PageWindow::new(ids.len(), page_size, page_token)?;
         let mut page = ClientPage::default();
         page.clients = ids
-            .get(offset..end)
+            .get(window.range.clone())
             .unwrap_or_default()
             .iter()
             .filter_map(|id| self.clients.get(id))
             .map(ClientRecord::info)
             .collect();
-        page.next_page_token = (end < ids.len()).then(|| encode_page_token(end));
-        page.prev_page_token = (offset > 0).then(|| encode_page_token(offset.saturating_sub(size)));
-        page.total_size = u64::try_from(ids.len()).unwrap_or(u64::MAX);
+        page.next_page_token = window.next_page_token;
+        page.prev_page_token = window.prev_page_token;
+        page.total_size = window.total_size;
         Ok(page)
     }
 
@@ -350,6 +352,47 @@ fn new_secret(ids: &IdSource, now: SystemTime) -> Result<(SecretRecord, Secret),
     Ok((record, Secret::new(plain)))
 }
 
+/// One page of a list kept oldest first: which entries it holds and the
+/// tokens of its neighbours. New entries go at the end, so a token (an
+/// offset) keeps pointing at the same entries while the list grows.
+pub(crate) struct PageWindow {
+    pub(crate) range: std::ops::Range<usize>,
+    pub(crate) next_page_token: Option<String>,
+    pub(crate) prev_page_token: Option<String>,
+    pub(crate) total_size: u64,
+}
+
+impl PageWindow {
+    /// The page of a list of `len` entries that `page_size` (default 10,
+    /// at most 100) and `page_token` (`None`: the first page) ask for; a
+    /// token this issuer did not hand out is `400` naming `page_token`.
+    pub(crate) fn new(
+        len: usize,
+        page_size: Option<usize>,
+        page_token: Option<&str>,
+    ) -> Result<Self, DevError> {
+        let size = match page_size {
+            None | Some(0) => DEFAULT_PAGE_SIZE,
+            Some(size) => size.min(MAX_PAGE_SIZE),
+        };
+        let offset = match page_token {
+            None => 0,
+            Some(token) => decode_page_token(token)
+                .filter(|&offset| offset <= len)
+                .ok_or_else(|| {
+                    DevError::invalid_field("page_token", "not a page token from this issuer")
+                })?,
+        };
+        let end = offset.saturating_add(size).min(len);
+        Ok(PageWindow {
+            range: offset..end,
+            next_page_token: (end < len).then(|| encode_page_token(end)),
+            prev_page_token: (offset > 0).then(|| encode_page_token(offset.saturating_sub(size))),
+            total_size: u64::try_from(len).unwrap_or(u64::MAX),
+        })
+    }
+}
+
 fn encode_page_token(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
 }
@@ -424,7 +467,7 @@ pub(crate) fn validate_update(
     Ok(settings)
 }
 
-fn check_text(field: &str, text: &str, max: usize) -> Result<(), DevError> {
+pub(crate) fn check_text(field: &str, text: &str, max: usize) -> Result<(), DevError> {
     if text.chars().count() > max {
         return Err(DevError::invalid_field(
             field,

@@ -67,10 +67,19 @@ pub enum DevError {
     /// `415 invalid_request`.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// A limit of the in-memory store was reached (clients, secrets).
-    /// `409 limit_reached`.
+    /// A limit of the in-memory store was reached (clients, secrets,
+    /// organizations). `409 limit_reached`.
     #[error("{0}")]
     LimitReached(String),
+    /// The request would break a uniqueness rule (an organization's
+    /// `external_id` already used in the environment). `409 conflict`.
+    #[error("{description}")]
+    Conflict {
+        /// What is taken, for a developer.
+        description: String,
+        /// The input field at fault, e.g. `external_id`.
+        field: Option<String>,
+    },
     /// The issuer failed on its own (signing, key generation).
     /// `500 server_error`.
     #[error("{0}")]
@@ -91,7 +100,7 @@ impl DevError {
             DevError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             DevError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             DevError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            DevError::LimitReached(_) => StatusCode::CONFLICT,
+            DevError::LimitReached(_) | DevError::Conflict { .. } => StatusCode::CONFLICT,
             DevError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,14 +119,18 @@ impl DevError {
             DevError::NotFound(_) => "not_found",
             DevError::MethodNotAllowed(_) => "method_not_allowed",
             DevError::LimitReached(_) => "limit_reached",
+            DevError::Conflict { .. } => "conflict",
             DevError::Internal(_) => "server_error",
         }
     }
 
-    /// The input field at fault, for [`DevError::InvalidRequest`].
+    /// The input field at fault, for [`DevError::InvalidRequest`] and
+    /// [`DevError::Conflict`].
     pub fn field(&self) -> Option<&str> {
         match self {
-            DevError::InvalidRequest { field, .. } => field.as_deref(),
+            DevError::InvalidRequest { field, .. } | DevError::Conflict { field, .. } => {
+                field.as_deref()
+            }
             _ => None,
         }
     }

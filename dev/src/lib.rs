@@ -10,6 +10,9 @@
 //! | `POST /oauth/token` | client-credentials grant (RFC 6749 §4.4); HTTP Basic or `client_id`/`client_secret` in the form; optional `scope` narrows the client's scopes |
 //! | `GET /keys`, `GET /.well-known/jwks.json` | the JWKS (RSA, `use: sig`, `alg: RS256`) |
 //! | `GET /.well-known/openid-configuration` | discovery: `issuer`, `token_endpoint`, `jwks_uri`, ... |
+//! | `POST /api/v1/organizations` | create an organization ([`NewOrganization`]) → `201 {"organization": `[`Organization`]`}` |
+//! | `GET /api/v1/organizations` | list organizations ([`OrganizationPage`]; `page_size`, `page_token`) |
+//! | `GET /api/v1/organizations/{org_id}` | read one (`{"organization": `[`Organization`]`}`) |
 //! | `POST /api/v1/organizations/{org_id}/clients` | register a client ([`NewOrganizationClient`]) → `201` [`CreatedOrganizationClient`] |
 //! | `GET /api/v1/organizations/{org_id}/clients` | list ([`ClientPage`]; `page_size`, `page_token`) |
 //! | `GET`, `PATCH`, `DELETE .../clients/{client_id}` | read (`{"client": `[`OrganizationClient`]`}`), change ([`ClientUpdate`]), delete |
@@ -23,6 +26,13 @@
 //! stricter rules (scope grammar, reserved claim names, limits, see
 //! [Limits](#limits)), refusing a request that breaks one with
 //! `400 invalid_request` and the field at fault.
+//!
+//! Organizations are created through `POST /api/v1/organizations`, or
+//! implicitly by registering a client under an organization id the issuer
+//! does not know yet: that organization is then created with the id as its
+//! `display_name` (and no `external_id`, `region_code` or metadata), and is
+//! listed and read like any other. An `external_id` already used by another
+//! organization is refused with `409 conflict`.
 //!
 //! The management API (`/api/v1/...`) needs `Authorization: Bearer <token>`
 //! where the token was issued to the environment's management client, whose
@@ -76,12 +86,17 @@
 //!
 //! # Limits
 //!
-//! 10 000 clients per issuer, 10 secrets per client, 100 scopes, 20
+//! 10 000 clients and [`MAX_ORGANIZATIONS`] organizations per issuer, 10
+//! secrets per client, 100 scopes, 20
 //! audiences and 50 custom claims per client, names of at most 200
 //! characters, descriptions of at most 2000, `expiry` from 1 second to
 //! [`MAX_EXPIRY`], 16 KiB token requests, 64 KiB JSON bodies. Registration
 //! scopes must follow the `resource:action` grammar and not repeat; custom
-//! claims may not be named as [`RESERVED_CLAIMS`]. A token request must be
+//! claims may not be named as [`RESERVED_CLAIMS`]. Organizations: display
+//! names of at most 200 characters, external ids of at most 255, region
+//! `US` or `EU`, at most 10 metadata pairs with keys of 3 to 25 characters
+//! and values of 1 to 256 (the limits of Scalekit's management API). Page
+//! sizes default to 10 and are at most 100. A token request must be
 //! properly form-encoded and may not repeat a parameter.
 
 #![forbid(unsafe_code)]
@@ -103,6 +118,7 @@ mod jwt;
 mod keys;
 mod management;
 mod mint;
+mod organizations;
 mod server;
 mod state;
 mod token_endpoint;
@@ -115,10 +131,12 @@ pub struct ReadmeDoctests;
 pub use clients::{DEFAULT_EXPIRY, MAX_CLIENTS, MAX_EXPIRY, MAX_SECRETS, RESERVED_CLAIMS};
 pub use error::DevError;
 pub use mint::TokenBuilder;
+pub use organizations::MAX_ORGANIZATIONS;
 pub use scopegate_wire::Secret;
 pub use scopegate_wire::management::{
     ClientPage, ClientSecret, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
-    CustomClaim, NewOrganizationClient, OrganizationClient,
+    CustomClaim, NewOrganization, NewOrganizationClient, Organization, OrganizationClient,
+    OrganizationEnvelope, OrganizationPage, region,
 };
 
 /// The old name of [`NewOrganizationClient`].
@@ -426,8 +444,8 @@ impl DevIssuer {
 
     /// Registers a client in `org_id`, with the HTTP API's validation, and
     /// returns what `POST .../clients` answers: the client and its first
-    /// secret, in plain text this once. The organization comes into
-    /// existence with its first client.
+    /// secret, in plain text this once. An organization the issuer does not
+    /// know yet is created with its first client (named after its id).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -509,6 +527,52 @@ impl DevIssuer {
         self.state()
             .clients()
             .delete_secret(org_id, client_id, secret_id)
+    }
+
+    /// Creates an organization, with the HTTP API's validation, and returns
+    /// what `POST /api/v1/organizations` answers (unwrapped).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use scopegate_dev::{DevIssuer, NewOrganization, NewOrganizationClient};
+    ///
+    /// let issuer = DevIssuer::start().await?;
+    /// let org = issuer.create_organization(
+    ///     NewOrganization::new("Looney Corp").external_id("my_unique_id"),
+    /// )?;
+    /// issuer.create_client(&org.id, NewOrganizationClient::new("CI"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create_organization(
+        &self,
+        organization: NewOrganization,
+    ) -> Result<Organization, DevError> {
+        let state = self.state();
+        state
+            .clients()
+            .organizations_mut()
+            .create(state.ids(), &organization)
+    }
+
+    /// The organization `org_id` (created explicitly, or implicitly by
+    /// registering a client in it).
+    pub fn organization(&self, org_id: &str) -> Result<Organization, DevError> {
+        clients::check_org_id(org_id)?;
+        self.state().clients().organizations().get(org_id)
+    }
+
+    /// One page of the organizations, oldest first: what
+    /// `GET /api/v1/organizations?page_size=&page_token=` answers.
+    /// `page_size` defaults to 10 and is at most 100.
+    pub fn list_organizations(
+        &self,
+        page_size: Option<usize>,
+        page_token: Option<&str>,
+    ) -> Result<OrganizationPage, DevError> {
+        self.state()
+            .clients()
+            .organizations()
+            .list(page_size, page_token)
     }
 
     /// Stops the server (for every clone) and waits until it has stopped.

@@ -1,6 +1,7 @@
-//! The management API: client registration per organization, in the wire
-//! format of Scalekit's management API
-//! (`/api/v1/organizations/{org_id}/clients...`), with the request and
+//! The management API: organizations (`/api/v1/organizations[/{org_id}]`)
+//! and client registration per organization
+//! (`/api/v1/organizations/{org_id}/clients...`), in the wire format of
+//! Scalekit's management API, with the request and
 //! response bodies of `scopegate_wire::management`. Every call needs
 //! `Authorization: Bearer <token>` of the environment's management client,
 //! checked before the body is read.
@@ -13,7 +14,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use scopegate_wire::management::{ClientEnvelope, ClientUpdate, NewOrganizationClient};
+use scopegate_wire::management::{
+    ClientEnvelope, ClientUpdate, NewOrganization, NewOrganizationClient, OrganizationEnvelope,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -116,7 +119,16 @@ pub(crate) async fn list_clients(
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
     let org = authorized_org(&req, &state).await?;
-    let query = parse_form(req.query_string().as_bytes())?;
+    let (page_size, page_token) = paging(&req)?;
+    let page = state
+        .clients()
+        .list(org, page_size, page_token.as_deref())?;
+    Ok(json_response(StatusCode::OK, &page))
+}
+
+/// The `page_size` and `page_token` of a list call's query string.
+fn paging(req: &HttpRequest) -> Result<(Option<usize>, Option<String>), DevError> {
+    let mut query = parse_form(req.query_string().as_bytes())?;
     let page_size = query
         .get("page_size")
         .map(|size| {
@@ -124,10 +136,56 @@ pub(crate) async fn list_clients(
                 .map_err(|_| DevError::invalid_field("page_size", "must be a non-negative integer"))
         })
         .transpose()?;
+    Ok((page_size, query.remove("page_token")))
+}
+
+/// `POST /api/v1/organizations` → `201 {organization}`.
+pub(crate) async fn create_organization(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state).await?;
+    let new: NewOrganization = json_body(&req, payload).await?;
+    let organization = state
+        .clients()
+        .organizations_mut()
+        .create(state.ids(), &new)?;
+    tracing::info!(
+        org_id = organization.id,
+        "dev issuer created an organization"
+    );
+    Ok(json_response(
+        StatusCode::CREATED,
+        &OrganizationEnvelope::Wrapped { organization },
+    ))
+}
+
+/// `GET /api/v1/organizations?page_size=&page_token=`.
+pub(crate) async fn list_organizations(
+    req: HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    authorize(&req, &state).await?;
+    let (page_size, page_token) = paging(&req)?;
     let page = state
         .clients()
-        .list(org, page_size, query.get("page_token").map(String::as_str))?;
+        .organizations()
+        .list(page_size, page_token.as_deref())?;
     Ok(json_response(StatusCode::OK, &page))
+}
+
+/// `GET /api/v1/organizations/{org_id}` → `{organization}`.
+pub(crate) async fn get_organization(
+    req: HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, DevError> {
+    let org = authorized_org(&req, &state).await?;
+    let organization = state.clients().organizations().get(org)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &OrganizationEnvelope::Wrapped { organization },
+    ))
 }
 
 /// `GET /api/v1/organizations/{org_id}/clients/{client_id}` → `{client}`.

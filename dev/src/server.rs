@@ -65,6 +65,15 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/.well-known/jwks.json").route(web::get().to(jwks)))
         .service(resource("/.well-known/openid-configuration").route(web::get().to(discovery)))
         .service(
+            resource("/api/v1/organizations")
+                .route(web::post().to(management::create_organization))
+                .route(web::get().to(management::list_organizations)),
+        )
+        .service(
+            resource("/api/v1/organizations/{org_id}")
+                .route(web::get().to(management::get_organization)),
+        )
+        .service(
             resource("/api/v1/organizations/{org_id}/clients")
                 .route(web::post().to(management::create_client))
                 .route(web::get().to(management::list_clients)),
