@@ -1,4 +1,5 @@
-//! The admin client: the management API's client-registration calls.
+//! The admin client: the management API's organization and
+//! client-registration calls.
 
 use std::fmt;
 use std::sync::Arc;
@@ -20,17 +21,20 @@ use crate::token::{AccessToken, TokenClient};
 use scopegate_wire::Secret;
 use scopegate_wire::management::{
     ClientEnvelope, ClientPage, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
-    NewOrganizationClient, OrganizationClient,
+    NewOrganization, NewOrganizationClient, Organization, OrganizationClient, OrganizationEnvelope,
+    OrganizationPage,
 };
 
 /// The largest management API response read.
 const MAX_RESPONSE: usize = 4 * 1024 * 1024;
 /// The longest id accepted in a path.
 const MAX_ID: usize = 256;
-/// The most pages [`AdminClient::list_all_organization_clients`] reads.
+/// The most pages [`AdminClient::list_all_organization_clients`] and
+/// [`AdminClient::list_all_organizations`] read.
 const MAX_PAGES: usize = 1000;
 
-/// A client of Scalekit's management API for API clients: registers, reads,
+/// A client of Scalekit's management API for organizations and API
+/// clients: creates, reads and lists organizations; registers, reads,
 /// changes and deletes an organization's API clients and their secrets.
 ///
 /// It authenticates with the environment's own credentials through a
@@ -38,7 +42,8 @@ const MAX_PAGES: usize = 1000;
 /// `401`). Scopes are checked against the `resource:action` grammar before
 /// any request leaves. Reads, updates and deletes are retried like token
 /// requests ([`RetryPolicy`]); registering a client and adding a secret,
-/// which must not happen twice, are retried only when the server cannot
+/// and creating an organization, which must not happen twice, are
+/// retried only when the server cannot
 /// have acted (connection refused, `503`, `429`). A refusal comes back as
 /// [`ClientError::Api`] with the status and the server's message.
 ///
@@ -261,24 +266,11 @@ impl AdminClient {
         page_size: Option<u32>,
         page_token: Option<&str>,
     ) -> Result<ClientPage, ClientError> {
-        let mut url = self.url(&[("organization id", org_id)], &[])?;
-        if page_size == Some(0) {
-            return Err(ClientError::InvalidInput(
-                "the page size must be at least 1".into(),
-            ));
-        }
-        {
-            let mut query = url.query_pairs_mut();
-            if let Some(size) = page_size {
-                query.append_pair("page_size", &size.to_string());
-            }
-            if let Some(token) = page_token.filter(|t| !t.is_empty()) {
-                query.append_pair("page_token", token);
-            }
-        }
-        if url.query() == Some("") {
-            url.set_query(None);
-        }
+        let url = with_paging(
+            self.url(&[("organization id", org_id)], &[])?,
+            page_size,
+            page_token,
+        )?;
         let reply = self
             .call(
                 Method::GET,
@@ -304,21 +296,16 @@ impl AdminClient {
                 .list_organization_clients(org_id, page_size, token.as_deref())
                 .await?;
             clients.extend(page.clients);
-            match page.next_page_token {
-                Some(next) if token.as_deref() == Some(next.as_str()) => {
-                    return Err(ClientError::InvalidResponse {
-                        what: "list_organization_clients",
-                        reason: "the next page token repeats the current one".into(),
-                    });
-                }
+            match next_page(
+                "list_organization_clients",
+                token.as_deref(),
+                page.next_page_token,
+            )? {
                 Some(next) => token = Some(next),
                 None => return Ok(clients),
             }
         }
-        Err(ClientError::InvalidResponse {
-            what: "list_organization_clients",
-            reason: format!("more than {MAX_PAGES} pages"),
-        })
+        Err(too_many_pages("list_organization_clients"))
     }
 
     /// Changes a client (`PATCH .../clients/{client_id}`) and returns it as
@@ -413,6 +400,102 @@ impl AdminClient {
         )
         .await
         .map(drop)
+    }
+
+    /// Creates an organization (`POST /api/v1/organizations`) and returns
+    /// it, with the id the server gave it. An answer of the organization
+    /// bare or wrapped (`{"organization": {...}}`) is read alike.
+    ///
+    /// ```no_run
+    /// use scopegate_client::{AdminClient, NewOrganization};
+    ///
+    /// # async fn run(admin: AdminClient) -> Result<(), scopegate_client::ClientError> {
+    /// let org = admin
+    ///     .create_organization(
+    ///         &NewOrganization::new("Looney Corp")
+    ///             .external_id("my_unique_id")
+    ///             .region_code("US")
+    ///             .metadata("plan", "enterprise"),
+    ///     )
+    ///     .await?;
+    /// println!("{}", org.id); // org_...
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_organization(
+        &self,
+        organization: &NewOrganization,
+    ) -> Result<Organization, ClientError> {
+        if organization.display_name.trim().is_empty() {
+            return Err(ClientError::InvalidInput(
+                "an organization needs a display name".into(),
+            ));
+        }
+        let url = self.org_url(None)?;
+        let reply = self
+            .call(
+                Method::POST,
+                "create_organization",
+                url,
+                Some(json(organization)?),
+                Replay::IfNotProcessed,
+            )
+            .await?;
+        parse::<OrganizationEnvelope>(&reply).map(OrganizationEnvelope::into_organization)
+    }
+
+    /// Reads one organization (`GET /api/v1/organizations/{org_id}`).
+    pub async fn get_organization(&self, org_id: &str) -> Result<Organization, ClientError> {
+        let url = self.org_url(Some(org_id))?;
+        let reply = self
+            .call(Method::GET, "get_organization", url, None, Replay::Safe)
+            .await?;
+        parse::<OrganizationEnvelope>(&reply).map(OrganizationEnvelope::into_organization)
+    }
+
+    /// Reads one page of the environment's organizations
+    /// (`GET /api/v1/organizations?page_size=&page_token=`). Pass the page's
+    /// `next_page_token` to get the next one; `page_size` `None` is the
+    /// server's default.
+    pub async fn list_organizations(
+        &self,
+        page_size: Option<u32>,
+        page_token: Option<&str>,
+    ) -> Result<OrganizationPage, ClientError> {
+        let url = with_paging(self.org_url(None)?, page_size, page_token)?;
+        let reply = self
+            .call(Method::GET, "list_organizations", url, None, Replay::Safe)
+            .await?;
+        parse(&reply)
+    }
+
+    /// Reads every page of the environment's organizations (at most 1000
+    /// pages), `page_size` at a time (`None`: the server's default).
+    pub async fn list_all_organizations(
+        &self,
+        page_size: Option<u32>,
+    ) -> Result<Vec<Organization>, ClientError> {
+        let mut organizations = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = self.list_organizations(page_size, token.as_deref()).await?;
+            organizations.extend(page.organizations);
+            match next_page("list_organizations", token.as_deref(), page.next_page_token)? {
+                Some(next) => token = Some(next),
+                None => return Ok(organizations),
+            }
+        }
+        Err(too_many_pages("list_organizations"))
+    }
+
+    /// `<env>/api/v1/organizations[/{org}]`, the id checked and
+    /// percent-encoded.
+    fn org_url(&self, org_id: Option<&str>) -> Result<Url, ClientError> {
+        let mut segments = vec!["api", "v1", "organizations"];
+        if let Some(org_id) = org_id {
+            check_id("organization id", org_id)?;
+            segments.push(org_id);
+        }
+        Ok(join(&self.inner.base, &segments))
     }
 
     /// `<env>/api/v1/organizations/{org}/clients[/{client}][/tail...]`, each
@@ -545,6 +628,56 @@ fn check_id(what: &str, id: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// `url` with the `page_size` and `page_token` of a list call (a page
+/// size of zero refused, an empty token left out).
+fn with_paging(
+    mut url: Url,
+    page_size: Option<u32>,
+    page_token: Option<&str>,
+) -> Result<Url, ClientError> {
+    if page_size == Some(0) {
+        return Err(ClientError::InvalidInput(
+            "the page size must be at least 1".into(),
+        ));
+    }
+    {
+        let mut query = url.query_pairs_mut();
+        if let Some(size) = page_size {
+            query.append_pair("page_size", &size.to_string());
+        }
+        if let Some(token) = page_token.filter(|t| !t.is_empty()) {
+            query.append_pair("page_token", token);
+        }
+    }
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
+    Ok(url)
+}
+
+/// The token of the page after `current`, `None` at the end; a server that
+/// hands the same token back would loop forever, and is an error.
+fn next_page(
+    what: &'static str,
+    current: Option<&str>,
+    next: Option<String>,
+) -> Result<Option<String>, ClientError> {
+    match next {
+        Some(next) if current == Some(next.as_str()) => Err(ClientError::InvalidResponse {
+            what,
+            reason: "the next page token repeats the current one".into(),
+        }),
+        next => Ok(next),
+    }
+}
+
+fn too_many_pages(what: &'static str) -> ClientError {
+    ClientError::InvalidResponse {
+        what,
+        reason: format!("more than {MAX_PAGES} pages"),
+    }
+}
+
 fn json(value: &impl Serialize) -> Result<Vec<u8>, ClientError> {
     serde_json::to_vec(value)
         .map_err(|e| ClientError::InvalidInput(format!("the request cannot be written: {e}")))
@@ -609,6 +742,42 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn organization_paths_and_paging() {
+        let admin = admin();
+        assert_eq!(
+            admin.org_url(None).unwrap().as_str(),
+            "https://acme.example/base/api/v1/organizations"
+        );
+        assert_eq!(
+            admin.org_url(Some("org/1")).unwrap().as_str(),
+            "https://acme.example/base/api/v1/organizations/org%2F1"
+        );
+        for bad in ["", " ", ".", "..", "a\nb"] {
+            assert!(
+                matches!(admin.org_url(Some(bad)), Err(ClientError::InvalidInput(_))),
+                "{bad:?}"
+            );
+        }
+        let url = admin.org_url(None).unwrap();
+        assert_eq!(
+            with_paging(url.clone(), Some(5), Some("a b"))
+                .unwrap()
+                .query(),
+            Some("page_size=5&page_token=a+b")
+        );
+        assert_eq!(
+            with_paging(url.clone(), None, Some("")).unwrap().query(),
+            None
+        );
+        assert!(matches!(
+            with_paging(url, Some(0), None),
+            Err(ClientError::InvalidInput(_))
+        ));
+        assert!(next_page("x", Some("t"), Some("t".into())).is_err());
+        assert_eq!(next_page("x", Some("t"), None).unwrap(), None);
     }
 
     #[test]

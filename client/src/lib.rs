@@ -1,9 +1,9 @@
 //! The client side of scopegate (this crate, or the `client` feature of
 //! `scopegate`): an API client that fetches and keeps a client-credentials
-//! token, and an admin client that registers API clients for an
-//! organization. Both speak the wire format of Scalekit's API, so they work
-//! against Scalekit and against the embedded dev issuer. No actix-web in
-//! the dependency tree.
+//! token, and an admin client that creates and lists organizations and
+//! registers their API clients. Both speak the wire format of Scalekit's
+//! API, so they work against Scalekit and against the embedded dev issuer.
+//! No actix-web in the dependency tree.
 //!
 //! * [`TokenClient`]: `POST <env>/oauth/token` with
 //!   `grant_type=client_credentials`; caches the token and replaces it
@@ -16,7 +16,9 @@
 //!   renews the token and sends it once more.
 //! * [`AdminClient`]: `create_organization_client`, `get_...`,
 //!   `list_...` (paged), `update_...`, `delete_...`,
-//!   `add_organization_client_secret`, `remove_organization_client_secret`.
+//!   `add_organization_client_secret`, `remove_organization_client_secret`;
+//!   and for organizations `create_organization`, `get_organization`,
+//!   `list_organizations` (paged), `list_all_organizations`.
 //! * [`Secret`]: client secrets and `plain_secret`s, redacted in `Debug`.
 //!
 //! # Environment variables
@@ -63,6 +65,7 @@ pub use retry::RetryPolicy;
 pub use scopegate_wire::Secret;
 pub use scopegate_wire::management::{
     ClientPage, ClientSecret, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
-    CustomClaim, NewOrganizationClient, OrganizationClient,
+    CustomClaim, NewOrganization, NewOrganizationClient, Organization, OrganizationClient,
+    OrganizationEnvelope, OrganizationPage, region,
 };
 pub use token::{AccessToken, ClientAuth, TokenClient, TokenClientBuilder};
