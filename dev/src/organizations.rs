@@ -129,9 +129,7 @@ impl OrganizationStore {
         self.records
             .get(org_id)
             .map(OrganizationRecord::info)
-            .ok_or_else(|| {
-                DevError::NotFound(format!("no organization `{}`", printable(org_id)))
-            })
+            .ok_or_else(|| DevError::NotFound(format!("no organization `{}`", printable(org_id))))
     }
 
     pub(crate) fn list(

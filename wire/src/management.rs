@@ -719,7 +719,11 @@ mod tests {
         );
         let bare = &page.organizations[1];
         assert_eq!(
-            (bare.display_name.as_str(), &bare.region_code, &bare.external_id),
+            (
+                bare.display_name.as_str(),
+                &bare.region_code,
+                &bare.external_id
+            ),
             ("", &None, &None)
         );
         assert!(bare.metadata.is_empty());
@@ -760,7 +764,10 @@ mod tests {
         };
         let body = serde_json::to_value(&page).unwrap();
         assert_eq!(body["next_page_token"], "");
-        assert_eq!(serde_json::from_value::<OrganizationPage>(body).unwrap(), page);
+        assert_eq!(
+            serde_json::from_value::<OrganizationPage>(body).unwrap(),
+            page
+        );
     }
 
     #[test]
