@@ -14,8 +14,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use common::{ORG, closed_port_url, http_client, register_client, serve};
 use scopegate::Authenticator;
 use scopegate::client::{
-    AdminClient, ClientAuth, ClientError, ClientUpdate, NewOrganizationClient, RetryPolicy,
-    SendAuthorized, TokenClient, TokenClientBuilder,
+    AdminClient, ClientAuth, ClientError, ClientUpdate, NewOrganization, NewOrganizationClient,
+    RetryPolicy, SendAuthorized, TokenClient, TokenClientBuilder,
 };
 use scopegate::dev::DevIssuer;
 
@@ -1070,4 +1070,171 @@ async fn a_token_client_from_a_lookup() {
         client.token().await.unwrap().scope(),
         Some("read:deployments")
     );
+}
+
+// ---------------------------------------------------------------------------
+// Organizations.
+
+#[actix_web::test]
+async fn organizations_are_created_read_and_listed() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let admin = admin(&issuer);
+
+    // Create and read back: Scalekit's example organization.
+    let created = admin
+        .create_organization(
+            &NewOrganization::new("Looney Corp")
+                .external_id("my_unique_id")
+                .region_code("US")
+                .metadata("plan", "enterprise"),
+        )
+        .await
+        .unwrap();
+    assert!(created.id.starts_with("org_"), "{}", created.id);
+    assert_eq!(created.display_name, "Looney Corp");
+    assert_eq!(created.external_id.as_deref(), Some("my_unique_id"));
+    assert_eq!(created.region_code.as_deref(), Some("US"));
+    assert_eq!(created.metadata["plan"], "enterprise");
+    assert!(created.create_time.is_some());
+    let got = admin.get_organization(&created.id).await.unwrap();
+    assert_eq!(got, created);
+
+    // Registering a client under an unknown id creates that organization.
+    admin
+        .create_organization_client(
+            "org_implicit",
+            &NewOrganizationClient::new("CI").scope("read:deployments"),
+        )
+        .await
+        .unwrap();
+    let implicit = admin.get_organization("org_implicit").await.unwrap();
+    assert_eq!(implicit.display_name, "org_implicit");
+    assert_eq!((implicit.external_id, implicit.region_code), (None, None));
+
+    // More than a page: walk next_page_token to the end.
+    let mut expected = vec![created.id.clone(), "org_implicit".to_owned()];
+    for n in 0..5 {
+        let org = admin
+            .create_organization(&NewOrganization::new(format!("Org {n}")))
+            .await
+            .unwrap();
+        expected.push(org.id);
+    }
+    let mut listed = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = admin
+            .list_organizations(Some(3), token.as_deref())
+            .await
+            .unwrap();
+        pages += 1;
+        assert_eq!(page.total_size, 7);
+        assert!(page.organizations.len() <= 3);
+        assert_eq!(page.prev_page_token.is_some(), pages > 1);
+        listed.extend(page.organizations.into_iter().map(|o| o.id));
+        match page.next_page_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(listed, expected, "every organization once, oldest first");
+
+    let all = admin.list_all_organizations(Some(2)).await.unwrap();
+    let all: Vec<_> = all.into_iter().map(|o| o.id).collect();
+    assert_eq!(all, expected);
+    let default_pages = admin.list_all_organizations(None).await.unwrap();
+    assert_eq!(default_pages.len(), 7);
+}
+
+#[actix_web::test]
+async fn organization_refusals_come_back_typed() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let admin = admin(&issuer);
+
+    // Refused before any request.
+    let before = issuer.token_requests();
+    for error in [
+        admin
+            .create_organization(&NewOrganization::new("  "))
+            .await
+            .unwrap_err(),
+        admin.get_organization("").await.unwrap_err(),
+        admin.get_organization("..").await.unwrap_err(),
+        admin.list_organizations(Some(0), None).await.unwrap_err(),
+    ] {
+        assert!(matches!(error, ClientError::InvalidInput(_)), "{error:?}");
+    }
+    assert_eq!(issuer.token_requests(), before);
+
+    // A taken external id: 409, naming the field.
+    let new = NewOrganization::new("A").external_id("ext-1");
+    admin.create_organization(&new).await.unwrap();
+    let error = admin.create_organization(&new).await.unwrap_err();
+    let ClientError::Api(server) = &error else {
+        panic!("expected Api, got {error:?}");
+    };
+    assert_eq!(server.status, 409);
+    assert_eq!(server.error.as_deref(), Some("conflict"));
+    assert_eq!(server.field.as_deref(), Some("external_id"));
+    assert_eq!(server.attempts, 1, "a refusal is not retried");
+
+    // A region the server does not know: 400, naming the field.
+    let error = admin
+        .create_organization(&NewOrganization::new("A").region_code("MARS"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ClientError::Api(e) if e.status == 400 && e.field.as_deref() == Some("region_code")),
+        "{error:?}"
+    );
+
+    // Unknown organization: 404. A bad page token: 400.
+    let error = admin.get_organization("org_404").await.unwrap_err();
+    assert!(
+        matches!(&error, ClientError::Api(e) if e.status == 404),
+        "{error:?}"
+    );
+    let error = admin
+        .list_organizations(None, Some("not-a-page-token"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.server_error().and_then(|e| e.field.as_deref()),
+        Some("page_token")
+    );
+}
+
+/// A management API answering organizations bare (not wrapped in
+/// `{"organization": ...}`), as some deployments do.
+#[actix_web::test]
+async fn bare_organizations_are_read_too() {
+    let base = serve(|cfg| {
+        cfg.route(
+            "/oauth/token",
+            web::post().to(|| async {
+                HttpResponse::Ok().json(serde_json::json!({
+                    "access_token": "t", "token_type": "Bearer", "expires_in": 3600
+                }))
+            }),
+        )
+        .route(
+            "/api/v1/organizations",
+            web::post().to(|| async {
+                HttpResponse::Created().json(serde_json::json!({
+                    "id": "org_1", "display_name": "Looney Corp", "external_id": "",
+                    "region_code": "REGION_CODE_UNSPECIFIED", "metadata": null
+                }))
+            }),
+        );
+    });
+    let admin = AdminClient::new(&base, "skc_1", "secret").unwrap();
+    let org = admin
+        .create_organization(&NewOrganization::new("Looney Corp"))
+        .await
+        .unwrap();
+    assert_eq!(org.id, "org_1");
+    assert_eq!((org.external_id, org.region_code), (None, None));
+    assert!(org.metadata.is_empty());
 }

@@ -1113,3 +1113,266 @@ async fn stopping_closes_the_port_for_every_clone() {
     assert!(after.is_err(), "the issuer no longer answers");
     clone.stop().await; // already stopped: a no-op
 }
+
+// ---------------------------------------------------------------------------
+// Organizations.
+
+fn orgs_url(issuer: &DevIssuer) -> String {
+    format!("{}/api/v1/organizations", issuer.url())
+}
+
+async fn create_org(issuer: &DevIssuer, admin: &str, body: Value) -> Response {
+    http()
+        .post(orgs_url(issuer))
+        .bearer_auth(admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get_json(url: &str, admin: &str) -> (StatusCode, Value) {
+    let response = http().get(url).bearer_auth(admin).send().await.unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+#[actix_web::test]
+async fn organizations_are_created_listed_and_read() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let admin = admin_token(&issuer).await;
+
+    let response = create_org(
+        &issuer,
+        &admin,
+        json!({
+            "display_name": "Looney Corp",
+            "external_id": "my_unique_id",
+            "region_code": "US",
+            "metadata": {"plan": "enterprise"}
+        }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    let body: Value = response.json().await.unwrap();
+    let org = &body["organization"];
+    let id = org["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("org_") && id.len() == 4 + 17, "{id}");
+    assert_eq!(org["display_name"], "Looney Corp");
+    assert_eq!(org["external_id"], "my_unique_id");
+    assert_eq!(org["region_code"], "US");
+    assert_eq!(org["metadata"], json!({"plan": "enterprise"}));
+    assert!(is_rfc3339_millis(org["create_time"].as_str().unwrap()));
+    assert!(is_rfc3339_millis(org["update_time"].as_str().unwrap()));
+
+    let (status, got) = get_json(&format!("{}/{id}", orgs_url(&issuer)), &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(&got["organization"], org);
+
+    // Just a name: no external id or region, empty metadata (as Scalekit
+    // writes it).
+    let response = create_org(&issuer, &admin, json!({"display_name": "Plain"})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let plain: Value = response.json().await.unwrap();
+    assert!(plain["organization"].get("external_id").is_none());
+    assert!(plain["organization"].get("region_code").is_none());
+    assert_eq!(plain["organization"]["metadata"], json!({}));
+
+    // An organization known only by its client is listed and read too.
+    let response = register(&issuer, &admin, ORG, json!({"name": "ci"})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let (status, implicit) = get_json(&format!("{}/{ORG}", orgs_url(&issuer)), &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(implicit["organization"]["display_name"], ORG);
+
+    // Twelve in all: the default page holds ten; pages of five walk to the
+    // end without repeats, linked both ways.
+    for n in 0..9 {
+        let response =
+            create_org(&issuer, &admin, json!({"display_name": format!("Org {n}")})).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let (status, first) = get_json(&orgs_url(&issuer), &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["organizations"].as_array().unwrap().len(), 10);
+    assert_eq!(first["total_size"], 12);
+    assert_eq!(first["prev_page_token"], "");
+    let mut seen = Vec::new();
+    let mut url = format!("{}?page_size=5", orgs_url(&issuer));
+    let mut pages = Vec::new();
+    loop {
+        let (status, page) = get_json(&url, &admin).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["total_size"], 12);
+        for org in page["organizations"].as_array().unwrap() {
+            seen.push(org["id"].as_str().unwrap().to_owned());
+        }
+        let next = page["next_page_token"].as_str().unwrap().to_owned();
+        pages.push(page);
+        if next.is_empty() {
+            break;
+        }
+        url = format!("{}?page_size=5&page_token={next}", orgs_url(&issuer));
+    }
+    assert_eq!(pages.len(), 3);
+    assert_eq!(seen.len(), 12);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 12, "no organization listed twice");
+    assert_eq!(seen[0], id, "oldest first");
+    assert_eq!(seen[2], ORG);
+    let back = pages[1]["prev_page_token"].as_str().unwrap();
+    let (_, page) = get_json(
+        &format!("{}?page_size=5&page_token={back}", orgs_url(&issuer)),
+        &admin,
+    )
+    .await;
+    assert_eq!(page["organizations"], pages[0]["organizations"]);
+}
+
+#[actix_web::test]
+async fn organization_requests_are_guarded_and_validated() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let admin = admin_token(&issuer).await;
+    let url = orgs_url(&issuer);
+
+    // No bearer: 401 before anything else, on every call.
+    let none = http()
+        .post(&url)
+        .json(&json!({"display_name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&none, "www-authenticate"), "Bearer");
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    for target in [
+        url.clone(),
+        format!("{url}/org_404"),
+        format!("{url}/bad%20id"),
+    ] {
+        let response = http().get(&target).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{target}");
+    }
+    // An ordinary client's token: 403.
+    let created = issuer
+        .create_client(ORG, NewOrganizationClient::new("ci").scopes(["a:b"]))
+        .unwrap();
+    let ordinary = token_for(
+        &issuer,
+        &created.client.client_id,
+        created.plain_secret.expose(),
+    )
+    .await;
+    let response = http()
+        .get(&url)
+        .bearer_auth(&ordinary)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::FORBIDDEN, "access_denied").await;
+
+    // Field by field: 400 naming the field.
+    for (body, field) in [
+        (json!({"display_name": "  "}), "display_name"),
+        (json!({}), "display_name"),
+        (json!({"display_name": 5}), "display_name"),
+        (json!({"display_name": "x".repeat(201)}), "display_name"),
+        (
+            json!({"display_name": "x", "region_code": "MARS"}),
+            "region_code",
+        ),
+        (
+            json!({"display_name": "x", "external_id": " ext"}),
+            "external_id",
+        ),
+        (
+            json!({"display_name": "x", "metadata": {"k": "v"}}),
+            "metadata.k",
+        ),
+        (
+            json!({"display_name": "x", "metadata": {"plan": 1}}),
+            "metadata.plan",
+        ),
+    ] {
+        let response = create_org(&issuer, &admin, body.clone()).await;
+        let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+        assert_eq!(error["field"], field, "{body} -> {error}");
+    }
+    let too_many: serde_json::Map<String, Value> =
+        (0..11).map(|n| (format!("key{n}"), json!("v"))).collect();
+    let response = create_org(
+        &issuer,
+        &admin,
+        json!({"display_name": "x", "metadata": too_many}),
+    )
+    .await;
+    let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    assert_eq!(error["field"], "metadata");
+
+    // A taken external id: 409 conflict, naming the field; nothing created.
+    let body = json!({"display_name": "A", "external_id": "ext-1"});
+    assert_eq!(
+        create_org(&issuer, &admin, body.clone()).await.status(),
+        StatusCode::CREATED
+    );
+    let response = create_org(&issuer, &admin, body).await;
+    assert_eq!(header(&response, "cache-control"), "no-store");
+    let error = expect_error(response, StatusCode::CONFLICT, "conflict").await;
+    assert_eq!(error["field"], "external_id");
+    let (_, page) = get_json(&url, &admin).await;
+    assert_eq!(page["total_size"], 2, "{page}");
+
+    // Unknown: 404; not an id: 400; a bad page token: 400.
+    let response = http()
+        .get(format!("{url}/org_404"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    let response = http()
+        .get(format!("{url}/bad%20id"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    assert_eq!(error["field"], "organization_id");
+    let response = http()
+        .get(format!("{url}?page_token=nope"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    assert_eq!(error["field"], "page_token");
+
+    // Not JSON: 415; a method not served: 405.
+    let response = http()
+        .post(&url)
+        .bearer_auth(&admin)
+        .header("content-type", "text/plain")
+        .body("display_name=x")
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "invalid_request",
+    )
+    .await;
+    let response = http()
+        .delete(format!("{url}/{ORG}"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+}

@@ -1,5 +1,5 @@
 //! `scopegate`: fetch client-credentials tokens, register API clients,
-//! decode tokens and check them against an issuer, from the command line.
+//! create and list organizations, decode tokens and check them against an issuer, from the command line.
 //!
 //! Exit codes: 0 ok, 1 rejected, 2 usage or configuration error, 3 network
 //! or issuer error. Run `scopegate --help` for the commands and the
@@ -14,6 +14,7 @@ mod clients;
 mod decode;
 mod exit;
 mod input;
+mod orgs;
 mod token;
 
 use std::process::ExitCode;
@@ -40,8 +41,9 @@ Environment:
                                     SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET)
   SCOPEGATE_CLIENT_SCOPES           scopes `token` asks for (space or comma separated)
   SCOPEGATE_CLIENT_AUDIENCE         audience `token` asks for
-  SCALEKIT_ENVIRONMENT_URL          environment URL for `clients` and `check`
-  SCALEKIT_CLIENT_ID                the environment's management client, for `clients`
+  SCALEKIT_ENVIRONMENT_URL          environment URL for `clients`, `orgs` and `check`
+  SCALEKIT_CLIENT_ID                the environment's management client, for
+                                    `clients` and `orgs`
   SCALEKIT_CLIENT_SECRET            its secret
   SCALEKIT_ORGANIZATION_ID          default --org for `clients`
   SCOPEGATE_AUDIENCE                default --audience for `check`
@@ -50,7 +52,8 @@ Secrets are read from the environment (or stdin), never from flags, and are
 never printed except the `plain_secret` of a newly created client.";
 
 /// OAuth 2.0 client credentials from the command line: fetch tokens,
-/// register API clients, decode tokens, and check them against an issuer.
+/// register API clients, manage organizations, decode tokens, and check
+/// them against an issuer.
 #[derive(Debug, Parser)]
 #[command(name = "scopegate", version, after_help = AFTER_HELP)]
 struct Cli {
@@ -72,6 +75,10 @@ enum Command {
     /// (management API; authenticates with SCALEKIT_CLIENT_ID/SECRET).
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
+    /// Create, list and show the environment's organizations (management
+    /// API; authenticates with SCALEKIT_CLIENT_ID/SECRET).
+    #[command(subcommand)]
+    Orgs(orgs::OrgsCommand),
     /// Show a token's header and claims WITHOUT verifying anything.
     ///
     /// Anyone can write a token that decodes; only `scopegate check` says
@@ -127,6 +134,7 @@ async fn run(command: Command) -> Result<u8, Failure> {
     match command {
         Command::Token(args) => token::run(args).await,
         Command::Clients(command) => clients::run(command).await,
+        Command::Orgs(command) => orgs::run(command).await,
         Command::Decode(args) => decode::run(args).await,
         Command::Check(args) => check::run(args).await,
     }

@@ -718,3 +718,166 @@ async fn check_tells_a_missing_key_set_from_a_down_issuer() {
     assert!(run.stderr.contains("(or --allow-http)"), "{run:#?}");
     assert!(!run.stderr.contains("allow_http(true)"), "{run:#?}");
 }
+
+#[actix_web::test]
+async fn orgs_create_list_get() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let env = admin_env(&issuer);
+    let env = borrowed(&env);
+
+    let run = scopegate(
+        &[
+            "orgs",
+            "create",
+            "--name",
+            "Looney Corp",
+            "--external-id",
+            "my_unique_id",
+            "--region",
+            "US",
+            "--metadata",
+            "plan=enterprise",
+            "--metadata",
+            "industry=technology",
+        ],
+        &env,
+        None,
+    )
+    .await;
+    run.assert_code(0);
+    let id = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("id:"))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| panic!("no id in {run:#?}"));
+    assert!(id.starts_with("org_"), "{run:#?}");
+    assert!(
+        run.stdout.contains("display name:  Looney Corp"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains("external id:   my_unique_id"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("region:        US"), "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("metadata:      industry=technology, plan=enterprise"),
+        "{run:#?}"
+    );
+
+    // Get, as JSON: the management API's shape.
+    let run = scopegate(&["orgs", "get", &id, "--json"], &env, None).await;
+    run.assert_code(0);
+    let org = &run.json()["organization"];
+    assert_eq!(org["id"], id.as_str());
+    assert_eq!(org["display_name"], "Looney Corp");
+    assert_eq!(org["external_id"], "my_unique_id");
+    assert_eq!(org["metadata"]["plan"], "enterprise");
+
+    // Four more, then page through all five, two at a time.
+    let mut created = vec![id];
+    for n in 0..4 {
+        let name = format!("Org {n}");
+        let run = scopegate(&["orgs", "create", "--name", &name, "--json"], &env, None).await;
+        run.assert_code(0);
+        let id = run.json()["organization"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        created.push(id);
+    }
+    let mut listed = Vec::new();
+    let mut token = String::new();
+    for _ in 0..10 {
+        let mut args = vec!["orgs", "list", "--page-size", "2", "--json"];
+        if !token.is_empty() {
+            args.extend(["--page-token", token.as_str()]);
+        }
+        let run = scopegate(&args, &env, None).await;
+        run.assert_code(0);
+        let page = run.json();
+        assert_eq!(page["total_size"], 5, "{page}");
+        let orgs = page["organizations"].as_array().unwrap();
+        assert!(orgs.len() <= 2, "{page}");
+        listed.extend(orgs.iter().map(|o| o["id"].as_str().unwrap().to_owned()));
+        token = page["next_page_token"].as_str().unwrap().to_owned();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(listed, created, "every organization once, oldest first");
+
+    // --all reads every page; the text form says how many there are.
+    let run = scopegate(
+        &["orgs", "list", "--all", "--page-size", "2", "--json"],
+        &env,
+        None,
+    )
+    .await;
+    run.assert_code(0);
+    assert_eq!(run.json()["organizations"].as_array().unwrap().len(), 5);
+    let run = scopegate(&["orgs", "list", "--page-size", "2"], &env, None).await;
+    run.assert_code(0);
+    assert_eq!(run.stdout.lines().count(), 2, "{run:#?}");
+    assert!(run.stdout.contains("my_unique_id\tUS"), "{run:#?}");
+    assert!(run.stderr.contains("2 of 5 organization(s)"), "{run:#?}");
+    assert!(run.stderr.contains("next page: --page-token "), "{run:#?}");
+}
+
+#[actix_web::test]
+async fn orgs_errors_have_their_exit_codes() {
+    let issuer = DevIssuer::start().await.unwrap();
+    let env = admin_env(&issuer);
+    let env = borrowed(&env);
+
+    // A blank name: 2, before any request.
+    let before = issuer.token_requests();
+    let run = scopegate(&["orgs", "create", "--name", " "], &env, None).await;
+    run.assert_code(2);
+    assert!(run.stderr.contains("display name"), "{run:#?}");
+    assert_eq!(issuer.token_requests(), before);
+
+    // A malformed --metadata: 2 (a usage error).
+    let run = scopegate(
+        &["orgs", "create", "--name", "x", "--metadata", "plan"],
+        &env,
+        None,
+    )
+    .await;
+    run.assert_code(2);
+
+    // A taken external id: 1, naming the field.
+    let args = ["orgs", "create", "--name", "x", "--external-id", "ext-1"];
+    scopegate(&args, &env, None).await.assert_code(0);
+    let run = scopegate(&args, &env, None).await;
+    run.assert_code(1);
+    assert!(run.stderr.contains("409"), "{run:#?}");
+    assert!(run.stderr.contains("external_id"), "{run:#?}");
+
+    // A region the server does not know: 1, naming the field.
+    let run = scopegate(
+        &["orgs", "create", "--name", "x", "--region", "MARS"],
+        &env,
+        None,
+    )
+    .await;
+    run.assert_code(1);
+    assert!(run.stderr.contains("region_code"), "{run:#?}");
+
+    // An unknown organization: 1.
+    let run = scopegate(&["orgs", "get", "org_404"], &env, None).await;
+    run.assert_code(1);
+    assert!(run.stderr.contains("404"), "{run:#?}");
+
+    // No credentials: 2.
+    let run = scopegate(&["orgs", "list", "--env", issuer.url()], &[], None).await;
+    run.assert_code(2);
+    assert!(run.stderr.contains("SCALEKIT_CLIENT_ID"), "{run:#?}");
+
+    // Issuer down: 3.
+    let down = closed_port_url();
+    let run = scopegate(&["orgs", "list", "--env", &down], &env, None).await;
+    run.assert_code(3);
+}
