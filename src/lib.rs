@@ -148,9 +148,9 @@ pub use scopegate_macros::require_scopes;
 
 pub use scopegate_runtime::{
     Algorithm, AuthError, Authenticator, AuthenticatorBuilder, ClaimError, Claims, ConfigError,
-    ENV_AUDIENCE, ENV_ENVIRONMENT_URL, JwkError, KeyDocument, KeyFetchError, RequestError,
-    Requirement, TokenError, TokenPart, UnsupportedAlgorithm, check_scopes, grammar,
-    parse_authorization,
+    ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER, ENV_JWKS_URL, JwkError,
+    KeyDocument, KeyFetchError, RequestError, Requirement, TokenError, TokenPart,
+    UnsupportedAlgorithm, check_scopes, grammar, parse_authorization,
 };
 
 /// The client side: token client, admin client, `send_authorized`

@@ -355,6 +355,23 @@ pub enum ConfigError {
     /// The HTTP client could not be built.
     #[error("the HTTP client could not be built: {0}")]
     HttpClient(#[source] reqwest::Error),
+    /// Two environment variables ask for settings that exclude each other
+    /// (a JWKS URL and discovery).
+    #[error("the environment variables {first} and {second} conflict: set only one of them")]
+    ConflictingEnv {
+        /// The first variable.
+        first: &'static str,
+        /// The variable that contradicts it.
+        second: &'static str,
+    },
+    /// An environment variable is set to a value that cannot be read.
+    #[error("the environment variable {name} is not usable: {reason}")]
+    InvalidEnv {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
 }
 
 /// Which document a key fetch was reading.

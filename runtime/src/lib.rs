@@ -42,7 +42,10 @@ mod settings;
 mod token_cache;
 mod validation;
 
-pub use authenticator::builder::{AuthenticatorBuilder, ENV_AUDIENCE, ENV_ENVIRONMENT_URL};
+pub use authenticator::builder::{
+    AuthenticatorBuilder, ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER,
+    ENV_JWKS_URL,
+};
 pub use authenticator::{Authenticator, check_scopes};
 pub use bearer::{bearer_token, parse_authorization};
 pub use claims::{ClaimError, Claims};

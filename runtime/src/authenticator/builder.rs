@@ -1,6 +1,6 @@
 //! Configuration: [`AuthenticatorBuilder`] with a setting per method, and
-//! `from_env` for Scalekit. It resolves into `Settings`, which the
-//! authenticator and its caches read.
+//! `from_env` for Scalekit or any other issuer. It resolves into
+//! `Settings`, which the authenticator and its caches read.
 
 use std::time::Duration;
 
@@ -12,11 +12,23 @@ use crate::jwk::{Algorithm, parse_jwks};
 use crate::settings::{KeySource, Settings};
 
 /// Environment variable holding the Scalekit environment URL, which is both
-/// the issuer and the base of the JWKS URL (`<env>/keys`).
+/// the issuer and the base of the JWKS URL (`<env>/keys`). Read when
+/// [`ENV_ISSUER`] is unset.
 pub const ENV_ENVIRONMENT_URL: &str = "SCALEKIT_ENVIRONMENT_URL";
 /// Optional environment variable with the audience(s) this API accepts,
 /// separated by commas or spaces. When unset, `aud` is not checked.
 pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
+/// Optional environment variable naming the issuer (the exact `iss`) of an
+/// issuer other than Scalekit; read instead of [`ENV_ENVIRONMENT_URL`]
+/// when set.
+pub const ENV_ISSUER: &str = "SCOPEGATE_ISSUER";
+/// Optional environment variable with the JWKS URL, when the keys are not
+/// at `<issuer>/keys`. Excludes [`ENV_DISCOVERY`]` = true`.
+pub const ENV_JWKS_URL: &str = "SCOPEGATE_JWKS_URL";
+/// Optional environment variable: `true` finds the JWKS URL through OpenID
+/// Connect discovery (`<issuer>/.well-known/openid-configuration`).
+/// Accepts `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case).
+pub const ENV_DISCOVERY: &str = "SCOPEGATE_DISCOVERY";
 
 /// Builds an [`Authenticator`]. Every setting has a default but the issuer.
 ///
@@ -46,6 +58,36 @@ pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
 ///     .build()?;
 /// assert_eq!(auth.issuer(), "https://acme.scalekit.dev");
 /// # Ok::<(), scopegate::ConfigError>(())
+/// ```
+///
+/// # From the environment
+///
+/// [`Authenticator::from_env`] and [`Authenticator::builder_from_env`]
+/// read these variables (unset and blank count alike: unset):
+///
+/// | variable | meaning | when unset |
+/// |---|---|---|
+/// | `SCOPEGATE_ISSUER` ([`ENV_ISSUER`]) | the issuer, the exact `iss` of its tokens (any issuer) | `SCALEKIT_ENVIRONMENT_URL` |
+/// | `SCALEKIT_ENVIRONMENT_URL` ([`ENV_ENVIRONMENT_URL`]) | the Scalekit environment URL, the issuer when `SCOPEGATE_ISSUER` is unset | one of the two is required |
+/// | `SCOPEGATE_JWKS_URL` ([`ENV_JWKS_URL`]) | the JWKS URL ([`jwks_url`](Self::jwks_url)) | `<issuer>/keys` |
+/// | `SCOPEGATE_DISCOVERY` ([`ENV_DISCOVERY`]) | `true`: find the JWKS URL through discovery ([`discover`](Self::discover)); also `1`/`yes`/`on`, and `false`/`0`/`no`/`off` | `false` |
+/// | `SCOPEGATE_AUDIENCE` ([`ENV_AUDIENCE`]) | the audiences accepted, separated by commas or spaces | `aud` not checked |
+///
+/// A JWKS URL together with `SCOPEGATE_DISCOVERY=true` is
+/// [`ConfigError::ConflictingEnv`] naming both variables; a
+/// `SCOPEGATE_DISCOVERY` that is not a boolean is
+/// [`ConfigError::InvalidEnv`]. The URLs are checked when the builder
+/// builds, like URLs given to its methods.
+///
+/// ```
+/// use scopegate::Authenticator;
+///
+/// // SCOPEGATE_ISSUER=https://login.example.com/tenant-1
+/// // SCOPEGATE_DISCOVERY=true
+/// // SCOPEGATE_AUDIENCE=deployment-api.acmecorp.com
+/// # fn run() -> Result<(), scopegate::ConfigError> {
+/// let auth = Authenticator::from_env()?;
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
@@ -335,14 +377,41 @@ impl AuthenticatorBuilder {
     }
 }
 
-/// Reads [`ENV_ENVIRONMENT_URL`] and [`ENV_AUDIENCE`] into a builder.
+/// Reads the variables of the builder's table (see
+/// [`AuthenticatorBuilder`]) from the process environment into a builder.
 pub(crate) fn builder_from_env() -> Result<AuthenticatorBuilder, ConfigError> {
-    let env = std::env::var(ENV_ENVIRONMENT_URL)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
+    builder_from_lookup(|name| std::env::var(name).ok())
+}
+
+/// Like [`builder_from_env`], reading the variables through `lookup`.
+pub(crate) fn builder_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<AuthenticatorBuilder, ConfigError> {
+    let var = |name: &str| {
+        lookup(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    };
+    let issuer = var(ENV_ISSUER)
+        .or_else(|| var(ENV_ENVIRONMENT_URL))
         .ok_or(ConfigError::MissingEnv(ENV_ENVIRONMENT_URL))?;
-    let mut builder = AuthenticatorBuilder::new(env.trim());
-    if let Ok(audiences) = std::env::var(ENV_AUDIENCE) {
+    let discovery = var(ENV_DISCOVERY)
+        .map(|value| parse_bool(ENV_DISCOVERY, &value))
+        .transpose()?
+        .unwrap_or(false);
+    let mut builder = AuthenticatorBuilder::new(issuer);
+    match (var(ENV_JWKS_URL), discovery) {
+        (Some(_), true) => {
+            return Err(ConfigError::ConflictingEnv {
+                first: ENV_JWKS_URL,
+                second: ENV_DISCOVERY,
+            });
+        }
+        (Some(url), false) => builder = builder.jwks_url(url),
+        (None, true) => builder = builder.discover(),
+        (None, false) => {}
+    }
+    if let Some(audiences) = var(ENV_AUDIENCE) {
         builder = builder.audiences(
             audiences
                 .split([',', ' '])
@@ -352,6 +421,22 @@ pub(crate) fn builder_from_env() -> Result<AuthenticatorBuilder, ConfigError> {
         );
     }
     Ok(builder)
+}
+
+/// A boolean variable: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, in
+/// any case.
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::InvalidEnv {
+            name,
+            reason: format!(
+                "`{}` is not a boolean (true or false, 1 or 0, yes or no, on or off)",
+                scopegate_wire::text::printable(value, 32)
+            ),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -424,5 +509,132 @@ mod tests {
                 .build(),
             Err(ConfigError::InvalidJwks(crate::jwk::JwkError::Malformed(_)))
         ));
+    }
+
+    fn lookup<'a>(vars: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    fn from(vars: &[(&str, &str)]) -> Result<AuthenticatorBuilder, ConfigError> {
+        builder_from_lookup(lookup(vars))
+    }
+
+    #[test]
+    fn the_environment_names_the_issuer_and_where_its_keys_are() {
+        // Scalekit: the environment URL, keys at <url>/keys.
+        let builder = from(&[(ENV_ENVIRONMENT_URL, " https://acme.scalekit.dev ")]).unwrap();
+        assert_eq!(builder.issuer, "https://acme.scalekit.dev");
+        assert_eq!(
+            (builder.jwks_url.as_deref(), builder.discover),
+            (None, false)
+        );
+        assert!(builder.audiences.is_empty());
+
+        // Any issuer: SCOPEGATE_ISSUER wins over the Scalekit variable.
+        let builder = from(&[
+            (ENV_ENVIRONMENT_URL, "https://acme.scalekit.dev"),
+            (ENV_ISSUER, "https://login.example.com/tenant-1"),
+            (ENV_JWKS_URL, "https://login.example.com/tenant-1/jwks"),
+            (ENV_AUDIENCE, "api-1, api-2 api-3"),
+        ])
+        .unwrap();
+        assert_eq!(builder.issuer, "https://login.example.com/tenant-1");
+        assert_eq!(
+            builder.jwks_url.as_deref(),
+            Some("https://login.example.com/tenant-1/jwks")
+        );
+        assert_eq!(builder.audiences, ["api-1", "api-2", "api-3"]);
+        assert!(builder.build().is_ok());
+
+        // Discovery, in the spellings of a boolean; false changes nothing.
+        for yes in ["true", "TRUE", "1", "yes", "On"] {
+            let builder =
+                from(&[(ENV_ISSUER, "https://idp.example"), (ENV_DISCOVERY, yes)]).unwrap();
+            assert!(builder.discover, "{yes}");
+        }
+        let builder = from(&[
+            (ENV_ISSUER, "https://idp.example"),
+            (ENV_DISCOVERY, "false"),
+            (ENV_JWKS_URL, "https://idp.example/jwks"),
+        ])
+        .unwrap();
+        assert!(!builder.discover);
+        assert!(builder.jwks_url.is_some());
+        // Blank counts as unset.
+        let builder = from(&[
+            (ENV_ISSUER, "https://idp.example"),
+            (ENV_DISCOVERY, " "),
+            (ENV_JWKS_URL, ""),
+        ])
+        .unwrap();
+        assert_eq!((builder.jwks_url, builder.discover), (None, false));
+    }
+
+    #[test]
+    fn environment_errors_name_their_variables() {
+        let error = from(&[(ENV_ISSUER, " ")]).unwrap_err();
+        assert!(matches!(
+            error,
+            ConfigError::MissingEnv(ENV_ENVIRONMENT_URL)
+        ));
+
+        let error = from(&[
+            (ENV_ISSUER, "https://idp.example"),
+            (ENV_JWKS_URL, "https://idp.example/jwks"),
+            (ENV_DISCOVERY, "yes"),
+        ])
+        .unwrap_err();
+        assert!(matches!(
+            error,
+            ConfigError::ConflictingEnv {
+                first: ENV_JWKS_URL,
+                second: ENV_DISCOVERY
+            }
+        ));
+        let message = error.to_string();
+        assert!(
+            message.contains("SCOPEGATE_JWKS_URL") && message.contains("SCOPEGATE_DISCOVERY"),
+            "{message}"
+        );
+
+        let error = from(&[
+            (ENV_ISSUER, "https://idp.example"),
+            (ENV_DISCOVERY, "maybe"),
+        ])
+        .unwrap_err();
+        assert!(matches!(
+            error,
+            ConfigError::InvalidEnv {
+                name: ENV_DISCOVERY,
+                ..
+            }
+        ));
+        assert!(
+            error.to_string().contains("`maybe` is not a boolean"),
+            "{error}"
+        );
+
+        // URLs are checked when the builder builds, naming the setting.
+        let error = from(&[
+            (ENV_ISSUER, "https://idp.example"),
+            (ENV_JWKS_URL, "not a url"),
+        ])
+        .unwrap()
+        .build()
+        .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ConfigError::InvalidUrl {
+                    field: "jwks_url",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
     }
 }
