@@ -69,7 +69,9 @@ impl Authenticator {
 
     /// Builds an authenticator for the Scalekit environment named by
     /// `SCALEKIT_ENVIRONMENT_URL` (issuer = that URL, keys at `<url>/keys`),
-    /// checking `aud` against `SCOPEGATE_AUDIENCE` when it is set.
+    /// checking `aud` against `SCOPEGATE_AUDIENCE` when it is set; or for
+    /// any issuer with `SCOPEGATE_ISSUER`, `SCOPEGATE_JWKS_URL`,
+    /// `SCOPEGATE_DISCOVERY` (see [`AuthenticatorBuilder`] for the table).
     pub fn from_env() -> Result<Self, ConfigError> {
         builder_from_env()?.build()
     }
