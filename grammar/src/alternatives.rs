@@ -82,7 +82,10 @@ impl std::error::Error for TooManyAlternatives {}
 /// The alternatives of `expr` (see the [module documentation](self)), at
 /// most `max` of them. `any()` with no branch has no alternative; `all()`
 /// with none has one, empty.
-pub fn or_of_and<'a>(expr: &Expr<'a>, max: usize) -> Result<Vec<Vec<&'a str>>, TooManyAlternatives> {
+pub fn or_of_and<'a>(
+    expr: &Expr<'a>,
+    max: usize,
+) -> Result<Vec<Vec<&'a str>>, TooManyAlternatives> {
     let alternatives = expand(expr, max)?;
     if alternatives.len() > max {
         return Err(TooManyAlternatives { max });
@@ -177,16 +180,30 @@ mod tests {
         assert_eq!(or_of_and(&tree, 16).unwrap(), vec![vec!["a:a"]]);
         let tree = Any(vec![Scope("a:a"), Scope("a:a")]);
         assert_eq!(or_of_and(&tree, 16).unwrap(), vec![vec!["a:a"]]);
-        assert_eq!(or_of_and(&Any(vec![]), 16).unwrap(), Vec::<Vec<&str>>::new());
-        assert_eq!(or_of_and(&All(vec![]), 16).unwrap(), vec![Vec::<&str>::new()]);
+        assert_eq!(
+            or_of_and(&Any(vec![]), 16).unwrap(),
+            Vec::<Vec<&str>>::new()
+        );
+        assert_eq!(
+            or_of_and(&All(vec![]), 16).unwrap(),
+            vec![Vec::<&str>::new()]
+        );
     }
 
     #[test]
     fn the_bound_holds() {
         let pair = |n: usize| {
             Any(vec![
-                Scope(["a:a", "b:b", "c:c", "d:d", "e:e", "f:f", "g:g", "h:h", "i:i", "j:j"][n]),
-                Scope(["k:k", "l:l", "m:m", "n:n", "o:o", "p:p", "q:q", "r:r", "s:s", "t:t"][n]),
+                Scope(
+                    [
+                        "a:a", "b:b", "c:c", "d:d", "e:e", "f:f", "g:g", "h:h", "i:i", "j:j",
+                    ][n],
+                ),
+                Scope(
+                    [
+                        "k:k", "l:l", "m:m", "n:n", "o:o", "p:p", "q:q", "r:r", "s:s", "t:t",
+                    ][n],
+                ),
             ])
         };
         // 2^4 = 16 alternatives: allowed; 2^5 = 32: not.
