@@ -160,19 +160,18 @@ fn check_nodes(cx: &Ctxt, loaded: &Loaded, nodes: &[Node]) {
                 {
                     continue;
                 }
-                let hint = match loaded.catalog.suggest(&scope) {
-                    Some(near) => format!("did you mean `{near}`? "),
-                    None => String::new(),
-                };
-                cx.error_at(
-                    lit.span(),
-                    format!(
-                        "scope `{scope}` is not in the scope catalog `{}`; {hint}\
-                         require a declared scope, or declare it there with a description \
-                         (`{scope}  What it allows`)",
-                        loaded.shown
+                let shown = &loaded.shown;
+                let message = match loaded.catalog.suggest(&scope) {
+                    Some(near) => format!(
+                        "scope `{scope}` is not in the scope catalog `{shown}`: did you mean `{near}`? \
+                         (a new scope is declared in the catalog with a description, e.g. `{scope}  What it allows`)"
                     ),
-                );
+                    None => format!(
+                        "scope `{scope}` is not in the scope catalog `{shown}`; require a declared scope, \
+                         or declare this one there with a description, e.g. `{scope}  What it allows`"
+                    ),
+                };
+                cx.error_at(lit.span(), message);
             }
             Node::Group { children, .. } => check_nodes(cx, loaded, children),
         }

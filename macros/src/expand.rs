@@ -58,9 +58,11 @@ pub fn expand(
         impl #private::ScopeRequirement for #marker {
             const REQUIREMENT: #private::Requirement = #tree;
         }
-        #entry
-        #tracking
     };
+    // The entry and the catalog's tracking live in the body: items there
+    // are compiled like any other, and an `impl` block, where a misplaced
+    // handler would otherwise put them, cannot hold them.
+    handler.body = with_leading_items(&handler.body, quote!(#entry #tracking));
     match utoipa {
         Some(index) => {
             crate::route::add_security(&mut handler.attrs[index], requirement);
@@ -76,6 +78,26 @@ pub fn expand(
         }
     }
     Ok(tokens)
+}
+
+/// `items` inserted at the start of `body`, after its inner attributes.
+fn with_leading_items(body: &TokenStream, items: TokenStream) -> TokenStream {
+    let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
+    let mut split = 0;
+    // `#![...]` is three trees: `#`, `!`, `[...]`.
+    while let [TokenTree::Punct(hash), TokenTree::Punct(bang), TokenTree::Group(_), ..] =
+        &tokens[split..]
+    {
+        if hash.as_char() != '#' || bang.as_char() != '!' {
+            break;
+        }
+        split += 3;
+    }
+    let (inner, rest) = tokens.split_at(split);
+    let mut out: TokenStream = inner.iter().cloned().collect();
+    out.extend(items);
+    out.extend(rest.iter().cloned());
+    out
 }
 
 /// The rewrite itself: the handler's arguments gathered into one

@@ -51,29 +51,37 @@ mod route;
 #[proc_macro_attribute]
 pub fn require_scopes(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
-    let (result, tracking) = run(attr.into(), item.clone());
+    let Output {
+        result,
+        tracking,
+        fallback,
+    } = run(attr.into(), item.clone());
     match result {
         Ok(tokens) => tokens.into(),
         Err(errors) => {
             let mut tokens = errors.to_compile_error();
             tokens.extend(tracking);
-            tokens.extend(item);
+            tokens.extend(fallback.unwrap_or(item));
             tokens.into()
         }
     }
 }
 
+/// What [`run`] gives.
+struct Output {
+    result: syn::Result<proc_macro2::TokenStream>,
+    /// The catalog's tracking tokens, which go into the output whether or
+    /// not it has errors.
+    tracking: proc_macro2::TokenStream,
+    /// On errors, the item to print back instead of the item as written:
+    /// without its `#[utoipa::path]`, whose own errors would only repeat
+    /// ours.
+    fallback: Option<proc_macro2::TokenStream>,
+}
+
 /// Parse, validate, expand. Both halves are parsed and validated even when
-/// the other fails, so that their errors are reported together. Also
-/// returns the catalog's tracking tokens, which go into the output whether
-/// or not it has errors.
-fn run(
-    attr: proc_macro2::TokenStream,
-    item: proc_macro2::TokenStream,
-) -> (
-    syn::Result<proc_macro2::TokenStream>,
-    proc_macro2::TokenStream,
-) {
+/// the other fails, so that their errors are reported together.
+fn run(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> Output {
     let cx = ctxt::Ctxt::new();
     let requirement = model::parse_attribute(attr)
         .inspect(|requirement| check::check_requirement(&cx, requirement))
@@ -90,7 +98,18 @@ fn run(
         Err(()) => None,
     };
     if let Err(errors) = cx.check() {
-        return (Err(errors), tracking);
+        let fallback = match handler {
+            Ok(mut handler) if utoipa.is_some() => {
+                handler.attrs.retain(|attr| !route::is_utoipa_path(attr));
+                Some(quote!(#handler))
+            }
+            _ => None,
+        };
+        return Output {
+            result: Err(errors),
+            tracking,
+            fallback,
+        };
     }
     let result = match (requirement, handler) {
         (Ok(requirement), Ok(handler)) => {
@@ -99,7 +118,11 @@ fn run(
         // A parse error was recorded, and `check` returned it.
         _ => unreachable!("a parse error was not reported"),
     };
-    (result, tracking)
+    Output {
+        result,
+        tracking,
+        fallback: None,
+    }
 }
 
 /// Looks up the catalog and checks the requirement's scopes against it;
