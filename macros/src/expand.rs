@@ -85,8 +85,12 @@ fn with_leading_items(body: &TokenStream, items: TokenStream) -> TokenStream {
     let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
     let mut split = 0;
     // `#![...]` is three trees: `#`, `!`, `[...]`.
-    while let [TokenTree::Punct(hash), TokenTree::Punct(bang), TokenTree::Group(_), ..] =
-        &tokens[split..]
+    while let [
+        TokenTree::Punct(hash),
+        TokenTree::Punct(bang),
+        TokenTree::Group(_),
+        ..,
+    ] = &tokens[split..]
     {
         if hash.as_char() != '#' || bang.as_char() != '!' {
             break;

@@ -353,7 +353,6 @@ where
         }
         let service = Rc::clone(&self.service);
         Box::pin(async move {
-            let request = req.request().clone();
             match service.call(req).await {
                 Ok(response) => {
                     let (request, response) = response.into_parts();
@@ -362,19 +361,44 @@ where
                             .map_into_left_body(),
                     )
                 }
-                Err(error) => {
-                    let rendered = error.as_response_error().error_response();
-                    if !matches!(
-                        rendered.status(),
-                        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST
-                    ) {
-                        return Err(error);
-                    }
-                    let response = metadata.amend(rendered);
-                    Ok(ServiceResponse::new(request, response).map_into_right_body())
+                // An error from a middleware further in: rendered later, by
+                // actix-web; wrapped so that its challenge is amended then.
+                Err(error) => Err(Amended {
+                    error,
+                    metadata: metadata.clone(),
                 }
+                .into()),
             }
         })
+    }
+}
+
+/// An error of the wrapped service, whose response gets the same
+/// `resource_metadata` as any other.
+struct Amended {
+    error: actix_web::Error,
+    metadata: ProtectedResource,
+}
+
+impl std::fmt::Debug for Amended {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl std::fmt::Display for Amended {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl actix_web::ResponseError for Amended {
+    fn status_code(&self) -> StatusCode {
+        self.error.as_response_error().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.metadata.amend(self.error.error_response())
     }
 }
 
