@@ -12,7 +12,7 @@
 //!
 //! * one scope per line: the scope, then whitespace, then its description
 //!   (the rest of the line, trimmed; it may not be empty);
-//! * every scope follows the grammar of [`parse_scope`](crate::parse_scope);
+//! * every scope follows the grammar of [`parse_scope`];
 //! * a scope is listed once;
 //! * empty lines and lines whose first non-blank character is `#` are
 //!   ignored;
