@@ -8,7 +8,18 @@
 //!
 //! * `POST /deploy` needs `deploy:applications`
 //! * `GET /deployments` needs `read:deployments`
+//! * everything under `/admin` needs `admin:deployments` (a guard on the
+//!   whole scope), and `POST /admin/purge` also `deploy:applications`
 //! * `GET /health` is open
+//! * `GET /.well-known/oauth-protected-resource`: RFC 9728 metadata (and
+//!   every `401`/`403` challenge names it in `resource_metadata`)
+//! * `GET /openapi.json` (with `--features utoipa`): the OpenAPI document,
+//!   each operation's security and the OAuth 2.0 scheme generated from the
+//!   same `#[require_scopes]` and the scope catalog
+//!
+//! Every scope is declared once, with its description, in
+//! `examples/deploy_api.catalog`; a scope the catalog does not declare does
+//! not compile. At startup the example prints the route inventory.
 //!
 //! With `SCALEKIT_ENVIRONMENT_URL` set, tokens come from that Scalekit
 //! environment (and `SCOPEGATE_AUDIENCE`, if set, is checked). Otherwise the
@@ -16,23 +27,33 @@
 //! demo organization with two API clients, and prints their credentials and
 //! `curl` lines to try.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 
+use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, Responder, get, post, web};
 use scopegate::dev::{DevIssuer, NewOrganizationClient};
-use scopegate::{Authenticator, Claims, require_scopes};
+use scopegate::{
+    Authenticator, Claims, ProtectedResource, ScopeCatalog, require_scopes, require_scopes_guard,
+    scope_catalog,
+};
 
 const AUDIENCE: &str = "deployment-api.local";
 const ORG: &str = "org_demo";
 
-#[derive(serde::Deserialize)]
+/// The scopes the API declares, with their descriptions (for OpenAPI and
+/// the RFC 9728 metadata).
+pub const CATALOG: ScopeCatalog = scope_catalog!("deploy_api.catalog");
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 struct Deploy {
     service: String,
 }
 
+/// Deploy a service.
+#[require_scopes(catalog = "deploy_api.catalog", "deploy:applications")]
+#[utoipa::path(request_body = Deploy, responses((status = 200, description = "deploying")))]
 #[post("/deploy")]
-#[require_scopes("deploy:applications")]
 async fn deploy(claims: Claims, body: web::Json<Deploy>) -> impl Responder {
     HttpResponse::Ok().json(serde_json::json!({
         "status": "deploying",
@@ -42,8 +63,10 @@ async fn deploy(claims: Claims, body: web::Json<Deploy>) -> impl Responder {
     }))
 }
 
+/// List the deployments.
+#[require_scopes(catalog = "deploy_api.catalog", "read:deployments")]
+#[utoipa::path(responses((status = 200, description = "the deployments")))]
 #[get("/deployments")]
-#[require_scopes("read:deployments")]
 async fn deployments() -> impl Responder {
     HttpResponse::Ok().json(serde_json::json!([
         {"service": "inventory-service", "version": "1.4.2"},
@@ -51,9 +74,109 @@ async fn deployments() -> impl Responder {
     ]))
 }
 
+/// Purge old deployments; under `/admin`, whose guard also requires
+/// `admin:deployments`.
+#[require_scopes(catalog = "deploy_api.catalog", "deploy:applications")]
+#[post("/purge")]
+async fn purge() -> impl Responder {
+    HttpResponse::Ok().json(serde_json::json!({"purged": 0}))
+}
+
 #[get("/health")]
 async fn health() -> &'static str {
     "ok"
+}
+
+/// The OpenAPI document (feature `utoipa`).
+#[cfg(feature = "utoipa")]
+mod openapi_doc {
+    use utoipa::{Modify, OpenApi};
+
+    #[derive(OpenApi)]
+    #[openapi(
+        info(title = "Deployment API", version = "1.0.0"),
+        paths(super::deploy, super::deployments)
+    )]
+    struct ApiDoc;
+
+    /// The document, with the OAuth 2.0 client-credentials scheme whose
+    /// token URL is `token_url` and whose scopes are the catalog's.
+    pub fn document(token_url: &str) -> serde_json::Value {
+        let mut doc = ApiDoc::openapi();
+        scopegate::openapi::OAuth2ClientCredentials::new(token_url)
+            .catalog(&super::CATALOG)
+            .modify(&mut doc);
+        serde_json::to_value(doc).unwrap_or_default()
+    }
+}
+
+/// The routes, for `App::configure`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(deploy)
+        .service(deployments)
+        .service(health)
+        .service(
+            web::scope("/admin")
+                .wrap(require_scopes_guard!(
+                    catalog = "deploy_api.catalog",
+                    "admin:deployments"
+                ))
+                .service(purge),
+        );
+}
+
+/// A running API.
+pub struct Running {
+    /// `http://127.0.0.1:PORT`, also its RFC 9728 resource identifier.
+    pub url: String,
+    /// Stops it.
+    pub handle: ServerHandle,
+    /// Its task.
+    pub task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves the API on `addr` with `auth`; `token_url` is the token endpoint
+/// the OpenAPI document names.
+pub fn start(
+    auth: &Authenticator,
+    addr: SocketAddr,
+    token_url: &str,
+) -> Result<Running, Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind(addr)?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    let metadata = ProtectedResource::builder(url.clone())
+        .authorization_server(auth.issuer())
+        .catalog(&CATALOG)
+        .resource_name("Deployment API")
+        .build()?;
+    #[cfg(feature = "utoipa")]
+    let openapi = web::Data::new(openapi_doc::document(token_url));
+    #[cfg(not(feature = "utoipa"))]
+    let _ = token_url;
+    let server = HttpServer::new({
+        let auth = auth.clone();
+        move || {
+            let app = App::new()
+                .wrap(metadata.clone())
+                .app_data(auth.clone())
+                .configure(routes);
+            #[cfg(feature = "utoipa")]
+            let app = app.app_data(openapi.clone()).route(
+                "/openapi.json",
+                web::get().to(|doc: web::Data<serde_json::Value>| async move {
+                    HttpResponse::Ok().json(doc.get_ref())
+                }),
+            );
+            app
+        }
+    })
+    .workers(1)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    let task = actix_web::rt::spawn(server);
+    Ok(Running { url, handle, task })
 }
 
 struct Options {
@@ -148,23 +271,18 @@ async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
         (auth, Some((issuer, clients)))
     };
 
-    let server = HttpServer::new({
-        let auth = auth.clone();
-        move || {
-            App::new()
-                .app_data(auth.clone())
-                .service(deploy)
-                .service(deployments)
-                .service(health)
-        }
-    })
-    .workers(1)
-    .bind(options.addr)?;
-    let addr = server.addrs()[0];
-    let api = format!("http://{addr}");
-    let server = server.run();
-    let handle = server.handle();
-    let running = actix_web::rt::spawn(server);
+    let token_url = match &dev {
+        Some((issuer, _)) => issuer.token_url(),
+        None => format!("{}/oauth/token", auth.issuer().trim_end_matches('/')),
+    };
+    let running = start(&auth, options.addr, &token_url)?;
+    let api = running.url.clone();
+    let handle = running.handle.clone();
+
+    println!("Protected routes (the route inventory):");
+    for route in scopegate::inventory::routes() {
+        println!("  {route}");
+    }
 
     if options.self_check {
         let Some((issuer, clients)) = &dev else {
@@ -183,13 +301,18 @@ async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
 
     println!("Protected API on {api} (issuer {})", auth.issuer());
-    println!("  POST {api}/deploy        needs deploy:applications");
-    println!("  GET  {api}/deployments   needs read:deployments");
-    println!("  GET  {api}/health        open");
+    println!("  POST {api}/deploy         needs deploy:applications");
+    println!("  GET  {api}/deployments    needs read:deployments");
+    println!("  POST {api}/admin/purge    needs admin:deployments (guard) and deploy:applications");
+    println!("  GET  {api}/health         open");
+    println!("  GET  {api}/.well-known/oauth-protected-resource   RFC 9728 metadata");
+    if cfg!(feature = "utoipa") {
+        println!("  GET  {api}/openapi.json   the OpenAPI document");
+    }
     if let Some((issuer, clients)) = &dev {
         print_walkthrough(&api, issuer, clients);
     }
-    running.await??;
+    running.task.await??;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -347,6 +470,68 @@ mod self_check {
             .status()
             .as_u16();
         step("POST /deploy as deployer", status, 200);
+        // The guard on /admin: the deployer holds deploy:applications but
+        // not admin:deployments.
+        let response = http
+            .post(format!("{api}/admin/purge"))
+            .send_authorized(&deployer)
+            .await?;
+        step(
+            "POST /admin/purge as deployer (guard)",
+            response.status().as_u16(),
+            403,
+        );
+        let metadata_url = format!("{api}/.well-known/oauth-protected-resource");
+        let names_metadata = |response: &reqwest::Response| {
+            response
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains(&format!("resource_metadata=\"{metadata_url}\"")))
+        };
+        step(
+            "the 403 challenge names the metadata",
+            u16::from(names_metadata(&response)),
+            1,
+        );
+        let response = http.get(format!("{api}/deployments")).send().await?;
+        step(
+            "the 401 challenge names the metadata",
+            u16::from(names_metadata(&response)),
+            1,
+        );
+        let response = http.get(&metadata_url).send().await?;
+        step(
+            "GET /.well-known/oauth-protected-resource",
+            response.status().as_u16(),
+            200,
+        );
+        let document: serde_json::Value = response.json().await?;
+        step(
+            "the metadata names this resource and its issuer",
+            u16::from(
+                document["resource"] == api
+                    && document["authorization_servers"][0]
+                        .as_str()
+                        .map(|s| s.trim_end_matches('/'))
+                        == Some(issuer.url().trim_end_matches('/')),
+            ),
+            1,
+        );
+        #[cfg(feature = "utoipa")]
+        {
+            let response = http.get(format!("{api}/openapi.json")).send().await?;
+            step("GET /openapi.json", response.status().as_u16(), 200);
+            let doc: serde_json::Value = response.json().await?;
+            step(
+                "OpenAPI: POST /deploy requires deploy:applications",
+                u16::from(
+                    doc["paths"]["/deploy"]["post"]["security"]
+                        == serde_json::json!([{"oauth2": ["deploy:applications"]}]),
+                ),
+                1,
+            );
+        }
         let requests = u16::try_from(issuer.token_requests()).unwrap_or(u16::MAX);
         step("token requests the issuer saw (tokens reused)", requests, 3);
 

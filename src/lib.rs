@@ -146,6 +146,27 @@
 /// [crate documentation](crate#require_scopes).
 pub use scopegate_macros::require_scopes;
 
+/// A middleware requiring scopes for a whole `web::scope` or
+/// `web::resource`, written like `#[require_scopes]`; see the
+/// [crate documentation](crate#guards-for-a-whole-scope).
+pub use scopegate_macros::require_scopes_guard;
+
+/// The crate's scope catalog as a [`ScopeCatalog`], read at compile time;
+/// see the [crate documentation](crate#the-scope-catalog).
+pub use scopegate_macros::scope_catalog;
+
+pub use scopegate_runtime::{
+    CatalogScope, MetadataError, ProtectedResource, ProtectedResourceBuilder, ProtectedRoute,
+    RouteKind, ScopeCatalog, ScopeGuard, inventory, resource_metadata,
+};
+
+/// OpenAPI from `#[require_scopes]`, for utoipa: the OAuth 2.0
+/// client-credentials scheme and the per-operation security requirements
+/// (feature `utoipa`); see the [crate documentation](crate#openapi-utoipa).
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub use scopegate_runtime::openapi;
+
 pub use scopegate_runtime::{
     Algorithm, AuthError, Authenticator, AuthenticatorBuilder, ClaimError, Claims, ConfigError,
     ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER, ENV_JWKS_URL, JwkError,
@@ -168,8 +189,12 @@ pub use scopegate_dev as dev;
 /// What `#[require_scopes]` expands to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use scopegate_runtime::__private::FromRequest;
-    pub use scopegate_runtime::{Authorized, Requirement, ScopeRequirement};
+    pub use scopegate_macros::authorize_args;
+    pub use scopegate_runtime::__private::{FromRequest, inventory};
+    pub use scopegate_runtime::{
+        Authorized, CatalogScope, ProtectedRoute, Requirement, ScopeCatalog, ScopeGuard,
+        ScopeRequirement,
+    };
 }
 
 /// The README's examples, compiled as doc tests (they use every feature).

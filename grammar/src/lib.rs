@@ -35,10 +35,17 @@
 //!
 //! assert_eq!(parse_scope("deploy"), Err(ScopeError::MissingColon));
 //! ```
+//!
+//! The [`catalog`] module parses a scope catalog: the scopes an API
+//! defines, each with a description, which `#[require_scopes]` checks every
+//! required scope against.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 use std::fmt;
+
+pub mod alternatives;
+pub mod catalog;
 
 /// The longest a resource or an action may be, in characters.
 pub const MAX_SEGMENT_LEN: usize = 64;

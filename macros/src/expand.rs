@@ -31,7 +31,17 @@ use syn::{FnArg, Signature, Type};
 
 use crate::model::{Combinator, Handler, Node, Requirement};
 
-pub fn expand(requirement: &Requirement, mut handler: Handler) -> syn::Result<TokenStream> {
+/// The whole expansion of `#[require_scopes]`: the marker type, the route
+/// inventory's entry, the catalog's tracking, and either the rewritten
+/// handler or, when a `#[utoipa::path]` stands below (at `utoipa`), that
+/// attribute with the security requirement added and the rewrite deferred
+/// to `authorize_args`, so that utoipa still sees the real arguments.
+pub fn expand(
+    requirement: &Requirement,
+    mut handler: Handler,
+    utoipa: Option<usize>,
+    tracking: TokenStream,
+) -> syn::Result<TokenStream> {
     let private = quote!(::scopegate::__private);
     let vis = &handler.vis;
     let name = &handler.sig.ident;
@@ -40,14 +50,8 @@ pub fn expand(requirement: &Requirement, mut handler: Handler) -> syn::Result<To
     // `impl` block), rustc's errors point at `#[require_scopes]`.
     let marker = format_ident!("__scopegate_requires_{}", name, span = Span::call_site());
     let tree = requirement_tokens(requirement, &private);
-    let checks = extractor_checks(&handler.sig);
-
-    let (pats, tys): (Vec<_>, Vec<_>) = typed_args(&handler.sig).unzip();
-    let span = name.span();
-    let guarded: FnArg = syn::parse2(quote_spanned! {span=>
-        #private::Authorized((#(#pats,)*), _): #private::Authorized<#marker, (#(#tys,)*)>
-    })?;
-    let items = quote! {
+    let entry = inventory_entry(&handler, &tree, &private);
+    let mut tokens = quote! {
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
         #vis struct #marker;
@@ -55,12 +59,130 @@ pub fn expand(requirement: &Requirement, mut handler: Handler) -> syn::Result<To
             const REQUIREMENT: #private::Requirement = #tree;
         }
     };
-    handler.sig.inputs = std::iter::once(guarded).collect();
+    // The entry and the catalog's tracking live in the body: items there
+    // are compiled like any other, and an `impl` block, where a misplaced
+    // handler would otherwise put them, cannot hold them.
+    handler.body = with_leading_items(&handler.body, quote!(#entry #tracking));
+    match utoipa {
+        Some(index) => {
+            crate::route::add_security(&mut handler.attrs[index], requirement);
+            handler
+                .attrs
+                .push(syn::parse_quote!(#[#private::authorize_args(#marker)]));
+            handler.to_tokens(&mut tokens);
+        }
+        None => {
+            #[cfg(feature = "utoipa")]
+            tokens.extend(utoipa_probe(name));
+            tokens.extend(rewrite(handler, &marker)?);
+        }
+    }
+    Ok(tokens)
+}
 
-    let mut tokens = items;
-    handler.to_tokens(&mut tokens);
+/// `items` inserted at the start of `body`, after its inner attributes.
+fn with_leading_items(body: &TokenStream, items: TokenStream) -> TokenStream {
+    let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
+    let mut split = 0;
+    // `#![...]` is three trees: `#`, `!`, `[...]`.
+    while let [
+        TokenTree::Punct(hash),
+        TokenTree::Punct(bang),
+        TokenTree::Group(_),
+        ..,
+    ] = &tokens[split..]
+    {
+        if hash.as_char() != '#' || bang.as_char() != '!' {
+            break;
+        }
+        split += 3;
+    }
+    let (inner, rest) = tokens.split_at(split);
+    let mut out: TokenStream = inner.iter().cloned().collect();
+    out.extend(items);
+    out.extend(rest.iter().cloned());
+    out
+}
+
+/// The rewrite itself: the handler's arguments gathered into one
+/// `Authorized<Marker, (..)>`, and the per-argument extractor assertions.
+pub fn rewrite(mut handler: Handler, marker: &syn::Ident) -> syn::Result<TokenStream> {
+    let private = quote!(::scopegate::__private);
+    let checks = extractor_checks(&handler.sig);
+    let (pats, tys): (Vec<_>, Vec<_>) = typed_args(&handler.sig).unzip();
+    let span = handler.sig.ident.span();
+    let guarded: FnArg = syn::parse2(quote_spanned! {span=>
+        #private::Authorized((#(#pats,)*), _): #private::Authorized<#marker, (#(#tys,)*)>
+    })?;
+    handler.sig.inputs = std::iter::once(guarded).collect();
+    let mut tokens = handler.to_token_stream();
     tokens.extend(checks);
     Ok(tokens)
+}
+
+/// The handler's entry in the route inventory (`inventory::submit!`).
+fn inventory_entry(handler: &Handler, tree: &TokenStream, private: &TokenStream) -> TokenStream {
+    let route = crate::route::route_info(&handler.attrs);
+    let name = handler.sig.ident.to_string();
+    let methods = &route.methods;
+    let path = match &route.path {
+        Some(path) => quote!(::core::option::Option::Some(#path)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #private::inventory::submit! {
+            #private::ProtectedRoute::__handler(
+                #name,
+                ::core::module_path!(),
+                &[#(#methods),*],
+                #path,
+                #tree,
+                ::core::file!(),
+                ::core::line!(),
+            )
+        }
+    }
+}
+
+/// Detects a `#[utoipa::path]` written *above* `#[require_scopes]`: utoipa
+/// expanded first, saw no security requirement, and defined
+/// `__path_<handler>` next to the handler. A glob import offers a
+/// `__path_<handler>` of this crate's own, which an item of that name in
+/// the module shadows; the assertion that the name resolves to ours then
+/// fails with the message that says where to put the attribute. (Inside a
+/// function body, where a route attribute above puts the handler, the
+/// glob wins and nothing is detected.)
+#[cfg(feature = "utoipa")]
+fn utoipa_probe(name: &syn::Ident) -> TokenStream {
+    let module = format_ident!("__scopegate_utoipa_probe_{}", name);
+    let path_struct = format_ident!("__path_{}", name);
+    let message = format!(
+        "#[utoipa::path] stands above #[require_scopes] on `{name}`: utoipa saw no security requirement"
+    );
+    let label = "move #[utoipa::path(...)] below #[require_scopes(...)]";
+    let note = format!(
+        "write #[require_scopes(...)] #[utoipa::path(...)] #[get(\"/path\")] async fn {name}(...): \
+         #[require_scopes] then writes the operation's security, and utoipa still sees the handler's own arguments"
+    );
+    let span = name.span();
+    let check = quote_spanned! {span=> #module::check::<#path_struct>() };
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_snake_case, dead_code)]
+        mod #module {
+            pub mod names {
+                #[allow(non_camel_case_types, dead_code)]
+                pub struct #path_struct;
+            }
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            pub trait UtoipaPathBelowRequireScopes {}
+            impl UtoipaPathBelowRequireScopes for names::#path_struct {}
+            pub const fn check<T: UtoipaPathBelowRequireScopes>() {}
+        }
+        #[allow(unused_imports)]
+        use #module::names::*;
+        const _: () = #check;
+    }
 }
 
 /// The patterns and types of the arguments (a `self` is an error found by
@@ -120,7 +242,7 @@ fn mentions_impl(tokens: TokenStream) -> bool {
         _ => false,
     })
 }
-fn requirement_tokens(requirement: &Requirement, private: &TokenStream) -> TokenStream {
+pub fn requirement_tokens(requirement: &Requirement, private: &TokenStream) -> TokenStream {
     match requirement.nodes.as_slice() {
         [single] => node_tokens(single, private),
         nodes => {

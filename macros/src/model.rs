@@ -39,6 +39,16 @@ pub enum Node {
 /// The whole attribute: its top-level nodes are all required.
 pub struct Requirement {
     pub nodes: Vec<Node>,
+    /// `catalog = "path"`, if given.
+    pub catalog: Option<CatalogArg>,
+}
+
+/// `catalog = "path/to/file.catalog"`: the scope catalog to check against,
+/// relative to the file the attribute is written in.
+pub struct CatalogArg {
+    /// The `catalog` keyword, for errors about the option itself.
+    pub key: Ident,
+    pub path: LitStr,
 }
 
 const SHAPE: &str =
@@ -52,8 +62,73 @@ pub fn parse_attribute(attr: TokenStream) -> syn::Result<Requirement> {
             "#[require_scopes] needs at least one scope, e.g. #[require_scopes(\"deploy:applications\")]",
         ));
     }
-    let nodes = parse_list.parse2(attr)?;
-    Ok(Requirement { nodes })
+    parse_top_level.parse2(attr)
+}
+
+/// The top-level list: nodes, and at most one `catalog = "..."` option.
+pub fn parse_top_level(input: ParseStream<'_>) -> syn::Result<Requirement> {
+    let mut catalog: Option<CatalogArg> = None;
+    let mut nodes = Vec::new();
+    while !input.is_empty() {
+        if is_catalog_option(input) {
+            let arg = parse_catalog_option(input)?;
+            if catalog.is_some() {
+                return Err(syn::Error::new(
+                    arg.key.span(),
+                    "`catalog = ...` is given twice; name one catalog file, e.g. catalog = \"scopes.catalog\"",
+                ));
+            }
+            catalog = Some(arg);
+        } else {
+            nodes.push(input.parse()?);
+        }
+        if input.is_empty() {
+            break;
+        }
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+            continue;
+        }
+        return Err(separator_error(input));
+    }
+    if nodes.is_empty() {
+        let span = catalog
+            .as_ref()
+            .map_or_else(Span::call_site, |arg| arg.key.span());
+        return Err(syn::Error::new(
+            span,
+            "#[require_scopes] needs at least one scope besides its catalog, e.g. \
+             #[require_scopes(catalog = \"scopes.catalog\", \"deploy:applications\")]",
+        ));
+    }
+    Ok(Requirement { nodes, catalog })
+}
+
+fn is_catalog_option(input: ParseStream<'_>) -> bool {
+    let fork = input.fork();
+    fork.parse::<Ident>().is_ok_and(|ident| ident == "catalog") && fork.peek(Token![=])
+}
+
+fn parse_catalog_option(input: ParseStream<'_>) -> syn::Result<CatalogArg> {
+    let key: Ident = input.parse()?;
+    input.parse::<Token![=]>()?;
+    if !input.peek(LitStr) {
+        let found: TokenStream = input.fork().parse::<proc_macro2::TokenTree>()?.into();
+        return Err(syn::Error::new_spanned(
+            found,
+            "`catalog` takes the path of the catalog file in double quotes, relative to this \
+             source file, e.g. catalog = \"../scopes.catalog\"",
+        ));
+    }
+    let path: LitStr = input.parse()?;
+    if !path.suffix().is_empty() || path.value().is_empty() {
+        return Err(syn::Error::new(
+            path.span(),
+            "`catalog` takes the path of the catalog file, relative to this source file, \
+             e.g. catalog = \"../scopes.catalog\"",
+        ));
+    }
+    Ok(CatalogArg { key, path })
 }
 
 /// `node, node, ...` with an optional trailing comma. Written out rather
@@ -62,6 +137,14 @@ pub fn parse_attribute(attr: TokenStream) -> syn::Result<Requirement> {
 fn parse_list(input: ParseStream<'_>) -> syn::Result<Vec<Node>> {
     let mut nodes = Vec::new();
     while !input.is_empty() {
+        if is_catalog_option(input) {
+            let key: Ident = input.parse()?;
+            return Err(syn::Error::new(
+                key.span(),
+                "`catalog = ...` goes at the top level of the attribute, not inside any(...)/all(...), \
+                 e.g. #[require_scopes(catalog = \"scopes.catalog\", any(\"a:b\", \"c:d\"))]",
+            ));
+        }
         nodes.push(input.parse()?);
         if input.is_empty() {
             break;

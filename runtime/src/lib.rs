@@ -25,18 +25,29 @@
 //! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |
 //! | `response` | [`AuthError`] as an HTTP response |
 //! | `extract` | the actix-web extractors |
+//! | `catalog` | [`ScopeCatalog`], the declared scopes, as `scope_catalog!()` builds it |
+//! | [`inventory`] | [`ProtectedRoute`]: every protected handler and guard of the binary |
+//! | `guard` | [`ScopeGuard`], the middleware of `require_scopes_guard!` |
+//! | [`resource_metadata`] | RFC 9728 protected resource metadata and challenges |
+//! | [`openapi`] | (feature `utoipa`) OpenAPI security from the same requirements |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod authenticator;
 mod bearer;
+mod catalog;
 mod claims;
 mod errors;
 mod extract;
+mod guard;
+pub mod inventory;
 mod jwk;
 mod jws;
 mod key_cache;
+#[cfg(feature = "utoipa")]
+pub mod openapi;
 mod requirement;
+pub mod resource_metadata;
 mod response;
 mod settings;
 mod token_cache;
@@ -48,13 +59,17 @@ pub use authenticator::builder::{
 };
 pub use authenticator::{Authenticator, check_scopes};
 pub use bearer::{bearer_token, parse_authorization};
+pub use catalog::{CatalogScope, ScopeCatalog};
 pub use claims::{ClaimError, Claims};
 pub use errors::{
     AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TokenError, TokenPart,
 };
 pub use extract::{Authorized, ScopeRequirement};
+pub use guard::{ScopeGuard, ScopeGuardService};
+pub use inventory::{ProtectedRoute, RouteKind};
 pub use jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
 pub use requirement::Requirement;
+pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;
 
@@ -64,4 +79,5 @@ pub use scopegate_wire::url_policy::UrlPolicyError;
 #[doc(hidden)]
 pub mod __private {
     pub use actix_web::FromRequest;
+    pub use inventory;
 }
