@@ -121,6 +121,7 @@
 //! | (none) | `#[require_scopes]`, [`Authenticator`], [`Claims`], errors | `scopegate-macros`, `scopegate-runtime` |
 //! | `client` | `scopegate::client`: client-credentials token client, `send_authorized`, admin client | `scopegate-client` (no actix-web; callers can depend on it alone) |
 //! | `dev` | `scopegate::dev`: the embedded dev issuer and test kit | `scopegate-dev` (owns the signing code; a `[dev-dependencies]` crate) |
+//! | `utoipa` | `scopegate::openapi`: OpenAPI security requirements and the client-credentials scheme from `#[require_scopes]` | utoipa |
 //!
 //! Without features, an API compiles no signing code and no client code.
 //!
