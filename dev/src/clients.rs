@@ -12,8 +12,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use scopegate_wire::Secret;
 use scopegate_wire::management::{
     ClientPage, ClientSecret, ClientUpdate, CreatedClientSecret, CreatedOrganizationClient,
@@ -21,8 +19,10 @@ use scopegate_wire::management::{
 };
 
 use crate::error::{DevError, printable};
+use crate::fields::check_text;
 use crate::ids::{self, IdSource, SecretHash};
 use crate::organizations::OrganizationStore;
+use crate::paging::PageWindow;
 
 /// Token lifetime of a client registered without `expiry`, in seconds.
 pub const DEFAULT_EXPIRY: u64 = 3600;
@@ -38,8 +38,6 @@ const MAX_CUSTOM_CLAIMS: usize = 50;
 const MAX_NAME: usize = 200;
 const MAX_DESCRIPTION: usize = 2000;
 const MAX_TEXT: usize = 500;
-const DEFAULT_PAGE_SIZE: usize = 10;
-const MAX_PAGE_SIZE: usize = 100;
 
 /// Claims a custom claim may not replace: the ones the issuer sets.
 pub const RESERVED_CLAIMS: [&str; 11] = [
@@ -352,60 +350,6 @@ fn new_secret(ids: &IdSource, now: SystemTime) -> Result<(SecretRecord, Secret),
     Ok((record, Secret::new(plain)))
 }
 
-/// One page of a list kept oldest first: which entries it holds and the
-/// tokens of its neighbours. New entries go at the end, so a token (an
-/// offset) keeps pointing at the same entries while the list grows.
-pub(crate) struct PageWindow {
-    pub(crate) range: std::ops::Range<usize>,
-    pub(crate) next_page_token: Option<String>,
-    pub(crate) prev_page_token: Option<String>,
-    pub(crate) total_size: u64,
-}
-
-impl PageWindow {
-    /// The page of a list of `len` entries that `page_size` (default 10,
-    /// at most 100) and `page_token` (`None`: the first page) ask for; a
-    /// token this issuer did not hand out is `400` naming `page_token`.
-    pub(crate) fn new(
-        len: usize,
-        page_size: Option<usize>,
-        page_token: Option<&str>,
-    ) -> Result<Self, DevError> {
-        let size = match page_size {
-            None | Some(0) => DEFAULT_PAGE_SIZE,
-            Some(size) => size.min(MAX_PAGE_SIZE),
-        };
-        let offset = match page_token {
-            None => 0,
-            Some(token) => decode_page_token(token)
-                .filter(|&offset| offset <= len)
-                .ok_or_else(|| {
-                    DevError::invalid_field("page_token", "not a page token from this issuer")
-                })?,
-        };
-        let end = offset.saturating_add(size).min(len);
-        Ok(PageWindow {
-            range: offset..end,
-            next_page_token: (end < len).then(|| encode_page_token(end)),
-            prev_page_token: (offset > 0).then(|| encode_page_token(offset.saturating_sub(size))),
-            total_size: u64::try_from(len).unwrap_or(u64::MAX),
-        })
-    }
-}
-
-fn encode_page_token(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
-}
-
-fn decode_page_token(token: &str) -> Option<usize> {
-    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
-    std::str::from_utf8(&bytes)
-        .ok()?
-        .strip_prefix("offset:")?
-        .parse()
-        .ok()
-}
-
 /// Organization ids: 1 to 100 ASCII letters, digits, `_` or `-`
 /// (`org_59615193906282635`).
 pub(crate) fn check_org_id(org_id: &str) -> Result<(), DevError> {
@@ -465,22 +409,6 @@ pub(crate) fn validate_update(
         settings.expiry = check_expiry(update.expiry)?;
     }
     Ok(settings)
-}
-
-pub(crate) fn check_text(field: &str, text: &str, max: usize) -> Result<(), DevError> {
-    if text.chars().count() > max {
-        return Err(DevError::invalid_field(
-            field,
-            format!("is longer than {max} characters"),
-        ));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(DevError::invalid_field(
-            field,
-            "contains control characters",
-        ));
-    }
-    Ok(())
 }
 
 fn check_name(name: &str) -> Result<String, DevError> {

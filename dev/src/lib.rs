@@ -112,6 +112,7 @@ use actix_web::web;
 
 mod clients;
 mod error;
+mod fields;
 mod http;
 mod ids;
 mod jwt;
@@ -119,6 +120,7 @@ mod keys;
 mod management;
 mod mint;
 mod organizations;
+mod paging;
 mod server;
 mod state;
 mod token_endpoint;

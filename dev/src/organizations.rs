@@ -27,9 +27,10 @@ use std::time::SystemTime;
 
 use scopegate_wire::management::{NewOrganization, Organization, OrganizationPage, region};
 
-use crate::clients::{PageWindow, check_text};
 use crate::error::{DevError, printable};
+use crate::fields::check_text;
 use crate::ids::{self, IdSource};
+use crate::paging::PageWindow;
 
 /// How many organizations one issuer holds (explicit and implicit alike).
 pub const MAX_ORGANIZATIONS: usize = 10_000;
