@@ -67,7 +67,12 @@ async fn with_claims(claims: Claims) -> HttpResponse {
 /// name, path, which token, expected status
 const CASES: [(&str, &str, Token, u16); 5] = [
     ("unprotected", "/open", Token::Granted, 200),
-    ("protected_repeated_token", "/protected", Token::Granted, 200),
+    (
+        "protected_repeated_token",
+        "/protected",
+        Token::Granted,
+        200,
+    ),
     ("protected_with_claims", "/claims", Token::Granted, 200),
     ("insufficient_scope", "/protected", Token::Insufficient, 403),
     ("garbage_token", "/protected", Token::Garbage, 401),
@@ -109,17 +114,19 @@ macro_rules! call {
     };
 }
 
-/// `n` requests, in a function of its own for callgrind's
-/// `--toggle-collect`.
+/// `n` requests in one `block_on`, in a function of its own for
+/// callgrind's `--toggle-collect`.
 #[inline(never)]
-async fn counted_loop<F, Fut>(mut request: F, n: u64)
+fn counted_loop<F, Fut>(system: &actix_web::rt::SystemRunner, mut request: F, n: u64)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = ServiceResponse>,
 {
-    for _ in 0..n {
-        black_box(request().await);
-    }
+    system.block_on(async {
+        for _ in 0..n {
+            black_box(request().await);
+        }
+    });
 }
 
 fn handler(c: &mut Criterion) {
@@ -177,7 +184,7 @@ fn handler(c: &mut Criterion) {
             .find(|(name, ..)| *name == case)
             .expect("a case name");
         let header = headers.get(token);
-        system.block_on(counted_loop(|| call!(&app, path, header), n));
+        counted_loop(&system, || call!(&app, path, header), n);
         return;
     }
 

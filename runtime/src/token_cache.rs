@@ -264,7 +264,7 @@ impl TokenCache {
                 },
             };
             // The replaced entry is dropped after the borrow ends.
-            let _old = std::mem::replace(&mut front.slots[slot], Some(entry));
+            let _old = front.slots[slot].replace(entry);
             drop(front);
         });
     }
