@@ -134,7 +134,11 @@ stop_server() {
     fi
     SERVER_PID=""
 }
+MAIN_PID=$BASHPID
 cleanup() {
+    # Only the script itself cleans up: a background subshell (the RSS
+    # sampler, killed when its server stops) may run this trap too.
+    [[ $BASHPID == "$MAIN_PID" ]] || return 0
     stop_server
     if [[ -n $BEFORE_PID ]]; then
         kill "$BEFORE_PID" 2>/dev/null || true
