@@ -23,6 +23,12 @@
 //! | `reject_garbage` | a token-sized string that is not a JWT. |
 //! | `jsonwebtoken_decode` | the baseline: hand-written `jsonwebtoken::decode` into a claims struct, checking `iss`, `aud`, `exp` and `nbf` with a `DecodingKey` built once. |
 //!
+//! With `SCOPEGATE_COUNT=<repeated_cache_hit|first_seen_cache_off>:<n>` in
+//! the environment the bench skips criterion and validates `n` times in the
+//! non-inlined `counted_loop`, for callgrind (`--collect-atstart=no
+//! --toggle-collect='*counted_loop*'`): an instruction count that does not
+//! depend on the machine's load.
+//!
 //! The async cases run on a Tokio current-thread runtime, one `block_on`
 //! per criterion sample around the whole timed loop (`iter_custom`): this is
 //! what criterion's `to_async` does, without its `async` feature, and it
@@ -89,6 +95,21 @@ where
     });
 }
 
+/// `n` calls in one `block_on`, in a function of its own for callgrind's
+/// `--toggle-collect`.
+#[inline(never)]
+fn counted_loop<F, Fut, T>(rt: &Runtime, mut routine: F, n: u64)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+{
+    rt.block_on(async {
+        for _ in 0..n {
+            black_box(routine().await);
+        }
+    });
+}
+
 /// PKCS#1 `RSAPublicKey` DER from the JWK's `n` and `e`.
 fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
     fn length(len: usize, out: &mut Vec<u8>) {
@@ -147,6 +168,25 @@ fn validation(c: &mut Criterion) {
         })
         .expect("the signing key in the JWKS");
     let (n, e) = (jwk["n"].as_str().expect("n"), jwk["e"].as_str().expect("e"));
+
+    if let Ok(spec) = std::env::var("SCOPEGATE_COUNT") {
+        let (case, n) = spec.split_once(':').expect("SCOPEGATE_COUNT=<case>:<n>");
+        let n: u64 = n.parse().expect("a count");
+        let cache_bytes = match case {
+            "repeated_cache_hit" => 16 << 20,
+            "first_seen_cache_off" => 0,
+            other => panic!("no count mode for {other}"),
+        };
+        let auth = issuer
+            .authenticator()
+            .audience(AUDIENCE)
+            .token_cache_bytes(cache_bytes)
+            .build()
+            .expect("authenticator");
+        rt.block_on(auth.validate(&token)).expect("valid token");
+        counted_loop(&rt, || auth.validate(black_box(&token)), n);
+        return;
+    }
 
     let mut group = c.benchmark_group("validation");
     group.measurement_time(Duration::from_secs(8));

@@ -1,5 +1,6 @@
-//! The server `scripts/loadtest.sh` drives: one protected and one open
-//! route on one actix worker, tokens from the embedded dev issuer.
+//! The server `scripts/loadtest.sh` drives: open and protected routes with
+//! the same trivial handler on one actix worker, tokens from the embedded
+//! dev issuer.
 //!
 //! ```text
 //! cargo run --release --features dev --example loadtest_server -- \
@@ -9,6 +10,7 @@
 //!
 //! * `GET /open`: no authorization.
 //! * `GET /protected`: `#[require_scopes("read:deployments")]`.
+//! * `GET /claims`: the same, and the handler takes the `Claims`.
 //! * `GET /baseline`: the same check written by hand with
 //!   `jsonwebtoken::decode` (`iss`, `aud`, `exp`, `nbf`, then the scope),
 //!   with a `DecodingKey` built once from the issuer's JWKS: what scopegate
@@ -43,7 +45,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, get, web};
 use jsonwebtoken::{DecodingKey, Validation};
 use scopegate::dev::DevIssuer;
-use scopegate::require_scopes;
+use scopegate::{Claims, require_scopes};
 
 const AUDIENCE: &str = "deployment-api.acmecorp.com";
 
@@ -55,6 +57,13 @@ async fn open() -> HttpResponse {
 #[get("/protected")]
 #[require_scopes("read:deployments")]
 async fn protected() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+#[get("/claims")]
+#[require_scopes("read:deployments")]
+async fn with_claims(claims: Claims) -> HttpResponse {
+    std::hint::black_box(claims.exp());
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
@@ -213,6 +222,7 @@ async fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
                 .app_data(baseline_data.clone())
                 .service(open)
                 .service(protected)
+                .service(with_claims)
                 .service(baseline)
         }
     })

@@ -7,10 +7,14 @@
 # from the embedded dev issuer), drives it from a second process with wrk
 # when it is installed, else oha (installed with `cargo install oha --locked`
 # if missing), and prints, per scenario, requests/s, p50/p99 latency and the
-# server's CPU time per request:
+# server's CPU time per request. Every scenario sends the same ~870-byte
+# Authorization header shape, and the three first ones share one trivial
+# handler:
 #
 #   unprotected                GET /open
 #   protected, repeated token  GET /protected, one token on every request
+#   protected + Claims         GET /claims: the same guard, the handler
+#                              takes the Claims
 #   protected, distinct tokens GET /protected on a second server started
 #                              with the verified-token cache off, so every
 #                              request verifies its token as a first-seen
@@ -19,9 +23,21 @@
 #                              possible at these rates)
 #   insufficient scope         valid token without read:deployments: 403
 #   garbage token              token-sized, not a JWT: 401
+#   hand-written 401           GET /baseline with the garbage token: what the
+#                              hand-written jsonwebtoken server answers it
 #   jsonwebtoken baseline      GET /baseline on the second server: the same
 #                              check written by hand with jsonwebtoken::decode,
 #                              which verifies every request
+#
+# Each round runs every scenario back to back, and the ratios are printed
+# per round (protected/unprotected, Claims/unprotected, garbage/hand-written
+# 401, 403/granted), with their medians.
+#
+# BEFORE_BIN=path/to/another/loadtest_server starts that binary too (also on
+# CPU 0, idle while the other is driven) and runs each scenario on it right
+# after the same scenario on this build, alternating, then prints this
+# build / that build per scenario and round: how before/after comparisons
+# in docs/performance.md are made.
 #
 # Then it sends DISTINCT different tokens once each (one curl process) so
 # the verified-token cache fills past its budget, and reports the server's
@@ -30,10 +46,12 @@
 # full load with one cache entry, against the configured bound.
 #
 # Settings (environment): DURATION seconds per run (5), ROUNDS rounds of
-# every scenario, figures are medians (5), CONNECTIONS (32), DISTINCT
+# every scenario, figures are medians (5), CONNECTIONS (64), DISTINCT
 # tokens for the fill (2000), CACHE_BYTES verified-token cache budget of
 # the first server (1048576), TOOL oha|wrk (auto), PIN 1 to pin the server
-# to CPU 0 and the load generator to CPU 1 when taskset is present (1).
+# to CPU 0 and the load generator to CPU 1 when taskset is present (1),
+# FULL 0 to skip the cache-off server, the cache fill and the memory report
+# (1), BEFORE_BIN (unset).
 #
 # Everything is bounded in time: each load run by `timeout`, the servers by
 # their own --exit-after, the whole script by the sum of those.
@@ -42,7 +60,9 @@ cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-5}
-CONNECTIONS=${CONNECTIONS:-32}
+CONNECTIONS=${CONNECTIONS:-64}
+FULL=${FULL:-1}
+BEFORE_BIN=${BEFORE_BIN:-}
 DISTINCT=${DISTINCT:-2000}
 CACHE_BYTES=${CACHE_BYTES:-1048576}
 TOOL=${TOOL:-}
@@ -93,12 +113,14 @@ echo "loadtest: building examples/loadtest_server (release)" >&2
 timeout 1800 cargo build --release --features dev --example loadtest_server
 SERVER_BIN="${CARGO_TARGET_DIR:-target}/release/examples/loadtest_server"
 [[ -x $SERVER_BIN ]] || die "no server binary at $SERVER_BIN"
+[[ -z $BEFORE_BIN || -x $BEFORE_BIN ]] || die "BEFORE_BIN=$BEFORE_BIN is not an executable"
 
 WORK=$(mktemp -d)
 SERVER_PID=""
 SAMPLER_PID=""
+BEFORE_PID=""
 # Each server stops by itself after this many seconds, whatever happens here.
-SERVER_LIFE=$((120 + 6 * ROUNDS * (DURATION + 5) + DISTINCT / 20))
+SERVER_LIFE=$((120 + 14 * ROUNDS * (DURATION + 5) + DISTINCT / 20))
 
 stop_server() {
     if [[ -n $SAMPLER_PID ]]; then
@@ -112,8 +134,16 @@ stop_server() {
     fi
     SERVER_PID=""
 }
+MAIN_PID=$BASHPID
 cleanup() {
+    # Only the script itself cleans up: a background subshell (the RSS
+    # sampler, killed when its server stops) may run this trap too.
+    [[ $BASHPID == "$MAIN_PID" ]] || return 0
     stop_server
+    if [[ -n $BEFORE_PID ]]; then
+        kill "$BEFORE_PID" 2>/dev/null || true
+        wait "$BEFORE_PID" 2>/dev/null || true
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -124,7 +154,7 @@ start_server() {
     local name=$1
     shift
     TOKENS=$WORK/$name.tokens
-    "${SERVER_PIN[@]}" "$SERVER_BIN" --out "$TOKENS" --exit-after "$SERVER_LIFE" "$@" \
+    "${SERVER_PIN[@]}" "${BIN:-$SERVER_BIN}" --out "$TOKENS" --exit-after "$SERVER_LIFE" "$@" \
         >"$WORK/$name.log" 2>&1 &
     SERVER_PID=$!
     local waited=0
@@ -216,14 +246,45 @@ A_START=$RSS_START
 load warmup /open "$REPEATED" 200
 A_LOADED=$(status_kib VmRSS)
 curl -sf -o /dev/null -H "Authorization: Bearer $REPEATED" "$BASE/protected" || die "warm-up failed"
+if [[ -n $BEFORE_BIN ]]; then
+    # The other build, started after this one's start-up figures were read.
+    A=("$SERVER_PID" "$BASE" "$TOKENS" "$SAMPLER_PID" "$RSS_START")
+    BIN=$BEFORE_BIN start_server before --distinct 1 --token-cache-bytes "$CACHE_BYTES"
+    B=("$SERVER_PID" "$BASE" "$TOKENS")
+    BEFORE_PID=$SERVER_PID
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    echo "loadtest: BEFORE_BIN server at $BASE, pid $BEFORE_PID" >&2
+    load before_warmup /open "$(token repeated)" 200
+    curl -sf -o /dev/null -H "Authorization: Bearer $(token repeated)" "$BASE/protected" || die "warm-up failed"
+    SERVER_PID=${A[0]} BASE=${A[1]} TOKENS=${A[2]} SAMPLER_PID=${A[3]} RSS_START=${A[4]}
+fi
+# scenario NAME PATH TOKEN_NAME STATUS: one run on this build, then (with
+# BEFORE_BIN) the same on the other one with that server's own tokens.
+scenario() {
+    load "$1" "$2" "$(token "$3")" "$4"
+    if [[ -n $BEFORE_BIN ]]; then
+        local saved=("$SERVER_PID" "$BASE" "$TOKENS")
+        SERVER_PID=${B[0]} BASE=${B[1]} TOKENS=${B[2]}
+        load "before_$1" "$2" "$(token "$3")" "$4"
+        SERVER_PID=${saved[0]} BASE=${saved[1]} TOKENS=${saved[2]}
+    fi
+}
 for ((round = 1; round <= ROUNDS; round++)); do
     echo "loadtest: round $round/$ROUNDS" >&2
-    load open /open "$REPEATED" 200
-    load repeated /protected "$REPEATED" 200
-    load insufficient /protected "$(token insufficient)" 403
-    load garbage /protected "$(token garbage)" 401
+    scenario open /open repeated 200
+    scenario repeated /protected repeated 200
+    scenario claims /claims repeated 200
+    scenario insufficient /protected insufficient 403
+    scenario garbage /protected garbage 401
+    scenario baseline401 /baseline garbage 401
 done
+if [[ -n $BEFORE_PID ]]; then
+    kill "$BEFORE_PID" 2>/dev/null || true
+    wait "$BEFORE_PID" 2>/dev/null || true
+    BEFORE_PID=""
+fi
 RSS_BEFORE_FILL=$(status_kib VmRSS)
+if ((FULL)); then
 
 # Fill the verified-token cache past its budget with first-seen tokens.
 awk -v url="$BASE/protected" '$1 == "distinct" {
@@ -255,6 +316,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 B_START=$RSS_START
 B_PEAK=$(peak_kib uncached)
+fi
 stop_server
 
 # --- report -------------------------------------------------------------------
@@ -272,22 +334,59 @@ paired_ratio() {
     paste -d ' ' "$WORK/$1.runs" "$WORK/$2.runs" | awk -v c="$3" '{ print $c / $(c + 4) }' | sort -g |
         awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-row open "unprotected (GET /open)"
-row repeated "protected, repeated token"
-row distinct "protected, distinct tokens (cache off)"
-row insufficient "protected, insufficient scope (403)"
-row garbage "protected, garbage token (401)"
-row baseline "hand-written jsonwebtoken (GET /baseline)"
+# per_round A B COLUMN: A's figure / B's figure, round by round.
+per_round() {
+    paste -d ' ' "$WORK/$1.runs" "$WORK/$2.runs" | awk -v c="$3" '{ printf "%s%.3f", (NR > 1 ? " " : ""), $c / $(c + 4) }'
+}
+# ratio_line LABEL A B TARGET: req/s ratio A/B per round and its median, and
+# the same by server CPU per request (B's / A's).
+ratio_line() {
+    printf '%-36s req/s %s  (median %.3f)   by CPU %s  (median %.3f)   %s\n' "$1" \
+        "$(per_round "$2" "$3" 1)" "$(paired_ratio "$2" "$3" 1)" \
+        "$(per_round "$3" "$2" 4)" "$(paired_ratio "$3" "$2" 4)" "$4"
+}
+rows() {
+    local p=$1 label=$2
+    row "${p}open" "${label}unprotected (GET /open)"
+    row "${p}repeated" "${label}protected, repeated token"
+    row "${p}claims" "${label}protected + Claims, repeated token"
+    row "${p}insufficient" "${label}protected, insufficient scope (403)"
+    row "${p}garbage" "${label}protected, garbage token (401)"
+    row "${p}baseline401" "${label}hand-written, garbage token (401)"
+}
+rows "" ""
+if ((FULL)); then
+    row distinct "protected, distinct tokens (cache off)"
+    row baseline "hand-written jsonwebtoken (GET /baseline)"
+fi
+if [[ -n $BEFORE_BIN ]]; then
+    rows before_ "BEFORE_BIN: "
+fi
 echo
-awk -v p="$(median repeated 1)" -v o="$(median open 1)" -v d="$(median distinct 1)" \
-    -v j="$(median baseline 1)" -v pc="$(median repeated 4)" -v oc="$(median open 4)" \
-    -v dc="$(median distinct 4)" -v jc="$(median baseline 4)" 'BEGIN {
-    printf "protected (repeated) / unprotected: %.3f req/s, %.3f by server CPU per request (target >= 0.90)\n", p / o, oc / pc
+echo "ratios per round (this build):"
+ratio_line "protected / unprotected" repeated open "(target >= 0.90)"
+ratio_line "protected + Claims / unprotected" claims open "(target >= 0.88)"
+ratio_line "garbage 401 / hand-written 401" garbage baseline401 "(target >= 1)"
+ratio_line "403 / granted" insufficient repeated "(target >= 1)"
+if [[ -n $BEFORE_BIN ]]; then
+    echo "ratios per round (BEFORE_BIN):"
+    ratio_line "protected / unprotected" before_repeated before_open ""
+    ratio_line "protected + Claims / unprotected" before_claims before_open ""
+    ratio_line "garbage 401 / hand-written 401" before_garbage before_baseline401 ""
+    ratio_line "403 / granted" before_insufficient before_repeated ""
+    echo "this build / BEFORE_BIN, per round:"
+    for n in open repeated claims insufficient garbage baseline401; do
+        ratio_line "$n" "$n" "before_$n" ""
+    done
+fi
+if ! ((FULL)); then
+    exit 0
+fi
+echo
+awk -v d="$(median distinct 1)" -v j="$(median baseline 1)" -v dc="$(median distinct 4)" -v jc="$(median baseline 4)" 'BEGIN {
     printf "protected (distinct, cache off) / jsonwebtoken: %.3f req/s, %.3f by server CPU per request (target >= 1)\n", d / j, jc / dc
 }'
-echo "paired per round (median of the rounds' ratios):" \
-    "protected/unprotected $(paired_ratio repeated open 1) req/s, $(paired_ratio open repeated 4) by CPU;" \
-    "distinct/jsonwebtoken $(paired_ratio distinct baseline 1) req/s, $(paired_ratio baseline distinct 4) by CPU"
+echo "paired per round (median of the rounds' ratios): distinct/jsonwebtoken $(paired_ratio distinct baseline 1) req/s, $(paired_ratio baseline distinct 4) by CPU"
 awk -v n="$DISTINCT" -v s="$FILL_START" -v e="$FILL_END" 'BEGIN {
     printf "cache fill: %d first-seen tokens, one connection, %.0f req/s\n", n, n / (e - s)
 }'

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpMessage, HttpRequest, web};
 use scopegate_wire::clock::unix_now;
 
@@ -123,23 +124,70 @@ impl Authenticator {
     /// Validates `token` (a compact JWS, without the `Bearer ` prefix) and
     /// returns its claims.
     pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
-        let settings = &self.inner.settings;
-        if token.len() > settings.max_token_bytes {
-            return Err(AuthError::InvalidToken(TokenError::TooLarge {
-                len: token.len(),
-                max: settings.max_token_bytes,
-            }));
-        }
-        let leeway = i64::try_from(settings.leeway.as_secs()).unwrap_or(i64::MAX);
         let now = unix_now();
-        if let Some(hit) = self.inner.verified.get(token) {
-            let data = hit.claims.data();
-            if self.inner.jwks.still_published(&hit.key) {
-                check_lifetime(data.exp, data.nbf, leeway, now)?;
-                return Ok(hit.claims);
-            }
-            self.inner.verified.remove(token);
+        if let Some(answer) = self.validate_cached(token, now) {
+            return answer;
         }
+        self.verify(token, now).await
+    }
+
+    /// The leeway on `exp` and `nbf`, in seconds.
+    fn leeway(&self) -> i64 {
+        i64::try_from(self.inner.settings.leeway.as_secs()).unwrap_or(i64::MAX)
+    }
+
+    /// The answer of the verified-token caches for `token` at `now`, if
+    /// they hold it: this thread's front cache, then the shared one. `None`
+    /// when the token must be verified.
+    fn validate_cached(&self, token: &str, now: i64) -> Option<Result<Claims, AuthError>> {
+        let max = self.inner.settings.max_token_bytes;
+        if token.len() > max {
+            return Some(Err(AuthError::InvalidToken(TokenError::TooLarge {
+                len: token.len(),
+                max,
+            })));
+        }
+        if let Some(answer) = self.front_hit(token.as_bytes(), now) {
+            return Some(answer);
+        }
+        let verified = &self.inner.verified;
+        let hit = verified.get(token)?;
+        let data = hit.claims.data();
+        if !self.inner.jwks.still_published(&hit.key) {
+            verified.remove(token);
+            return None;
+        }
+        if let Err(error) = check_lifetime(data.exp, data.nbf, self.leeway(), now) {
+            return Some(Err(error.into()));
+        }
+        if now < hit.deadline {
+            verified.remember_in_front(&hit);
+        }
+        Some(Ok(hit.claims))
+    }
+
+    /// A hit in this thread's front cache: the same checks as a hit in the
+    /// shared cache (the key is still published, `exp` and `nbf`), plus the
+    /// entry's own deadline. `None` on a miss, or when the entry may no
+    /// longer be used (it is then dropped, and the shared cache decides).
+    fn front_hit(&self, token: &[u8], now: i64) -> Option<Result<Claims, AuthError>> {
+        self.inner.verified.front(token, |hit| {
+            if now >= hit.deadline || !self.inner.jwks.still_published(&hit.key) {
+                return None;
+            }
+            let data = hit.claims.data();
+            Some(
+                check_lifetime(data.exp, data.nbf, self.leeway(), now)
+                    .map(|()| hit.claims.clone())
+                    .map_err(AuthError::from),
+            )
+        })
+    }
+
+    /// Verifies `token` (a cache miss): signature, then claims; remembers
+    /// it when it is valid.
+    async fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+        let settings = &self.inner.settings;
         let compact = parse_compact(token, &settings.algorithms)?;
         let kid = compact
             .header
@@ -150,6 +198,7 @@ impl Authenticator {
         let key = self.inner.jwks.key(kid).await?;
         compact.verify(&key)?;
         let payload = compact.payload()?;
+        let leeway = self.leeway();
         let rules = ClaimRules {
             issuer: &settings.issuer,
             audiences: &settings.audiences,
@@ -159,23 +208,123 @@ impl Authenticator {
         let claims = Claims::from_data(check_claims(payload, &rules)?);
         let valid_for = claims.exp().saturating_add(leeway).saturating_sub(now);
         let valid_for = Duration::from_secs(u64::try_from(valid_for).unwrap_or(0));
-        self.inner.verified.insert(token, &claims, &key, valid_for);
+        self.inner
+            .verified
+            .insert(token, &claims, &key, valid_for, now);
         Ok(claims)
+    }
+
+    /// What can be decided about `token` without waiting for the issuer's
+    /// keys: `Some` with the answer of the caches, or with the error of a
+    /// token that cannot be a JWS this server accepts; `None` when it must
+    /// be verified (see [`verify`](Self::verify)).
+    fn validate_now(&self, token: &str, now: i64) -> Option<Result<Claims, AuthError>> {
+        if let Some(answer) = self.validate_cached(token, now) {
+            return Some(answer);
+        }
+        let well_formed = parse_compact(token, &self.inner.settings.algorithms).and_then(|c| {
+            c.header
+                .kid
+                .as_deref()
+                .is_some_and(|kid| !kid.is_empty())
+                .then_some(())
+                .ok_or(TokenError::NoKeyId)
+        });
+        match well_formed {
+            Ok(()) => None,
+            Err(error) => Some(Err(error.into())),
+        }
+    }
+
+    /// [`authenticate`](Self::authenticate) without waiting: `Some` with the
+    /// answer when no key needs fetching and no signature verifying (the
+    /// claims are in the request's extensions or a verified-token cache, or
+    /// the request or its token is malformed), `None` when the token must
+    /// be verified.
+    pub(crate) fn authenticate_now(&self, req: &HttpRequest) -> Option<Result<Claims, AuthError>> {
+        if let Some(claims) = req.extensions().get::<Claims>() {
+            return Some(Ok(claims.clone()));
+        }
+        let now = unix_now();
+        let answer = match self.front_hit_for_request(req, now) {
+            Some(answer) => answer,
+            None => {
+                let token = match bearer_token(req, self.inner.settings.max_token_bytes) {
+                    Ok(token) => token,
+                    Err(error) => return Some(Err(error)),
+                };
+                self.validate_now(token, now)?
+            }
+        };
+        Some(self.keep_in_request(req, answer))
+    }
+
+    /// The front cache's answer for a request whose one `Authorization`
+    /// header is exactly `Bearer ` (the scheme in any case) followed by a
+    /// token this thread verified, so that the header's bytes are compared
+    /// once, with the token's, and not scanned by the parser: a token that
+    /// was verified passed the parser's checks, and with that exact prefix
+    /// the header would too. Anything else (another shape of header, a
+    /// query string that could carry `access_token`) is left to the parser.
+    fn front_hit_for_request(
+        &self,
+        req: &HttpRequest,
+        now: i64,
+    ) -> Option<Result<Claims, AuthError>> {
+        if !req.query_string().is_empty() {
+            return None;
+        }
+        let mut values = req.headers().get_all(AUTHORIZATION);
+        let value = values.next()?;
+        if values.next().is_some() {
+            return None;
+        }
+        let bytes = value.as_bytes();
+        let (scheme, token) = bytes.split_at_checked(7)?;
+        if !scheme.eq_ignore_ascii_case(b"bearer ") {
+            return None;
+        }
+        self.front_hit(token, now)
+    }
+
+    /// Keeps the claims of an accepted request in its extensions, and logs
+    /// a refusal.
+    fn keep_in_request(
+        &self,
+        req: &HttpRequest,
+        answer: Result<Claims, AuthError>,
+    ) -> Result<Claims, AuthError> {
+        match answer {
+            Ok(claims) => {
+                req.extensions_mut().insert(claims.clone());
+                Ok(claims)
+            }
+            Err(error) => {
+                tracing::debug!(error = %error, path = req.path(), "bearer token refused");
+                Err(error)
+            }
+        }
     }
 
     /// Validates the bearer token of `req`, once per request: the claims are
     /// kept in the request's extensions, where later calls (and the
     /// [`Claims`] extractor) find them.
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Claims, AuthError> {
-        if let Some(claims) = req.extensions().get::<Claims>() {
-            return Ok(claims.clone());
+        if let Some(answer) = self.authenticate_now(req) {
+            return answer;
         }
+        self.authenticate_by_verifying(req).await
+    }
+
+    /// The rest of [`authenticate`](Self::authenticate) once
+    /// [`authenticate_now`](Self::authenticate_now) said `None`.
+    pub(crate) async fn authenticate_by_verifying(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<Claims, AuthError> {
         let token = bearer_token(req, self.inner.settings.max_token_bytes)?;
-        let claims = self.validate(token).await.inspect_err(|error| {
-            tracing::debug!(error = %error, path = req.path(), "bearer token refused");
-        })?;
-        req.extensions_mut().insert(claims.clone());
-        Ok(claims)
+        let answer = self.verify(token, unix_now()).await;
+        self.keep_in_request(req, answer)
     }
 
     /// Authenticates `req` and checks that its token satisfies `requirement`.

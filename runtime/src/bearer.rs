@@ -12,7 +12,10 @@
 //! over the bytes that the compiler vectorizes (the visible-ASCII check, the
 //! b64token check), and the separator search runs only on a token that
 //! already failed. That took parsing a typical ~900-byte header from 3.6 µs
-//! to 1.2 µs.
+//! to 1.2 µs. The usual header, `Bearer <token>` with one space and nothing
+//! around it, takes a shorter path still: one pass over the token (every
+//! b64token byte is visible ASCII, so that pass answers the visible-ASCII
+//! check too), about half the instructions of the general one.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
@@ -31,9 +34,12 @@ pub fn bearer_token(req: &HttpRequest, max_len: usize) -> Result<&str, AuthError
     if values.next().is_some() {
         return Err(RequestError::MultipleAuthorizationHeaders.into());
     }
+    let bytes = value.as_bytes();
+    if let Some(token) = plain_bearer(bytes, max_len) {
+        return Ok(token);
+    }
     // `HeaderValue::to_str`'s rule (visible ASCII or tab), as a loop without
     // early exit that the compiler vectorizes: the header is ~900 bytes.
-    let bytes = value.as_bytes();
     let visible = bytes.iter().fold(true, |ok, &b| {
         ok & ((0x20..0x7f).contains(&b) | (b == b'\t'))
     });
@@ -42,6 +48,41 @@ pub fn bearer_token(req: &HttpRequest, max_len: usize) -> Result<&str, AuthError
         .filter(|_| visible)
         .ok_or(AuthError::InvalidRequest(RequestError::NotVisibleAscii))?;
     parse_authorization(value, max_len)
+}
+
+/// The token of a header that is exactly `Bearer` (in any case), one space
+/// and a b64token of at most `max_len` bytes; `None` for anything else,
+/// which the general parser then reads. What it accepts, the general parser
+/// accepts with the same token: no whitespace to trim, the scheme matches,
+/// the token is well formed and within bounds, and b64token bytes are
+/// visible ASCII.
+fn plain_bearer(bytes: &[u8], max_len: usize) -> Option<&str> {
+    let (scheme, token) = bytes.split_at_checked(7)?;
+    if !scheme.eq_ignore_ascii_case(b"bearer ") || token.len() > max_len {
+        return None;
+    }
+    let mut body = token;
+    while let [rest @ .., b'='] = body {
+        body = rest;
+    }
+    if body.is_empty() || !all_b64token_bytes(body) {
+        return None;
+    }
+    std::str::from_utf8(token).ok()
+}
+
+/// Whether every byte may appear before the padding of a b64token: fixed
+/// 32-byte blocks without early exit inside, which the compiler vectorizes.
+fn all_b64token_bytes(bytes: &[u8]) -> bool {
+    let mut blocks = bytes.chunks_exact(32);
+    let mut ok = true;
+    for block in &mut blocks {
+        ok &= block.iter().fold(true, |ok, &b| ok & is_b64token_byte(b));
+    }
+    ok & blocks
+        .remainder()
+        .iter()
+        .fold(true, |ok, &b| ok & is_b64token_byte(b))
 }
 
 /// Parses one `Authorization` header value into its bearer token.
@@ -81,19 +122,18 @@ pub fn parse_authorization(value: &str, max_len: usize) -> Result<&str, AuthErro
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     // No early exit, no branches: the compiler vectorizes the loop.
-    !body.is_empty() && body.bytes().fold(true, |ok, b| ok & is_b64token_byte(b))
+    !body.is_empty() && all_b64token_bytes(body.as_bytes())
 }
 
 /// Whether `b` may appear before the padding of a b64token.
 fn is_b64token_byte(b: u8) -> bool {
+    // `-`, `.` and `/` are 0x2d..=0x2f.
     ((b | 0x20).wrapping_sub(b'a') < 26)
         | (b.wrapping_sub(b'0') < 10)
-        | (b == b'-')
-        | (b == b'.')
+        | (b.wrapping_sub(b'-') < 3)
         | (b == b'_')
         | (b == b'~')
         | (b == b'+')
-        | (b == b'/')
 }
 
 fn query_has_access_token(query: &str) -> bool {
@@ -241,5 +281,61 @@ mod tests {
         assert!(query_has_access_token("access_token"));
         assert!(!query_has_access_token("my_access_token=x"));
         assert!(!query_has_access_token(""));
+    }
+
+    #[test]
+    fn the_short_path_agrees_with_the_general_parser() {
+        use actix_web::http::header::HeaderValue;
+        let headers = [
+            "Bearer abc.def.ghi",
+            "bearer abc.def-ghi_~+/==",
+            "BEARER a",
+            "Bearer  abc",
+            "Bearer abc ",
+            " Bearer abc",
+            "Bearer a=b",
+            "Bearer ===",
+            "Bearer a b",
+            "Bearer a,b",
+            "Bearer a\"b",
+            "Bearer ",
+            "Bearer",
+            "Basic abc",
+            "Bearerxabc",
+            "Bearer\tabc",
+        ];
+        let long = format!("Bearer {}", "a".repeat(MAX + 1));
+        let exact = format!("Bearer {}", "a".repeat(MAX));
+        for header in headers
+            .iter()
+            .copied()
+            .chain([long.as_str(), exact.as_str()])
+        {
+            let general = parse_authorization(header, MAX);
+            if let Some(token) = plain_bearer(header.as_bytes(), MAX) {
+                assert_eq!(general, Ok(token), "{header}");
+            }
+            let request = actix_web::test::TestRequest::default()
+                .insert_header((AUTHORIZATION, HeaderValue::from_str(header).unwrap()))
+                .to_http_request();
+            assert_eq!(bearer_token(&request, MAX), general, "{header}");
+        }
+        assert!(plain_bearer(b"Bearer abc.def", MAX).is_some());
+        assert!(plain_bearer(exact.as_bytes(), MAX).is_some());
+        assert!(plain_bearer(long.as_bytes(), MAX).is_none());
+        // Every byte, at every offset of a 32-byte block and in the tail.
+        for b in 0..=255u8 {
+            for len in [1, 31, 32, 33, 64, 70] {
+                for at in [0, len / 2, len - 1] {
+                    let mut token = vec![b'a'; len];
+                    token[at] = b;
+                    assert_eq!(
+                        all_b64token_bytes(&token),
+                        is_b64token_byte(b),
+                        "byte {b:#04x} at {at} of {len}"
+                    );
+                }
+            }
+        }
     }
 }

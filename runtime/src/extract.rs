@@ -1,29 +1,43 @@
 //! actix-web extractors: [`Claims`], and the guard `#[require_scopes]`
 //! puts in front of a handler's own extractors.
+//!
+//! Both decide without a boxed future whenever they can: when the token is
+//! in a verified-token cache (the usual case: a client sends the same token
+//! for its whole life), or the request is refused without verifying
+//! anything, the answer is computed in `from_request` and handed back as a
+//! ready future (the guard then hands over to the handler's own extractors'
+//! futures, unboxed). Only a token that must be verified, which may wait
+//! for the issuer's keys, takes the boxed path.
 
 use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{Either, ErrInto, LocalBoxFuture, MapOk, Ready, TryFutureExt, ready};
 
-use crate::authenticator::Authenticator;
+use crate::authenticator::{Authenticator, check_scopes};
 use crate::claims::Claims;
 use crate::errors::AuthError;
 use crate::requirement::Requirement;
 
 impl FromRequest for Claims {
     type Error = AuthError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future =
+        Either<Ready<Result<Self, AuthError>>, LocalBoxFuture<'static, Result<Self, AuthError>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let auth = match Authenticator::from_request(req) {
+            Ok(auth) => auth,
+            Err(error) => return Either::Left(ready(Err(error))),
+        };
+        if let Some(answer) = auth.authenticate_now(req) {
+            return Either::Left(ready(answer));
+        }
+        let auth = auth.clone();
         let req = req.clone();
-        Box::pin(async move {
-            Authenticator::from_request(&req)?
-                .clone()
-                .authenticate(&req)
-                .await
-        })
+        Either::Right(Box::pin(async move {
+            auth.authenticate_by_verifying(&req).await
+        }))
     }
 }
 
@@ -41,21 +55,57 @@ pub trait ScopeRequirement {
 /// own extractors: its body is never read, its JSON never parsed.
 pub struct Authorized<R, T>(pub T, pub PhantomData<R>);
 
-impl<R: ScopeRequirement, T: FromRequest + 'static> FromRequest for Authorized<R, T> {
+impl<R, T> Authorized<R, T> {
+    fn new(inner: T) -> Self {
+        Authorized(inner, PhantomData)
+    }
+}
+
+/// The future of [`Authorized`]: the handler's own extractors once the
+/// request was authorized without waiting, a ready refusal, or (when the
+/// token must be verified) the whole check boxed.
+pub type AuthorizedFuture<R, T> = Either<
+    Either<
+        MapOk<ErrInto<<T as FromRequest>::Future, actix_web::Error>, fn(T) -> Authorized<R, T>>,
+        Ready<Result<Authorized<R, T>, actix_web::Error>>,
+    >,
+    LocalBoxFuture<'static, Result<Authorized<R, T>, actix_web::Error>>,
+>;
+
+impl<R: ScopeRequirement + 'static, T: FromRequest + 'static> FromRequest for Authorized<R, T> {
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future = AuthorizedFuture<R, T>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let auth = Authenticator::from_request(&req)?.clone();
-            auth.authorize(&req, &R::REQUIREMENT).await?;
-            let inner = T::from_request(&req, &mut payload)
-                .await
-                .map_err(Into::into)?;
-            Ok(Authorized(inner, PhantomData))
-        })
+        let refuse = |error: AuthError| Either::Left(Either::Right(ready(Err(error.into()))));
+        let auth = match Authenticator::from_request(req) {
+            Ok(auth) => auth,
+            Err(error) => return refuse(error),
+        };
+        match auth.authenticate_now(req) {
+            Some(Ok(claims)) => match check_scopes(&claims, &R::REQUIREMENT) {
+                Ok(()) => Either::Left(Either::Left(
+                    T::from_request(req, payload)
+                        .err_into()
+                        .map_ok(Authorized::new as fn(T) -> Self),
+                )),
+                Err(error) => refuse(error),
+            },
+            Some(Err(error)) => refuse(error),
+            None => {
+                let auth = auth.clone();
+                let req = req.clone();
+                let mut payload = payload.take();
+                Either::Right(Box::pin(async move {
+                    let claims = auth.authenticate_by_verifying(&req).await?;
+                    check_scopes(&claims, &R::REQUIREMENT)?;
+                    let inner = T::from_request(&req, &mut payload)
+                        .await
+                        .map_err(Into::into)?;
+                    Ok(Authorized::new(inner))
+                }))
+            }
+        }
     }
 }
 

@@ -1,9 +1,18 @@
 //! How an [`AuthError`] is said on the wire (RFC 6750 §3): status code,
 //! `WWW-Authenticate` challenge, `Cache-Control: no-store`, `Retry-After`
 //! on a `503`, and a JSON body with `error` and `error_description`.
+//!
+//! A refusal is rendered once: each thread keeps the challenge and body of
+//! the last [`RENDERED_SLOTS`] distinct errors it answered and reuses them
+//! for an equal error (the text is a function of the error's value), so a
+//! client that repeats a refused request does not pay for the formatting
+//! and JSON again. The headers that never change are static.
+
+use std::cell::RefCell;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::errors::AuthError;
@@ -58,6 +67,84 @@ struct ErrorBody<'a> {
     error_description: String,
 }
 
+/// How many rendered refusals each thread keeps.
+const RENDERED_SLOTS: usize = 16;
+
+/// The parts of a refusal that depend on the error: its challenge and body.
+#[derive(Clone)]
+struct Rendered {
+    challenge: Option<HeaderValue>,
+    body: Bytes,
+}
+
+struct RenderedCache {
+    entries: Vec<(AuthError, Rendered)>,
+    /// The entry the next new error replaces once `entries` is full.
+    next: usize,
+}
+
+thread_local! {
+    static RENDERED: RefCell<RenderedCache> = const {
+        RefCell::new(RenderedCache {
+            entries: Vec::new(),
+            next: 0,
+        })
+    };
+}
+
+impl AuthError {
+    /// The challenge and body of this error, from this thread's cache when
+    /// an equal error was rendered before.
+    fn rendered(&self) -> Rendered {
+        let cached = RENDERED
+            .try_with(|cache| {
+                let cache = cache.try_borrow().ok()?;
+                cache
+                    .entries
+                    .iter()
+                    .find(|(error, _)| error == self)
+                    .map(|(_, rendered)| rendered.clone())
+            })
+            .ok()
+            .flatten();
+        if let Some(rendered) = cached {
+            return rendered;
+        }
+        let rendered = self.render();
+        let _ = RENDERED.try_with(|cache| {
+            let Ok(mut cache) = cache.try_borrow_mut() else {
+                return;
+            };
+            let entry = (self.clone(), rendered.clone());
+            if cache.entries.len() < RENDERED_SLOTS {
+                cache.entries.push(entry);
+            } else {
+                let slot = cache.next;
+                cache.next = (slot + 1) % RENDERED_SLOTS;
+                cache.entries[slot] = entry;
+            }
+        });
+        rendered
+    }
+
+    fn render(&self) -> Rendered {
+        let challenge = self.challenge().map(|challenge| {
+            // `quoted_safe` leaves only visible ASCII and spaces, which are
+            // always a valid header value; the fallback is never taken.
+            HeaderValue::from_str(&challenge).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+        });
+        let body = serde_json::to_vec(&ErrorBody {
+            error: self.code(),
+            error_description: self.to_string(),
+        })
+        .unwrap_or_default();
+        Rendered {
+            challenge,
+            body: Bytes::from(body),
+        }
+    }
+}
+
 impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -70,14 +157,11 @@ impl ResponseError for AuthError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        let Rendered { challenge, body } = self.rendered();
         let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((header::CACHE_CONTROL, "no-store"));
-        if let Some(challenge) = self.challenge() {
-            // `quoted_safe` leaves only visible ASCII and spaces, which are
-            // always a valid header value; the fallback is never taken.
-            let value = HeaderValue::from_str(&challenge)
-                .unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
-            response.insert_header((header::WWW_AUTHENTICATE, value));
+        response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        if let Some(challenge) = challenge {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         if let AuthError::KeysUnavailable { retry_after } = self {
             response.insert_header((
@@ -85,10 +169,12 @@ impl ResponseError for AuthError {
                 retry_after.as_secs().max(1).to_string(),
             ));
         }
-        response.json(ErrorBody {
-            error: self.code(),
-            error_description: self.to_string(),
-        })
+        // What `HttpResponseBuilder::json` sets.
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ));
+        response.body(body)
     }
 }
 
@@ -154,5 +240,56 @@ mod tests {
             StatusCode::INTERNAL_SERVER_ERROR
         );
         assert_eq!(AuthError::Misconfigured.challenge(), None);
+    }
+
+    #[test]
+    fn a_cached_rendering_is_the_same_response() {
+        use actix_web::body::MessageBody;
+        let render = |error: &AuthError| {
+            let response = error.error_response();
+            let headers: Vec<(String, Vec<u8>)> = response
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
+                .collect();
+            let body = response.into_body().try_into_bytes().ok().unwrap();
+            (headers, body)
+        };
+        let errors = [
+            AuthError::MissingToken,
+            AuthError::InvalidToken(TokenError::Expired { ago_secs: 7 }),
+            AuthError::InvalidToken(TokenError::Expired { ago_secs: 8 }),
+            AuthError::InvalidRequest(RequestError::MultipleAuthorizationHeaders),
+            AuthError::InsufficientScope {
+                required: "deploy:applications".into(),
+                scope: "deploy:applications".into(),
+            },
+        ];
+        for error in &errors {
+            let first = render(error);
+            assert_eq!(render(error), first, "{error}");
+            let (headers, body) = first;
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["error"], error.code());
+            assert_eq!(body["error_description"], error.to_string());
+            let header = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| String::from_utf8(v.clone()).unwrap())
+            };
+            assert_eq!(header("content-type").as_deref(), Some("application/json"));
+            assert_eq!(header("cache-control").as_deref(), Some("no-store"));
+            assert_eq!(header("www-authenticate"), error.challenge());
+        }
+        // Different values of one variant are told apart.
+        assert_ne!(render(&errors[1]).1, render(&errors[2]).1);
+        // More distinct errors than slots: still right after eviction.
+        for ago_secs in 0..2 * RENDERED_SLOTS as i64 {
+            let error = AuthError::InvalidToken(TokenError::Expired { ago_secs });
+            let (_, body) = render(&error);
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["error_description"], error.to_string());
+        }
     }
 }
