@@ -77,6 +77,25 @@ impl moka::Expiry<(), Fetched> for HoldFor {
     }
 }
 
+/// The `jwks_uri` of an OIDC discovery document (OpenID Connect Discovery
+/// 1.0 §3, RFC 8414 §2), whose `issuer` must be `issuer` exactly (§4.3).
+pub(crate) fn parse_discovery(body: &[u8], issuer: &str) -> Result<Url, KeyFetchError> {
+    #[derive(Deserialize)]
+    struct Discovery {
+        issuer: String,
+        jwks_uri: String,
+    }
+    let doc: Discovery =
+        serde_json::from_slice(body).map_err(|e| KeyFetchError::InvalidDiscovery(Arc::new(e)))?;
+    if doc.issuer != issuer {
+        return Err(KeyFetchError::DiscoveryIssuerMismatch {
+            found: printable(&doc.issuer, 100),
+            expected: issuer.to_owned(),
+        });
+    }
+    Url::parse(&doc.jwks_uri).map_err(KeyFetchError::InvalidJwksUri)
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -351,21 +370,8 @@ impl KeyCache {
         {
             return Ok(url);
         }
-        #[derive(Deserialize)]
-        struct Discovery {
-            issuer: String,
-            jwks_uri: String,
-        }
         let body = self.get_bounded(discovery, KeyDocument::Discovery).await?;
-        let doc: Discovery = serde_json::from_slice(&body)
-            .map_err(|e| KeyFetchError::InvalidDiscovery(Arc::new(e)))?;
-        if doc.issuer != self.issuer {
-            return Err(KeyFetchError::DiscoveryIssuerMismatch {
-                found: printable(&doc.issuer, 100),
-                expected: self.issuer.clone(),
-            });
-        }
-        let url = Url::parse(&doc.jwks_uri).map_err(KeyFetchError::InvalidJwksUri)?;
+        let url = parse_discovery(&body, &self.issuer)?;
         *self
             .discovered
             .lock()
