@@ -8,7 +8,7 @@
 # Default 30 s per target (CI's smoke run). Needs the nightly toolchain
 # (`rustup toolchain install nightly`); installs cargo-fuzz from crates.io
 # if it is missing. The corpus grows in fuzz/corpus/<target> (not in git),
-# started from the committed examples in fuzz/seeds/<target>; a crash is
+# started from the committed inputs in fuzz/starting_corpus/<target>; a crash is
 # kept in fuzz/artifacts/<target> and fails the script.
 #
 # Built with debug assertions (overflow checks) and without a sanitizer:
@@ -42,12 +42,12 @@ summary=()
 for target in "${targets[@]}"; do
     corpus="fuzz/corpus/$target"
     mkdir -p "$corpus"
-    seeds=()
-    [ -d "fuzz/seeds/$target" ] && seeds=("seeds/$target")
+    starting=()
+    [ -d "fuzz/starting_corpus/$target" ] && starting=("starting_corpus/$target")
     log="$logs/$target.log"
     echo "== $target: ${seconds}s" >&2
     if (cd fuzz && cargo +nightly fuzz run --sanitizer "$sanitizer" --debug-assertions \
-        "$target" "corpus/$target" "${seeds[@]}" -- \
+        "$target" "corpus/$target" "${starting[@]}" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1) >"$log" 2>&1; then
         result=ok

@@ -333,7 +333,9 @@ fn mutate_header(rng: &mut Rng, h: &mut Members, what: &mut Vec<String>) {
         }
         _ => {
             // Shuffle member order.
-            h.0.rotate_left(1);
+            if !h.0.is_empty() {
+                h.0.rotate_left(1);
+            }
             what.push("header reordered".into());
         }
     }
@@ -440,7 +442,10 @@ fn mutate_claims(rng: &mut Rng, c: &mut Members, now: i64, what: &mut Vec<String
             what.push(format!("no {name}"));
         }
         _ => {
-            c.0.rotate_left(3);
+            if !c.0.is_empty() {
+                let by = 3 % c.0.len();
+                c.0.rotate_left(by);
+            }
             what.push("claims reordered".into());
         }
     }
