@@ -55,6 +55,9 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+    fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len())]
+    }
 }
 
 /// A JSON object as an ordered list of members, so that a member can be
@@ -149,8 +152,8 @@ fn now() -> i64 {
 
 fn base_header(rng: &mut Rng) -> Members {
     let mut h = Members::default();
-    h.set("alg", s(*rng.pick(&["RS256", "RS256", "PS256"])));
-    h.set("kid", s(*rng.pick(&["k1", "k2"])));
+    h.set("alg", s(rng.pick_str(&["RS256", "RS256", "PS256"])));
+    h.set("kid", s(rng.pick_str(&["k1", "k2"])));
     match rng.below(4) {
         0 => {}
         1 => h.set("typ", s("JWT")),
@@ -598,7 +601,7 @@ fn mutate_encoding(rng: &mut Rng, token: &str, other: &str) -> (String, String) 
         5 => {
             let which = rng.below(3);
             let mut parts = [h.to_owned(), p.to_owned(), sig.to_owned()];
-            parts[which].push_str(*rng.pick(&["=", "==", "%3D"]));
+            parts[which].push_str(rng.pick_str(&["=", "==", "%3D"]));
             (parts.join("."), format!("part {which} padded"))
         }
         6 => {
