@@ -15,10 +15,11 @@
 //! new key), 5 expired, 5 not yet valid, 5 wrong audience, 5 forged
 //! signature, 5 garbage, 3 oversized (12 KB), 6 unknown `kid` (401), 6
 //! wrong scope (403). At 40 % of the run the issuer rotates its key (the
-//! old one stays published); from 60 % to 70 % its JWKS endpoint answers
-//! 500. During the outage, and for one refetch cooldown after it, an
-//! unknown `kid` may also be answered 503 (the server cannot ask the
-//! issuer); every other expectation is unchanged.
+//! old one stays published; tokens of the new key are used once the server
+//! has fetched the new key set); from 55 % to 75 % its JWKS endpoint
+//! answers 500. During the outage, and for one refetch cooldown (2 s on
+//! this server) after it, an unknown `kid` may also be answered 503 (the
+//! server cannot ask the issuer); every other expectation is unchanged.
 //!
 //! It prints throughput, latency percentiles, wrong decisions per kind, the
 //! server's RSS over the run, the JWKS fetch count and the server's error-
@@ -37,6 +38,10 @@ use scopegate::dev::{DevIssuer, JwksMode};
 use scopegate::{Authenticator, require_scopes};
 
 const AUDIENCE: &str = "deployment-api.local";
+/// The server's refetch cooldown: shorter than the 10 s default so that a
+/// run of half a minute sees the rotated key picked up, and failed fetches
+/// during the outage, more than once.
+const COOLDOWN: Duration = Duration::from_secs(2);
 
 // ---------------------------------------------------------------------------
 // The server (child process)
@@ -103,6 +108,7 @@ fn serve(issuer: &str, jwks: &str, addr_file: &str, exit_after: u64) -> std::io:
     let auth = Authenticator::builder(issuer)
         .jwks_url(jwks)
         .audience(AUDIENCE)
+        .refetch_cooldown(COOLDOWN)
         .build()
         .map_err(std::io::Error::other)?;
     actix_web::rt::System::new().block_on(async move {
@@ -327,6 +333,7 @@ struct WorkerResult {
     latencies_us: Vec<u32>,
     sent: [u64; 10],
     wrong: [u64; 10],
+    unavailable: u64,
     examples: Vec<String>,
     transport_errors: u64,
 }
@@ -354,6 +361,9 @@ async fn worker(shared: Arc<Shared>, url: String, client: reqwest::Client) -> Wo
         match response {
             Ok(response) => {
                 let status = response.status().as_u16();
+                if status == 503 {
+                    result.unavailable += 1;
+                }
                 // Read the body so the connection is reused.
                 let _ = response.bytes().await;
                 if !expected.contains(&status) {
@@ -491,9 +501,9 @@ async fn drive(o: Options) -> Result<bool, String> {
     // The monitor: RSS samples, the rotation, the outage.
     let mut rss = Vec::new(); // (requests done, kB)
     let (rotate_at, outage_at, outage_end_at) = (
-        o.requests * 4 / 10,
-        o.requests * 6 / 10,
-        o.requests * 7 / 10,
+        o.requests * 40 / 100,
+        o.requests * 55 / 100,
+        o.requests * 75 / 100,
     );
     let mut rotated_fetches = None;
     let mut outage_started = false;
@@ -532,8 +542,8 @@ async fn drive(o: Options) -> Result<bool, String> {
             );
         }
         if !outage_started && done >= outage_at {
-            // An unknown kid may see 503 from here until a cooldown (10 s)
-            // after the outage ends.
+            // An unknown kid may see 503 from here until a cooldown after
+            // the outage ends.
             shared
                 .outage_from
                 .store(done.saturating_sub(o.concurrency as u64), Ordering::Release);
@@ -548,7 +558,7 @@ async fn drive(o: Options) -> Result<bool, String> {
         }
         if let Some(ended) = outage_ended
             && shared.outage_until.load(Ordering::Relaxed) == u64::MAX
-            && ended.elapsed() >= Duration::from_secs(11)
+            && ended.elapsed() >= COOLDOWN + Duration::from_secs(1)
         {
             shared
                 .outage_until
@@ -571,6 +581,7 @@ async fn drive(o: Options) -> Result<bool, String> {
             total.wrong[k] += r.wrong[k];
         }
         total.transport_errors += r.transport_errors;
+        total.unavailable += r.unavailable;
         total.examples.extend(r.examples);
     }
     let server_stats: serde_json::Value = client
@@ -644,7 +655,12 @@ async fn drive(o: Options) -> Result<bool, String> {
         quarter(3),
         rss.last().map(|(_, kb)| *kb).unwrap_or(0)
     );
-    let _ = writeln!(out, "JWKS fetches: {}", issuer.jwks_fetches());
+    let _ = writeln!(
+        out,
+        "JWKS fetches: {}; 503 answers (unknown kids during the outage): {}",
+        issuer.jwks_fetches(),
+        total.unavailable
+    );
     let _ = writeln!(
         out,
         "server log events: {errors} error, {} warn",

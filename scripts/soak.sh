@@ -9,7 +9,7 @@
 # requests of a known mix (valid repeated and distinct tokens, expired, not
 # yet valid, wrong scope, wrong audience, forged signature, garbage,
 # oversized, unknown kid) across a key rotation (at 40 %) and a JWKS outage
-# (60-70 %). Every request's expected status is known; the run fails on any
+# (55-75 %). Every request's expected status is known; the run fails on any
 # wrong decision or any error-level event in the server. It reports
 # throughput, latency percentiles, the server's RSS over the run, the JWKS
 # fetch count and the server's warn/error events.
