@@ -586,3 +586,37 @@ impl DevIssuer {
         }
     }
 }
+
+/// The request parsers, reachable without HTTP for the fuzz targets in
+/// `fuzz/` (a separate cargo workspace, which can only call public items).
+/// Exposed here rather than by making the modules public; not a public API.
+#[doc(hidden)]
+pub mod __fuzz {
+    use scopegate_wire::management::{ClientUpdate, NewOrganizationClient};
+
+    use crate::DevError;
+
+    /// The token endpoint's form parser: the number of parameters.
+    pub fn token_form(body: &[u8]) -> Result<usize, DevError> {
+        crate::token_endpoint::parse_form(body).map(|params| params.len())
+    }
+
+    /// One strictly decoded form component.
+    pub fn form_component(text: &str) -> Option<String> {
+        crate::token_endpoint::form_decode(text)
+    }
+
+    /// The management API's body for a new client, parsed and validated.
+    pub fn new_client(body: &[u8]) -> Result<(), DevError> {
+        let new: NewOrganizationClient = crate::management::parse_json(body)?;
+        crate::clients::validate_new(&new).map(|_| ())
+    }
+
+    /// The management API's body for a client update, parsed and applied
+    /// to a default client's settings.
+    pub fn client_update(body: &[u8]) -> Result<(), DevError> {
+        let update: ClientUpdate = crate::management::parse_json(body)?;
+        let current = crate::clients::validate_new(&NewOrganizationClient::new("fuzz"))?;
+        crate::clients::validate_update(&current, &update).map(|_| ())
+    }
+}

@@ -65,7 +65,7 @@ async fn json_body<T: DeserializeOwned>(
 
 /// Deserializes a whole JSON document (trailing data refused, as
 /// `serde_json::from_slice` does), tracking the path to an error.
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DevError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, DevError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();

@@ -8,6 +8,16 @@
 //!   *refetch cooldown*: concurrent callers share one fetch, and whatever the
 //!   traffic (a flood of random `kid`s included) the issuer sees at most one
 //!   fetch per cooldown. A failed fetch counts too.
+//! * Except while no key set was ever obtained (a server that started while
+//!   its issuer was down): every request is a `503` then, and a failed fetch
+//!   is retried after a short, growing backoff instead of the cooldown
+//!   ([`COLD_RETRY_FIRST`] doubling up to [`COLD_RETRY_MAX`], never more
+//!   than the cooldown), so that service resumes within
+//!   [`COLD_RETRY_MAX`] of the issuer's return rather than a whole cooldown
+//!   later. The backoff bounds the fetches of a cold outage too: at most a
+//!   handful in the first seconds, then one per [`COLD_RETRY_MAX`]. Once
+//!   keys are known, the one-fetch-per-cooldown bound applies again,
+//!   whatever the traffic.
 //! * A token whose `kid` is unknown triggers a refetch (key rotation), within
 //!   the cooldown.
 //! * Known keys are served from memory and never wait on the network: once
@@ -43,6 +53,53 @@ enum Outcome {
     Failed,
 }
 
+/// The first retry delay after a failed fetch while no key set was ever
+/// obtained.
+pub(crate) const COLD_RETRY_FIRST: Duration = Duration::from_millis(100);
+/// The longest retry delay while no key set was ever obtained (also capped
+/// by the cooldown): the promise is that a server that never had keys
+/// serves again within this long of its issuer's return.
+pub(crate) const COLD_RETRY_MAX: Duration = Duration::from_millis(1600);
+
+/// A fetch's outcome, kept in the `fetches` entry for as long as no other
+/// fetch may start: the cooldown, or the cold backoff.
+#[derive(Debug, Clone, Copy)]
+struct Fetched {
+    outcome: Outcome,
+    hold: Duration,
+}
+
+struct HoldFor;
+
+impl moka::Expiry<(), Fetched> for HoldFor {
+    fn expire_after_create(&self, _: &(), fetched: &Fetched, _: Instant) -> Option<Duration> {
+        Some(fetched.hold)
+    }
+}
+
+/// The `jwks_uri` of an OIDC discovery document (OpenID Connect Discovery
+/// 1.0 §3, RFC 8414 §2), whose `issuer` must be `issuer` exactly (§4.3).
+pub(crate) fn parse_discovery(body: &[u8], issuer: &str) -> Result<Url, KeyFetchError> {
+    #[derive(Deserialize)]
+    struct Discovery {
+        issuer: String,
+        jwks_uri: String,
+    }
+    let doc: Discovery =
+        serde_json::from_slice(body).map_err(|e| KeyFetchError::InvalidDiscovery(Arc::new(e)))?;
+    if doc.issuer != issuer {
+        return Err(KeyFetchError::DiscoveryIssuerMismatch {
+            found: printable(&doc.issuer, 100),
+            expected: issuer.to_owned(),
+        });
+    }
+    Url::parse(&doc.jwks_uri).map_err(KeyFetchError::InvalidJwksUri)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 pub(crate) struct KeyCache {
     source: KeySource,
     discovered: Mutex<Option<Url>>,
@@ -55,7 +112,10 @@ pub(crate) struct KeyCache {
     max_staleness: Duration,
     cooldown: Duration,
     keys: Cache<Arc<str>, Arc<VerifyKey>>,
-    fetches: AsyncCache<(), Outcome>,
+    fetches: AsyncCache<(), Fetched>,
+    /// The next cold-outage retry delay, in milliseconds (see
+    /// [`COLD_RETRY_FIRST`]).
+    cold_retry_ms: AtomicU64,
     /// When the last good fetch ended, in milliseconds after `epoch`, plus
     /// one; 0 while no fetch ever succeeded. An atomic, because every
     /// request reads it.
@@ -85,8 +145,9 @@ impl KeyCache {
                 .build(),
             fetches: AsyncCache::builder()
                 .max_capacity(1)
-                .time_to_live(settings.refetch_cooldown)
+                .expire_after(HoldFor)
                 .build(),
+            cold_retry_ms: AtomicU64::new(millis(COLD_RETRY_FIRST)),
             last_good: AtomicU64::new(0),
             epoch: Instant::now(),
             background: AtomicBool::new(false),
@@ -162,9 +223,13 @@ impl KeyCache {
     }
 
     fn unavailable(&self) -> AuthError {
-        AuthError::KeysUnavailable {
-            retry_after: self.cooldown,
-        }
+        let retry_after = if self.since_last_good().is_none() {
+            // Cold: the next fetch comes sooner than the cooldown.
+            Duration::from_millis(self.cold_retry_ms.load(Ordering::Relaxed)).min(self.cooldown)
+        } else {
+            self.cooldown
+        };
+        AuthError::KeysUnavailable { retry_after }
     }
 
     /// How long ago the last good fetch ended, if one ever did.
@@ -210,7 +275,33 @@ impl KeyCache {
     /// which case that fetch's outcome is returned. Concurrent callers share
     /// one fetch.
     async fn refresh(self: &Arc<Self>) -> Outcome {
-        self.fetches.get_with((), self.fetch_and_apply()).await
+        self.fetches
+            .get_with((), async {
+                let outcome = self.fetch_and_apply().await;
+                Fetched {
+                    outcome,
+                    hold: self.hold_after(outcome),
+                }
+            })
+            .await
+            .outcome
+    }
+
+    /// How long `outcome` stands before another fetch may start: the
+    /// cooldown, except for a failure while no key set was ever obtained,
+    /// which is retried after the cold backoff (and the backoff grows).
+    fn hold_after(&self, outcome: Outcome) -> Duration {
+        if outcome == Outcome::Loaded || self.since_last_good().is_some() {
+            return self.cooldown;
+        }
+        let cap = millis(COLD_RETRY_MAX.min(self.cooldown));
+        let hold = self
+            .cold_retry_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |ms| {
+                Some(ms.saturating_mul(2).min(cap))
+            })
+            .unwrap_or(cap);
+        Duration::from_millis(hold.min(cap))
     }
 
     async fn fetch_and_apply(&self) -> Outcome {
@@ -279,21 +370,8 @@ impl KeyCache {
         {
             return Ok(url);
         }
-        #[derive(Deserialize)]
-        struct Discovery {
-            issuer: String,
-            jwks_uri: String,
-        }
         let body = self.get_bounded(discovery, KeyDocument::Discovery).await?;
-        let doc: Discovery = serde_json::from_slice(&body)
-            .map_err(|e| KeyFetchError::InvalidDiscovery(Arc::new(e)))?;
-        if doc.issuer != self.issuer {
-            return Err(KeyFetchError::DiscoveryIssuerMismatch {
-                found: printable(&doc.issuer, 100),
-                expected: self.issuer.clone(),
-            });
-        }
-        let url = Url::parse(&doc.jwks_uri).map_err(KeyFetchError::InvalidJwksUri)?;
+        let url = parse_discovery(&body, &self.issuer)?;
         *self
             .discovered
             .lock()
@@ -347,5 +425,247 @@ impl KeyCache {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The cold outage over loopback: a JWKS endpoint that is down, then up,
+    //! with a count of its fetches.
+
+    use std::sync::atomic::AtomicBool;
+
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use aws_lc_rs::signature::KeyPair as _;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+
+    #[derive(Clone)]
+    struct Endpoint {
+        up: Arc<AtomicBool>,
+        fetches: Arc<AtomicU64>,
+        jwks: Arc<Vec<u8>>,
+    }
+
+    /// `n` and `e` of a PKCS#1 `RSAPublicKey` DER (lengths under 64 KiB).
+    fn modulus_and_exponent(der: &[u8]) -> (&[u8], &[u8]) {
+        fn tlv(der: &[u8]) -> (&[u8], &[u8]) {
+            let (len, at) = match der[1] {
+                short if short < 0x80 => (usize::from(short), 2),
+                0x81 => (usize::from(der[2]), 3),
+                _ => (usize::from(der[2]) << 8 | usize::from(der[3]), 4),
+            };
+            (&der[at..at + len], &der[at + len..])
+        }
+        let (sequence, _) = tlv(der);
+        let (n, rest) = tlv(sequence);
+        let (e, _) = tlv(rest);
+        let n = n.strip_prefix(&[0]).unwrap_or(n);
+        (n, e)
+    }
+
+    async fn serve(up: bool) -> (Endpoint, Url) {
+        let pair = KeyPair::generate(KeySize::Rsa2048).expect("RSA key");
+        let (n, e) = modulus_and_exponent(pair.public_key().as_ref());
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "RSA", "kid": "k1", "use": "sig",
+            "n": URL_SAFE_NO_PAD.encode(n), "e": URL_SAFE_NO_PAD.encode(e),
+        }]});
+        let endpoint = Endpoint {
+            up: Arc::new(AtomicBool::new(up)),
+            fetches: Arc::new(AtomicU64::new(0)),
+            jwks: Arc::new(serde_json::to_vec(&jwks).expect("JSON")),
+        };
+        let shared = endpoint.clone();
+        let server = HttpServer::new(move || {
+            let endpoint = shared.clone();
+            App::new().route(
+                "/keys",
+                web::get().to(move || {
+                    let endpoint = endpoint.clone();
+                    async move {
+                        endpoint.fetches.fetch_add(1, Ordering::SeqCst);
+                        if endpoint.up.load(Ordering::SeqCst) {
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(endpoint.jwks.to_vec())
+                        } else {
+                            HttpResponse::ServiceUnavailable().finish()
+                        }
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .expect("bind loopback");
+        let addr = server.addrs()[0];
+        actix_web::rt::spawn(server.run());
+        let url = Url::parse(&format!("http://{addr}/keys")).expect("URL");
+        (endpoint, url)
+    }
+
+    fn cache(url: Url, cooldown: Duration) -> Arc<KeyCache> {
+        let settings = Settings {
+            issuer: "http://127.0.0.1".into(),
+            key_source: KeySource::Jwks(url),
+            audiences: Vec::new(),
+            algorithms: vec![Algorithm::RS256],
+            leeway: Duration::from_secs(30),
+            max_token_bytes: 8192,
+            max_jwks_bytes: 64 * 1024,
+            max_keys: 64,
+            refresh_interval: Duration::from_secs(300),
+            refetch_cooldown: cooldown,
+            max_staleness: Duration::from_secs(3600),
+            token_cache_bytes: 0,
+            token_cache_ttl: Duration::from_secs(60),
+        };
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client");
+        Arc::new(KeyCache::new(&settings, Some(client)))
+    }
+
+    /// The most fetches a cold outage of `elapsed` may cause: one at the
+    /// start, then one per backoff step (100, 200, 400, 800, 1600, 1600,
+    /// ... ms), each step starting after the previous fetch ended.
+    fn cold_fetch_bound(elapsed: Duration) -> u64 {
+        let mut bound = 1;
+        let mut waited = Duration::ZERO;
+        let mut step = COLD_RETRY_FIRST;
+        loop {
+            waited += step;
+            if waited > elapsed {
+                return bound;
+            }
+            bound += 1;
+            step = (step * 2).min(COLD_RETRY_MAX);
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_cold_outage_is_retried_soon_and_service_resumes_quickly() {
+        let (endpoint, url) = serve(false).await;
+        let cooldown = Duration::from_secs(10); // the default
+        let cache = cache(url, cooldown);
+        let fetches = || endpoint.fetches.load(Ordering::SeqCst);
+
+        // The issuer is down from the start: every lookup is a 503, and the
+        // cache retries sooner than the cooldown, on a growing backoff.
+        let started = Instant::now();
+        let mut lookups = 0;
+        while started.elapsed() < Duration::from_millis(1200) {
+            match cache.key("k1").await {
+                Err(AuthError::KeysUnavailable { retry_after }) => {
+                    assert!(retry_after <= COLD_RETRY_MAX, "{retry_after:?}");
+                }
+                other => panic!("expected 503, got {other:?}"),
+            }
+            lookups += 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let during_outage = fetches();
+        let bound = cold_fetch_bound(started.elapsed());
+        assert!(
+            (2..=bound).contains(&during_outage),
+            "{during_outage} fetches for {lookups} lookups in {:?} (at most {bound})",
+            started.elapsed()
+        );
+
+        // The issuer returns. Lookups spaced by 100 ms: the longest cold
+        // backoff is 1.6 s, so the 18th lookup at the latest (at least
+        // 1.7 s later, however slow the machine) finds the keys.
+        endpoint.up.store(true, Ordering::SeqCst);
+        let returned = Instant::now();
+        let spacing = Duration::from_millis(100);
+        let most = (COLD_RETRY_MAX.as_millis() / spacing.as_millis()) as usize + 2;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            if cache.key("k1").await.is_ok() {
+                break;
+            }
+            assert!(attempts < most, "still 503 after {attempts} lookups");
+            tokio::time::sleep(spacing).await;
+        }
+        let recovery = returned.elapsed();
+        eprintln!(
+            "cold outage: {during_outage} fetches in {:?} of outage; served {recovery:?} after the issuer's return ({attempts} lookups 100 ms apart)",
+            returned.duration_since(started)
+        );
+        assert_eq!(fetches(), during_outage + 1, "one fetch brought the keys");
+        assert!(cache.last_error().is_none());
+
+        // Once keys are known the cooldown bounds fetches again: a flood of
+        // unknown kids, issuer up, then down.
+        let flood = Instant::now();
+        for i in 0..300 {
+            let result = cache.key(&format!("unknown-{i}")).await;
+            assert!(
+                matches!(
+                    result,
+                    Err(AuthError::InvalidToken(TokenError::UnknownKey { .. }))
+                ),
+                "{result:?}"
+            );
+        }
+        endpoint.up.store(false, Ordering::SeqCst);
+        for i in 0..300 {
+            let _ = cache.key(&format!("unknown-down-{i}")).await;
+            assert!(cache.key("k1").await.is_ok(), "a known key keeps serving");
+        }
+        let flood_fetches = fetches() - during_outage - 1;
+        let allowed = 1 + flood.elapsed().as_secs() / cooldown.as_secs();
+        assert!(
+            flood_fetches <= allowed,
+            "{flood_fetches} fetches for 600 unknown kids in {:?}",
+            flood.elapsed()
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_failure_after_keys_were_known_holds_for_the_cooldown() {
+        let (endpoint, url) = serve(true).await;
+        let cooldown = Duration::from_secs(2);
+        let cache = cache(url, cooldown);
+        assert!(cache.key("k1").await.is_ok());
+        tokio::time::sleep(cooldown + Duration::from_millis(50)).await;
+        endpoint.up.store(false, Ordering::SeqCst);
+        // Unknown kids while the issuer is down, keys known: one failed
+        // fetch, held for the whole cooldown, not the cold backoff.
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(1000) {
+            let result = cache.key("rotated").await;
+            assert_eq!(
+                result.err(),
+                Some(AuthError::KeysUnavailable {
+                    retry_after: cooldown
+                })
+            );
+            assert!(cache.key("k1").await.is_ok(), "a known key keeps serving");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The first fetch, then one failure; more only if the backoff (or
+        // a slow machine's clock) let the cooldown pass.
+        let allowed = 2 + started.elapsed().as_secs() / cooldown.as_secs();
+        assert!(
+            endpoint.fetches.load(Ordering::SeqCst) <= allowed,
+            "{} fetches",
+            endpoint.fetches.load(Ordering::SeqCst)
+        );
+    }
+
+    #[test]
+    fn the_cold_backoff_doubles_up_to_its_cap() {
+        assert_eq!(cold_fetch_bound(Duration::from_millis(99)), 1);
+        assert_eq!(cold_fetch_bound(Duration::from_millis(1200)), 4);
+        assert_eq!(cold_fetch_bound(Duration::from_millis(4600)), 6);
+        assert_eq!(cold_fetch_bound(Duration::from_millis(4700)), 7);
     }
 }

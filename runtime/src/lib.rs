@@ -81,3 +81,38 @@ pub mod __private {
     pub use actix_web::FromRequest;
     pub use inventory;
 }
+
+/// The parsers of untrusted input, reachable for the fuzz targets in
+/// `fuzz/` (a separate cargo workspace, which can only call public items)
+/// without making their modules public. Not a public API.
+#[doc(hidden)]
+pub mod __fuzz {
+    use crate::errors::{KeyFetchError, TokenError};
+    use crate::jwk::{Algorithm, JwkError};
+
+    /// A JWKS document parsed for every algorithm: how many keys it yields.
+    pub fn parse_jwks(body: &[u8]) -> Result<usize, JwkError> {
+        crate::jwk::parse_jwks(body, &Algorithm::ALL).map(|set| set.len())
+    }
+
+    /// An OIDC discovery document for `issuer`: its `jwks_uri`.
+    pub fn parse_discovery(body: &[u8], issuer: &str) -> Result<String, KeyFetchError> {
+        crate::key_cache::parse_discovery(body, issuer).map(String::from)
+    }
+
+    /// A compact JWS split and its header checked, then its payload read
+    /// and its claims checked against fixed rules (no signature: the whole
+    /// path with a key is `Authenticator::validate`).
+    pub fn parse_unverified(token: &str, now: i64) -> Result<(), TokenError> {
+        let compact = crate::jws::parse_compact(token, &Algorithm::ALL)?;
+        let raw = compact.payload()?;
+        let audiences = ["api.fuzz.test".to_owned()];
+        let rules = crate::validation::ClaimRules {
+            issuer: "https://issuer.fuzz.test",
+            audiences: &audiences,
+            leeway: 30,
+            now,
+        };
+        crate::validation::check_claims(raw, &rules).map(|_| ())
+    }
+}

@@ -60,17 +60,32 @@ impl Requirement {
                 }
             }
             Requirement::Any(branches) => {
-                let best = branches.iter().min_by_key(|branch| {
-                    branch
-                        .scopes_to_request(granted)
-                        .iter()
-                        .filter(|s| !granted.iter().any(|g| g.as_ref() == **s))
-                        .count()
-                });
+                // A branch no grant can satisfy (it holds an empty `Any`)
+                // asks for nothing and would look cheapest: skip it.
+                let best = branches
+                    .iter()
+                    .filter(|b| b.is_satisfiable())
+                    .min_by_key(|branch| {
+                        branch
+                            .scopes_to_request(granted)
+                            .iter()
+                            .filter(|s| !granted.iter().any(|g| g.as_ref() == **s))
+                            .count()
+                    });
                 if let Some(best) = best {
                     best.collect_suggestion(granted, out);
                 }
             }
+        }
+    }
+
+    /// Whether some set of scopes satisfies this requirement: false only
+    /// when it holds an `Any(&[])` that every way through must pass.
+    fn is_satisfiable(&self) -> bool {
+        match self {
+            Requirement::Scope(_) => true,
+            Requirement::All(branches) => branches.iter().all(Requirement::is_satisfiable),
+            Requirement::Any(branches) => branches.iter().any(Requirement::is_satisfiable),
         }
     }
 
@@ -151,6 +166,15 @@ mod tests {
         let req = Any(&[All(&[Scope("a:a"), Scope("b:b")]), Scope("c:c")]);
         assert_eq!(req.scopes_to_request(&["a:a", "b:b"]), vec!["a:a", "b:b"]);
         assert_eq!(req.scopes_to_request::<&str>(&[]), vec!["c:c"]);
+    }
+
+    #[test]
+    fn suggestion_skips_branches_no_one_can_satisfy() {
+        // Found by tests/properties.rs: the empty `Any` asked for nothing,
+        // looked cheapest, and the hint named no scope at all.
+        let req = Any(&[Any(&[]), Scope("c:c")]);
+        assert_eq!(req.scopes_to_request::<&str>(&[]), vec!["c:c"]);
+        assert!(req.is_satisfied_by(&["c:c"]));
     }
 
     #[test]

@@ -143,10 +143,11 @@ pub(crate) fn check_claims(
             expected: rules.issuer.to_owned(),
         });
     }
-    let exp = take_date(raw.exp.take(), "exp")?.ok_or(TokenError::MissingClaim { claim: "exp" })?;
-    let nbf = take_date(raw.nbf.take(), "nbf")?;
+    let exp = take_date(raw.exp.take(), "exp", Round::Down)?
+        .ok_or(TokenError::MissingClaim { claim: "exp" })?;
+    let nbf = take_date(raw.nbf.take(), "nbf", Round::Up)?;
     check_lifetime(exp, nbf, rules.leeway, rules.now)?;
-    let iat = take_date(raw.iat.take(), "iat")?;
+    let iat = take_date(raw.iat.take(), "iat", Round::Up)?;
     if let Some(iat) = iat
         && rules.now.saturating_add(rules.leeway) < iat
     {
@@ -214,8 +215,21 @@ fn take_string(value: Option<Value>, name: &'static str) -> Result<Option<String
     }
 }
 
+/// Which way a fractional NumericDate goes: always toward refusing, so a
+/// fraction never buys a token time (`exp` down; `nbf` and `iat` up: an
+/// `nbf` of `t + 0.7` is not yet valid at second `t`).
+#[derive(Clone, Copy)]
+enum Round {
+    Down,
+    Up,
+}
+
 /// A NumericDate (RFC 7519 §2): a JSON number of seconds, never a string.
-fn take_date(value: Option<Value>, name: &'static str) -> Result<Option<i64>, TokenError> {
+fn take_date(
+    value: Option<Value>,
+    name: &'static str,
+    round: Round,
+) -> Result<Option<i64>, TokenError> {
     match value {
         None => Ok(None),
         Some(Value::Number(n)) => {
@@ -223,7 +237,10 @@ fn take_date(value: Option<Value>, name: &'static str) -> Result<Option<i64>, To
                 Ok(Some(i))
             } else if let Some(f) = n.as_f64().filter(|f| f.is_finite()) {
                 // Fractional seconds are allowed; `as` saturates.
-                Ok(Some(f.floor() as i64))
+                Ok(Some(match round {
+                    Round::Down => f.floor(),
+                    Round::Up => f.ceil(),
+                } as i64))
             } else {
                 Err(wrong_type(name, "a number of seconds"))
             }
@@ -320,6 +337,23 @@ mod tests {
         assert!(check_claims(claims(json!({"exp": 1_000_000 - 30})), &rules()).is_err());
         assert!(check_claims(claims(json!({"nbf": 1_000_000 + 30})), &rules()).is_ok());
         assert!(check_claims(claims(json!({"nbf": 1_000_000 + 31})), &rules()).is_err());
+    }
+
+    #[test]
+    fn fractional_dates_round_toward_refusal() {
+        // Found by tests/differential.rs: `nbf` and `iat` were floored like
+        // `exp`, so a fractional `nbf` counted up to a second early.
+        assert!(check_claims(claims(json!({"nbf": 1_000_030.0})), &rules()).is_ok());
+        assert_eq!(
+            check_claims(claims(json!({"nbf": 1_000_030.2})), &rules()).err(),
+            Some(TokenError::NotYetValid { in_secs: 31 })
+        );
+        assert_eq!(
+            check_claims(claims(json!({"iat": 1_000_030.2})), &rules()).err(),
+            Some(TokenError::IssuedInFuture)
+        );
+        assert!(check_claims(claims(json!({"exp": 999_970.9})), &rules()).is_err());
+        assert!(check_claims(claims(json!({"exp": 999_971.0})), &rules()).is_ok());
     }
 
     #[test]
