@@ -598,12 +598,12 @@ pub mod __fuzz {
 
     /// The token endpoint's form parser: the number of parameters.
     pub fn token_form(body: &[u8]) -> Result<usize, DevError> {
-        crate::token_endpoint::parse_form(body).map(|params| params.len())
+        crate::http::parse_form(body).map(|params| params.len())
     }
 
     /// One strictly decoded form component.
     pub fn form_component(text: &str) -> Option<String> {
-        crate::token_endpoint::form_decode(text)
+        crate::http::form_decode(text)
     }
 
     /// The management API's body for a new client, parsed and validated.
