@@ -215,11 +215,20 @@ impl KeyCache {
     /// hit. Like a key lookup, it starts a background refresh when the key
     /// set is old, so keys age the same whether tokens are cached or not.
     pub(crate) fn still_published(self: &Arc<Self>, key: &VerifyKey) -> bool {
-        let published = !key.is_retired() && self.has_fresh_keys();
-        if published {
-            self.refresh_in_background_if_old();
+        if key.is_retired() {
+            return false;
         }
-        published
+        // One clock read serves both checks: this runs on every cache hit.
+        let Some(age) = self.since_last_good() else {
+            return false;
+        };
+        if age >= self.max_staleness {
+            return false;
+        }
+        if age >= self.refresh_interval {
+            self.start_background_refresh();
+        }
+        true
     }
 
     fn unavailable(&self) -> AuthError {
@@ -257,7 +266,14 @@ impl KeyCache {
         let old = self
             .since_last_good()
             .is_none_or(|age| age >= self.refresh_interval);
-        if !old || self.background.swap(true, Ordering::AcqRel) {
+        if old {
+            self.start_background_refresh();
+        }
+    }
+
+    /// Starts a refresh in the background unless one is running.
+    fn start_background_refresh(self: &Arc<Self>) {
+        if self.background.swap(true, Ordering::AcqRel) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
