@@ -92,7 +92,10 @@ impl Kit {
             let now = scopegate_wire_now();
             assert_eq!(claims.iss(), ISSUER);
             assert!(claims.aud().iter().any(|a| a == AUDIENCE));
-            assert!(claims.exp().saturating_add(30) > now, "accepted an expired token");
+            assert!(
+                claims.exp().saturating_add(30) > now,
+                "accepted an expired token"
+            );
             assert!(claims.nbf().is_none_or(|nbf| nbf <= now.saturating_add(31)));
             let header = token.split('.').next().unwrap_or_default();
             let header: serde_json::Value =
