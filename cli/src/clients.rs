@@ -63,7 +63,7 @@ pub struct CreateArgs {
     #[arg(long = "audience", value_name = "AUDIENCE")]
     audience: Vec<String>,
     /// A custom claim for its tokens, KEY=VALUE (repeatable)
-    #[arg(long = "claim", value_name = "KEY=VALUE", value_parser = parse_claim)]
+    #[arg(long = "claim", value_name = "KEY=VALUE", value_parser = crate::input::key_value)]
     claims: Vec<(String, String)>,
     /// Token lifetime in seconds [default: the server's, 3600]
     #[arg(long, value_name = "SECONDS")]
@@ -91,15 +91,6 @@ pub struct ClientArgs {
     target: Target,
     /// The client's id (m2morg_...)
     client_id: String,
-}
-
-fn parse_claim(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => {
-            Ok((key.trim().to_owned(), value.to_owned()))
-        }
-        _ => Err("expected KEY=VALUE, e.g. github_repository=acmecorp/inventory-service".into()),
-    }
 }
 
 impl Target {

@@ -119,6 +119,17 @@ pub fn relative(at: i64) -> String {
     }
 }
 
+/// A `KEY=VALUE` flag (`--claim`, `--metadata`): the key trimmed and not
+/// empty, the value as given.
+pub(crate) fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err("expected KEY=VALUE, e.g. plan=enterprise".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ pub struct CreateArgs {
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
     /// A metadata pair, KEY=VALUE (repeatable)
-    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    #[arg(long = "metadata", value_name = "KEY=VALUE", value_parser = crate::input::key_value)]
     metadata: Vec<(String, String)>,
 }
 
@@ -72,15 +72,6 @@ pub struct GetArgs {
     target: Target,
     /// The organization's id (org_...)
     org_id: String,
-}
-
-fn parse_pair(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => {
-            Ok((key.trim().to_owned(), value.to_owned()))
-        }
-        _ => Err("expected KEY=VALUE, e.g. plan=enterprise".into()),
-    }
 }
 
 impl Target {
