@@ -170,8 +170,8 @@ pub use scopegate_runtime::openapi;
 
 pub use scopegate_runtime::{
     Algorithm, AuthError, Authenticator, AuthenticatorBuilder, ClaimError, Claims, ConfigError,
-    ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER, ENV_JWKS_URL, JwkError,
-    KeyDocument, KeyFetchError, RequestError, Requirement, TokenError, TokenPart,
+    ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER, ENV_JWKS_URL, HandlerPolicy,
+    JwkError, KeyDocument, KeyFetchError, RequestError, Requirement, TokenError, TokenPart,
     UnsupportedAlgorithm, check_scopes, grammar, parse_authorization,
 };
 
@@ -193,8 +193,8 @@ pub mod __private {
     pub use scopegate_macros::authorize_args;
     pub use scopegate_runtime::__private::{FromRequest, inventory};
     pub use scopegate_runtime::{
-        Authorized, CatalogScope, ProtectedRoute, Requirement, ScopeCatalog, ScopeGuard,
-        ScopeRequirement,
+        Authorized, CatalogScope, HandlerPolicy, ProtectedRoute, Requirement, ScopeCatalog,
+        ScopeGuard, ScopeRequirement,
     };
 }
 

@@ -15,9 +15,10 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::{Either, ErrInto, LocalBoxFuture, MapOk, Ready, TryFutureExt, ready};
 
-use crate::authenticator::{Authenticator, check_scopes};
+use crate::authenticator::Authenticator;
 use crate::claims::Claims;
 use crate::errors::AuthError;
+use crate::policy::{HandlerPolicy, check_handler};
 use crate::requirement::Requirement;
 
 impl FromRequest for Claims {
@@ -46,6 +47,8 @@ impl FromRequest for Claims {
 pub trait ScopeRequirement {
     /// The scopes the handler requires.
     const REQUIREMENT: Requirement;
+    /// What the handler requires beyond scopes (claims, tenant, revocation).
+    const POLICY: HandlerPolicy = HandlerPolicy::NONE;
 }
 
 /// Runs the scope check, then (only if it passed) the extractors `T`.
@@ -83,14 +86,16 @@ impl<R: ScopeRequirement + 'static, T: FromRequest + 'static> FromRequest for Au
             Err(error) => return refuse(error),
         };
         match auth.authenticate_now(req) {
-            Some(Ok(claims)) => match check_scopes(&claims, &R::REQUIREMENT) {
-                Ok(()) => Either::Left(Either::Left(
-                    T::from_request(req, payload)
-                        .err_into()
-                        .map_ok(Authorized::new as fn(T) -> Self),
-                )),
-                Err(error) => refuse(error),
-            },
+            Some(Ok(claims)) => {
+                match check_handler(auth, req, &claims, &R::REQUIREMENT, &R::POLICY) {
+                    Ok(()) => Either::Left(Either::Left(
+                        T::from_request(req, payload)
+                            .err_into()
+                            .map_ok(Authorized::new as fn(T) -> Self),
+                    )),
+                    Err(error) => refuse(error),
+                }
+            }
             Some(Err(error)) => refuse(error),
             None => {
                 let auth = auth.clone();
@@ -98,7 +103,7 @@ impl<R: ScopeRequirement + 'static, T: FromRequest + 'static> FromRequest for Au
                 let mut payload = payload.take();
                 Either::Right(Box::pin(async move {
                     let claims = auth.authenticate_by_verifying(&req).await?;
-                    check_scopes(&claims, &R::REQUIREMENT)?;
+                    check_handler(&auth, &req, &claims, &R::REQUIREMENT, &R::POLICY)?;
                     let inner = T::from_request(&req, &mut payload)
                         .await
                         .map_err(Into::into)?;

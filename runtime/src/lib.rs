@@ -22,6 +22,7 @@
 //! | `token_cache` | tokens already verified |
 //! | `claims` | [`Claims`] |
 //! | `requirement` | [`Requirement`] |
+//! | `policy` | [`HandlerPolicy`]: claims, tenant and revocation of a handler |
 //! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |
 //! | `response` | [`AuthError`] as an HTTP response |
 //! | `extract` | the actix-web extractors |
@@ -46,6 +47,7 @@ mod jws;
 mod key_cache;
 #[cfg(feature = "utoipa")]
 pub mod openapi;
+mod policy;
 mod requirement;
 pub mod resource_metadata;
 mod response;
@@ -68,6 +70,7 @@ pub use extract::{Authorized, ScopeRequirement};
 pub use guard::{ScopeGuard, ScopeGuardService};
 pub use inventory::{ProtectedRoute, RouteKind};
 pub use jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
+pub use policy::HandlerPolicy;
 pub use requirement::Requirement;
 pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
 pub use scopegate_grammar as grammar;
