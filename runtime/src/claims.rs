@@ -180,6 +180,30 @@ impl Claims {
         &self.inner.other
     }
 
+    /// Any claim by name as JSON, the registered ones and `client_id`,
+    /// `oid`, `scope`, `scopes` included (rebuilt from their checked form:
+    /// `aud` is always an array here, `scope` and `scopes` the granted
+    /// scopes). What claim requirements read.
+    pub fn claim_value(&self, name: &str) -> Option<Value> {
+        let d = &self.inner;
+        let string = |s: &Option<String>| s.as_ref().map(|s| Value::String(s.clone()));
+        let strings = |v: &[String]| Value::Array(v.iter().cloned().map(Value::String).collect());
+        match name {
+            "iss" => Some(Value::String(d.iss.clone())),
+            "sub" => string(&d.sub),
+            "aud" => Some(strings(&d.aud)),
+            "exp" => Some(Value::from(d.exp)),
+            "nbf" => d.nbf.map(Value::from),
+            "iat" => d.iat.map(Value::from),
+            "jti" => string(&d.jti),
+            "client_id" => string(&d.client_id),
+            "oid" => string(&d.oid),
+            "scope" => Some(Value::String(d.scopes.join(" "))),
+            "scopes" => Some(strings(&d.scopes)),
+            other => d.other.get(other).cloned(),
+        }
+    }
+
     /// A custom claim, deserialized into `T`.
     ///
     /// ```

@@ -21,6 +21,7 @@
 //! | `key_cache` | the issuer's keys, fetched and cached |
 //! | `token_cache` | tokens already verified |
 //! | `claims` | [`Claims`] |
+//! | `claim_requirement` | [`ClaimRequirement`]: a claim equals, includes, is one of |
 //! | `requirement` | [`Requirement`] |
 //! | `policy` | [`HandlerPolicy`]: claims, tenant and revocation of a handler |
 //! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |
@@ -37,6 +38,7 @@
 mod authenticator;
 mod bearer;
 mod catalog;
+mod claim_requirement;
 mod claims;
 mod errors;
 mod extract;
@@ -62,6 +64,9 @@ pub use authenticator::builder::{
 pub use authenticator::{Authenticator, check_scopes};
 pub use bearer::{bearer_token, parse_authorization};
 pub use catalog::{CatalogScope, ScopeCatalog};
+pub use claim_requirement::{
+    ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue,
+};
 pub use claims::{ClaimError, Claims};
 pub use errors::{
     AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TokenError, TokenPart,
