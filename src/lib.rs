@@ -176,6 +176,12 @@ pub use scopegate_runtime::{
     UnsupportedAlgorithm, check_scopes, grammar, parse_authorization,
 };
 
+/// Several trusted issuers, scopes from any provider's claims, provider
+/// presets; see [`Issuer`].
+pub use scopegate_runtime::{
+    ClientIdClaim, Issuer, ScopeSource, TenantTemplateError, TrustedIssuer,
+};
+
 /// The client side: token client, admin client, `send_authorized`
 /// (the `scopegate-client` crate).
 #[cfg(feature = "client")]

@@ -8,25 +8,33 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpMessage, HttpRequest, web};
 use scopegate_wire::clock::unix_now;
 
+use scopegate_wire::text::printable;
+
 use crate::bearer::bearer_token;
 use crate::claims::Claims;
 use crate::errors::{AuthError, ConfigError, KeyFetchError, TokenError};
-use crate::jws::parse_compact;
-use crate::key_cache::KeyCache;
+use crate::issuer::Issuer;
+use crate::issuer_pattern::IssuerMatch;
+use crate::jws::{SHOWN_CHARS, parse_compact};
 use crate::requirement::Requirement;
 use crate::settings::Settings;
-use crate::token_cache::TokenCache;
-use crate::validation::{ClaimRules, check_claims, check_lifetime};
+use crate::token_cache::{TokenCache, Verified};
+use crate::trusted::TrustedIssuer;
+use crate::validation::{ClaimRules, RawClaims, check_claims, check_lifetime};
 
 pub(crate) mod builder;
 
 use builder::{AuthenticatorBuilder, builder_from_env};
 
-/// Validates bearer tokens against one issuer and checks their scopes.
+/// Validates bearer tokens against one or several trusted issuers and
+/// checks their scopes.
 ///
-/// Build it once with [`Authenticator::builder`] or
-/// [`Authenticator::from_env`] and register it as actix-web app data; it is
-/// cheap to clone (all clones share the JWKS cache).
+/// Build it once with [`Authenticator::builder`],
+/// [`Authenticator::builder_for`] or [`Authenticator::from_env`] and
+/// register it as actix-web app data; it is cheap to clone (all clones
+/// share the JWKS caches). More issuers are trusted with
+/// [`AuthenticatorBuilder::trust`]; a token's `iss` selects the issuer
+/// whose keys verify it.
 ///
 /// ```no_run
 /// use actix_web::{App, HttpServer};
@@ -47,17 +55,23 @@ pub struct Authenticator {
 
 struct Inner {
     settings: Settings,
-    jwks: Arc<KeyCache>,
+    /// One entry per trusted issuer, in the order configured; never empty.
+    issuers: Box<[TrustedIssuer]>,
     verified: TokenCache,
 }
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator")
-            .field("issuer", &self.inner.settings.issuer)
-            .field("audiences", &self.inner.settings.audiences)
-            .field("algorithms", &self.inner.settings.algorithms)
-            .finish_non_exhaustive()
+        let first = self.first_issuer();
+        let mut debug = f.debug_struct("Authenticator");
+        debug
+            .field("issuer", &first.label())
+            .field("audiences", &first.audiences())
+            .field("algorithms", &first.algorithms());
+        if self.inner.issuers.len() > 1 {
+            debug.field("trusted_issuers", &self.inner.issuers);
+        }
+        debug.finish_non_exhaustive()
     }
 }
 
@@ -66,6 +80,23 @@ impl Authenticator {
     /// value; for Scalekit, the environment URL).
     pub fn builder(issuer: impl Into<String>) -> AuthenticatorBuilder {
         AuthenticatorBuilder::new(issuer)
+    }
+
+    /// Starts a builder whose first trusted issuer is `issuer` (a provider
+    /// preset such as [`Issuer::auth0`], or an [`Issuer`] configured by
+    /// hand); more are added with [`AuthenticatorBuilder::trust`].
+    ///
+    /// ```
+    /// use scopegate::{Authenticator, Issuer};
+    ///
+    /// let auth = Authenticator::builder_for(Issuer::cognito("eu-west-1", "eu-west-1_AbCdEf123"))
+    ///     .trust(Issuer::okta("acme.okta.com", "default", "api://default"))
+    ///     .build()?;
+    /// assert_eq!(auth.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123");
+    /// # Ok::<(), scopegate::ConfigError>(())
+    /// ```
+    pub fn builder_for(issuer: Issuer) -> AuthenticatorBuilder {
+        AuthenticatorBuilder::new_for(issuer)
     }
 
     /// Builds an authenticator for the Scalekit environment named by
@@ -84,30 +115,56 @@ impl Authenticator {
     }
 
     pub(crate) fn from_settings(settings: Settings, client: Option<reqwest::Client>) -> Self {
-        let jwks = Arc::new(KeyCache::new(&settings, client));
+        let issuers = settings
+            .issuers
+            .iter()
+            .map(|issuer| TrustedIssuer::new(issuer.clone(), &settings, client.clone()))
+            .collect();
         let verified = TokenCache::new(settings.token_cache_bytes, settings.token_cache_ttl);
         Authenticator {
             inner: Arc::new(Inner {
                 settings,
-                jwks,
+                issuers,
                 verified,
             }),
         }
     }
 
-    /// The issuer tokens must come from.
+    /// The first trusted issuer (the builder never makes an authenticator
+    /// without one).
+    fn first_issuer(&self) -> &TrustedIssuer {
+        &self.inner.issuers[0]
+    }
+
+    /// The issuer tokens must come from: the first trusted issuer's exact
+    /// `iss` (or its multi-tenant template). See
+    /// [`trusted_issuers`](Self::trusted_issuers) for all of them.
     pub fn issuer(&self) -> &str {
-        &self.inner.settings.issuer
+        self.first_issuer().label()
     }
 
-    /// The audiences accepted (empty: `aud` is not checked).
+    /// The audiences the first trusted issuer's tokens must carry (empty:
+    /// `aud` is not checked).
     pub fn audiences(&self) -> &[String] {
-        &self.inner.settings.audiences
+        self.first_issuer().audiences()
     }
 
-    /// How many times the key set has been fetched from the issuer so far.
+    /// Every trusted issuer, in the order configured: the one given to the
+    /// builder first, then those added with
+    /// [`trust`](AuthenticatorBuilder::trust). Per-issuer labels, fetch
+    /// counts and fetch errors.
+    pub fn trusted_issuers(&self) -> &[TrustedIssuer] {
+        &self.inner.issuers
+    }
+
+    /// How many times key sets have been fetched so far, all trusted
+    /// issuers together.
     pub fn jwks_fetch_count(&self) -> u64 {
-        self.inner.jwks.fetch_count()
+        self.inner
+            .issuers
+            .iter()
+            .map(TrustedIssuer::jwks_fetch_count)
+            .sum()
     }
 
     /// Why the last fetch of the issuer's keys failed, if it did and no
@@ -117,8 +174,14 @@ impl Authenticator {
     /// [`discover`](AuthenticatorBuilder::discover) and
     /// [`jwks_url`](AuthenticatorBuilder::jwks_url)), or sent a document with
     /// no usable key.
+    ///
+    /// With several trusted issuers, the first one's error there is (see
+    /// [`TrustedIssuer::last_key_fetch_error`] for each).
     pub fn last_key_fetch_error(&self) -> Option<KeyFetchError> {
-        self.inner.jwks.last_error()
+        self.inner
+            .issuers
+            .iter()
+            .find_map(TrustedIssuer::last_key_fetch_error)
     }
 
     /// Validates `token` (a compact JWS, without the `Bearer ` prefix) and
@@ -153,7 +216,7 @@ impl Authenticator {
         let verified = &self.inner.verified;
         let hit = verified.get(token)?;
         let data = hit.claims.data();
-        if !self.inner.jwks.still_published(&hit.key) {
+        if !self.still_published(&hit) {
             verified.remove(token);
             return None;
         }
@@ -172,7 +235,7 @@ impl Authenticator {
     /// longer be used (it is then dropped, and the shared cache decides).
     fn front_hit(&self, token: &[u8], now: i64) -> Option<Result<Claims, AuthError>> {
         self.inner.verified.front(token, |hit| {
-            if now >= hit.deadline || !self.inner.jwks.still_published(&hit.key) {
+            if now >= hit.deadline || !self.still_published(hit) {
                 return None;
             }
             let data = hit.claims.data();
@@ -184,28 +247,102 @@ impl Authenticator {
         })
     }
 
-    /// Verifies `token` (a cache miss): signature, then claims; remembers
-    /// it when it is valid.
+    /// Whether the key that verified a cached token is still published by
+    /// the issuer entry that accepted it: an index into the entries and the
+    /// same atomic loads as with one issuer.
+    fn still_published(&self, hit: &Verified) -> bool {
+        self.inner
+            .issuers
+            .get(hit.claims.data().issuer_entry)
+            .is_some_and(|issuer| issuer.jwks.still_published(&hit.key))
+    }
+
+    /// The trusted issuer entry whose keys may verify a token with these
+    /// (not yet verified) claims: chosen by `iss` alone, before any key is
+    /// fetched, so that a token naming an issuer that is not trusted causes
+    /// no request to any issuer.
+    ///
+    /// With a single exact issuer, a payload that cannot be read or has no
+    /// string `iss` goes on to the signature check and is refused after it,
+    /// as it always was.
+    fn select_issuer(
+        &self,
+        raw: &Result<RawClaims, TokenError>,
+    ) -> Result<(usize, &TrustedIssuer), TokenError> {
+        let issuers = &self.inner.issuers;
+        let single_exact = issuers.len() == 1 && !issuers[0].is_multi_tenant();
+        let iss = match raw.as_ref().map_err(Clone::clone).and_then(RawClaims::iss) {
+            Ok(Some(iss)) => iss,
+            Ok(None) | Err(_) if single_exact => return Ok((0, &issuers[0])),
+            Ok(None) => return Err(TokenError::MissingClaim { claim: "iss" }),
+            Err(error) => return Err(error),
+        };
+        let mut not_allowed = None;
+        for (index, issuer) in issuers.iter().enumerate() {
+            match issuer.settings.pattern.matches(iss) {
+                IssuerMatch::Yes(_) => return Ok((index, issuer)),
+                IssuerMatch::TenantNotAllowed(tenant) => {
+                    not_allowed.get_or_insert_with(|| TokenError::TenantNotAllowed {
+                        tenant: printable(tenant, SHOWN_CHARS),
+                    });
+                }
+                IssuerMatch::No => {}
+            }
+        }
+        Err(not_allowed.unwrap_or_else(|| {
+            if issuers.len() == 1 {
+                TokenError::WrongIssuer {
+                    issuer: printable(iss, SHOWN_CHARS),
+                    expected: issuers[0].label().to_owned(),
+                }
+            } else {
+                TokenError::UntrustedIssuer {
+                    issuer: printable(iss, SHOWN_CHARS),
+                }
+            }
+        }))
+    }
+
+    /// Verifies `token` (a cache miss): its issuer entry chosen by `iss`,
+    /// signature with that entry's keys, then claims with its rules;
+    /// remembers it when it is valid.
     async fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
-        let settings = &self.inner.settings;
-        let compact = parse_compact(token, &settings.algorithms)?;
+        let compact = parse_compact(token, &self.inner.settings.algorithms)?;
         let kid = compact
             .header
             .kid
             .as_deref()
             .filter(|kid| !kid.is_empty())
             .ok_or(TokenError::NoKeyId)?;
-        let key = self.inner.jwks.key(kid).await?;
+        let raw = compact.payload::<RawClaims>();
+        let (entry, issuer) = self.select_issuer(&raw)?;
+        let settings = &issuer.settings;
+        if !settings.algorithms.contains(&compact.alg) {
+            return Err(TokenError::AlgorithmNotAccepted {
+                alg: compact.alg.name().to_owned(),
+                accepted: settings.algorithms.clone(),
+            }
+            .into());
+        }
+        let key = issuer.jwks.key(kid).await?;
         compact.verify(&key)?;
-        let payload = compact.payload()?;
         let leeway = self.leeway();
         let rules = ClaimRules {
-            issuer: &settings.issuer,
+            issuer: &settings.pattern,
             audiences: &settings.audiences,
+            scope_sources: &settings.scope_sources,
+            client_id_claims: &settings.client_id_claims,
+            entry,
+            label: &settings.label,
             leeway,
             now,
         };
-        let claims = Claims::from_data(check_claims(payload, &rules)?);
+        let claims = Claims::from_data(check_claims(raw?, &rules)?);
+        for requirement in &settings.requirements {
+            requirement
+                .check(&claims)
+                .map_err(TokenError::RequirementNotMet)?;
+        }
         let valid_for = claims.exp().saturating_add(leeway).saturating_sub(now);
         let valid_for = Duration::from_secs(u64::try_from(valid_for).unwrap_or(0));
         self.inner

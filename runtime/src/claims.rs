@@ -5,6 +5,8 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::claim_sources::ClientIdClaim;
+
 /// The claims of a validated access token.
 ///
 /// A `Claims` only exists for a token whose signature, issuer, audience and
@@ -19,12 +21,37 @@ use serde_json::{Map, Value};
 /// # Granted scopes
 ///
 /// Scalekit puts the granted scopes in a `scopes` JSON array; RFC 9068 and
-/// RFC 8693 issuers use a `scope` string of space-separated scopes. Either is
-/// read. When a token carries both, neither wins: a scope counts as granted
-/// only when both claims list it. Both are signed by the issuer, so they
-/// should agree; if they do not, the narrower reading is the safe one.
-/// A `scopes` that is not an array of strings, or a `scope` that is not a
-/// string, makes the token invalid.
+/// RFC 8693 issuers use a `scope` string of space-separated scopes. Those two
+/// are read by default; each trusted issuer can name its own sources
+/// ([`ScopeSource`](crate::ScopeSource): `scope`, `scopes`, `scp`, `roles`,
+/// `permissions`; see [`Issuer::scope_sources`](crate::Issuer::scope_sources)).
+///
+/// When a token carries several of its issuer's sources, none wins: a scope
+/// counts as granted only when **every source present** lists it (the
+/// intersection). Adding a source to the configuration, or a claim to a
+/// token, can therefore only narrow what is granted, never widen it: the
+/// result is a subset of each present source, all of them signed by the
+/// issuer, and if they disagree the narrower reading is the safe one. A
+/// source absent from the token restricts nothing (a client-credentials
+/// token of Microsoft Entra ID has `roles` and no `scp`). A configured
+/// source of the wrong JSON type (a `scopes` that is not an array of
+/// strings, a `scope` that is not a string) makes the token invalid.
+///
+/// # Client id
+///
+/// [`client_id`](Self::client_id) reads the first of the issuer's
+/// client-id claims the token has ([`ClientIdClaim`](crate::ClientIdClaim):
+/// `client_id` by default; `azp` for Auth0 and Microsoft Entra ID v2.0,
+/// `cid` for Okta, `appid` for Entra ID v1.0).
+///
+/// # Which issuer
+///
+/// An authenticator may trust several issuers.
+/// [`trusted_issuer`](Self::trusted_issuer) is the configured entry that
+/// accepted the token (its issuer, or its multi-tenant template), and
+/// [`issuer_entry`](Self::issuer_entry) its place in
+/// [`Authenticator::trusted_issuers`](crate::Authenticator::trusted_issuers);
+/// [`iss`](Self::iss) is the token's own `iss`.
 #[derive(Clone)]
 pub struct Claims {
     inner: Arc<ClaimsData>,
@@ -40,8 +67,14 @@ pub(crate) struct ClaimsData {
     pub(crate) iat: Option<i64>,
     pub(crate) jti: Option<String>,
     pub(crate) client_id: Option<String>,
+    /// Where [`Claims::client_id`] reads the client id.
+    pub(crate) client_id_from: Option<ClientIdClaim>,
     pub(crate) oid: Option<String>,
     pub(crate) scopes: Vec<String>,
+    /// The trusted issuer entry that accepted the token: its index and its
+    /// label.
+    pub(crate) issuer_entry: usize,
+    pub(crate) issuer_label: Arc<str>,
     pub(crate) other: Map<String, Value>,
 }
 
@@ -55,7 +88,7 @@ impl std::fmt::Debug for Claims {
             .field("sub", &d.sub)
             .field("aud", &d.aud)
             .field("exp", &d.exp)
-            .field("client_id", &d.client_id)
+            .field("client_id", &self.client_id())
             .field("oid", &d.oid)
             .field("scopes", &d.scopes)
             .field("other", &d.other.keys().collect::<Vec<_>>())
@@ -113,7 +146,8 @@ impl Claims {
         std::mem::size_of::<ClaimsData>() + d.iss.len() + strings + lists + other
     }
 
-    /// `iss`: the issuer that signed the token (always the configured one).
+    /// `iss`: the issuer that signed the token, as the token writes it (one
+    /// of the trusted issuers; see [`trusted_issuer`](Self::trusted_issuer)).
     pub fn iss(&self) -> &str {
         &self.inner.iss
     }
@@ -148,9 +182,30 @@ impl Claims {
         self.inner.jti.as_deref()
     }
 
-    /// `client_id`: the API client the token was issued to (Scalekit, RFC 9068).
+    /// The API client the token was issued to: the first of its issuer's
+    /// client-id claims the token has (`client_id` by default: Scalekit,
+    /// RFC 9068; `azp`, `cid` or `appid` for other providers).
     pub fn client_id(&self) -> Option<&str> {
-        self.inner.client_id.as_deref()
+        let d = &self.inner;
+        match d.client_id_from? {
+            ClientIdClaim::ClientId => d.client_id.as_deref(),
+            other => d.other.get(other.claim()).and_then(Value::as_str),
+        }
+    }
+
+    /// The configured issuer entry that accepted this token: its exact
+    /// issuer, or its multi-tenant template (for example
+    /// `https://login.microsoftonline.com/{tenantid}/v2.0`). One of a
+    /// bounded set, unlike [`iss`](Self::iss): fit for a metrics label.
+    pub fn trusted_issuer(&self) -> &str {
+        &self.inner.issuer_label
+    }
+
+    /// The index of that entry in
+    /// [`Authenticator::trusted_issuers`](crate::Authenticator::trusted_issuers)
+    /// (0 for the issuer given to [`Authenticator::builder`](crate::Authenticator::builder)).
+    pub fn issuer_entry(&self) -> usize {
+        self.inner.issuer_entry
     }
 
     /// `oid`: the organization the API client belongs to (Scalekit).
@@ -158,7 +213,8 @@ impl Claims {
         self.inner.oid.as_deref()
     }
 
-    /// The granted scopes, normalised from `scopes` and/or `scope`.
+    /// The granted scopes, normalised from the issuer's scope sources
+    /// (`scopes` and/or `scope` by default; see [Granted scopes](#granted-scopes)).
     pub fn scopes(&self) -> &[String] {
         &self.inner.scopes
     }

@@ -16,6 +16,7 @@ use std::time::Duration;
 use reqwest::{StatusCode, Url};
 use scopegate_wire::url_policy::UrlPolicyError;
 
+use crate::claim_requirement::ClaimMismatch;
 use crate::jwk::{Algorithm, JwkError};
 
 /// Why a request was not authorized.
@@ -291,6 +292,31 @@ pub enum TokenError {
         /// The audiences this server accepts.
         accepted: Vec<String>,
     },
+    /// An authenticator that trusts several issuers does not trust the
+    /// token's `iss`. Decided before any key is fetched.
+    #[error("the token was issued by `{issuer}`, an issuer this server does not trust")]
+    UntrustedIssuer {
+        /// The token's `iss`, shortened and made printable.
+        issuer: String,
+    },
+    /// The token's `iss` has the form of a trusted multi-tenant issuer, but
+    /// names a tenant that is not on its allow-list.
+    #[error("the token was issued for tenant `{tenant}`, which this server does not accept")]
+    TenantNotAllowed {
+        /// The tenant named in `iss`, shortened and made printable.
+        tenant: String,
+    },
+    /// The tenant claim (Microsoft Entra ID's `tid`) of a token from a
+    /// multi-tenant issuer is absent or differs from the tenant in `iss`.
+    #[error("the token's `{claim}` claim does not name the tenant of its issuer (`iss`)")]
+    TenantMismatch {
+        /// The tenant claim.
+        claim: &'static str,
+    },
+    /// The token fails a claim requirement of its issuer (for example
+    /// Amazon Cognito's `token_use == "access"`).
+    #[error("{0}")]
+    RequirementNotMet(ClaimMismatch),
 }
 
 fn claim_meaning(claim: &str) -> &'static str {
@@ -372,6 +398,63 @@ pub enum ConfigError {
         /// What is wrong with its value.
         reason: String,
     },
+    /// Two trusted issuers have the same `iss` (or a multi-tenant template
+    /// matches another entry's `iss`): a token could not tell which to use.
+    #[error("the issuer `{issuer}` is trusted twice; give each issuer one entry")]
+    DuplicateIssuer {
+        /// The issuer, or the template, given twice.
+        issuer: String,
+    },
+    /// A multi-tenant issuer's template or tenant settings are unusable.
+    #[error("the multi-tenant issuer `{template}` is not usable: {reason}")]
+    TenantTemplate {
+        /// The template as given.
+        template: String,
+        /// What is wrong with it.
+        reason: TenantTemplateError,
+    },
+    /// An issuer reads granted scopes from no claim at all.
+    #[error("the issuer `{issuer}` has an empty list of scope sources; name at least one claim")]
+    NoScopeSources {
+        /// The issuer (or template).
+        issuer: String,
+    },
+}
+
+/// Why a multi-tenant issuer template is not usable
+/// ([`ConfigError::TenantTemplate`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TenantTemplateError {
+    /// The template has no `{name}` placeholder for the tenant.
+    #[error("it has no placeholder for the tenant, such as `{{tenantid}}`")]
+    NoPlaceholder,
+    /// The template has more than one placeholder, or stray braces.
+    #[error("it has more than one placeholder, or a stray brace")]
+    SeveralPlaceholders,
+    /// The placeholder is not one whole path segment after the host
+    /// (`https://login.microsoftonline.com/{tenantid}/v2.0`).
+    #[error("the placeholder must be a whole path segment after the host")]
+    NotAPathSegment,
+    /// No claim to check the tenant against was named
+    /// ([`Issuer::tenant_claim`](crate::Issuer::tenant_claim)).
+    #[error(
+        "no tenant claim is named (Microsoft Entra ID: `tid`): the token's tenant could not be checked"
+    )]
+    NoTenantClaim,
+    /// Neither an allow-list of tenants nor "any tenant" was chosen, or the
+    /// allow-list is empty.
+    #[error("no tenant is allowed: list the tenants, or opt in to any tenant")]
+    NoTenants,
+    /// The issuer has no key source shared by its tenants: a multi-tenant
+    /// issuer needs [`Issuer::jwks_url`](crate::Issuer::jwks_url) or
+    /// [`Issuer::jwks_document`](crate::Issuer::jwks_document) (its keys
+    /// cannot be found from the template).
+    #[error("a multi-tenant issuer needs one shared key source: set its JWKS URL or document")]
+    NoSharedKeys,
+    /// A tenant of the allow-list could never appear in an `iss`.
+    #[error("the tenant `{0}` is not one path segment of letters, digits, `-` or `_`")]
+    InvalidTenant(String),
 }
 
 /// Which document a key fetch was reading.

@@ -45,7 +45,7 @@ use scopegate_wire::text::printable;
 
 use crate::errors::{AuthError, KeyDocument, KeyFetchError, TokenError};
 use crate::jwk::{Algorithm, KeySet, VerifyKey, parse_jwks};
-use crate::settings::{KeySource, Settings};
+use crate::settings::{IssuerSettings, KeySource, Settings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -128,13 +128,22 @@ pub(crate) struct KeyCache {
 }
 
 impl KeyCache {
-    pub(crate) fn new(settings: &Settings, client: Option<reqwest::Client>) -> Self {
+    /// The key cache of one trusted issuer: its key source and algorithms,
+    /// with the limits and timings shared by all issuers.
+    pub(crate) fn new(
+        issuer: &IssuerSettings,
+        settings: &Settings,
+        client: Option<reqwest::Client>,
+    ) -> Self {
         KeyCache {
-            source: settings.key_source.clone(),
+            source: issuer.key_source.clone(),
             discovered: Mutex::new(None),
             client,
-            issuer: settings.issuer.clone(),
-            algorithms: settings.algorithms.clone(),
+            // A discovery document names the issuer as configured: a
+            // multi-tenant one by its template (Microsoft Entra ID's
+            // common document says `.../{tenantid}/v2.0`).
+            issuer: issuer.pattern.as_str().to_owned(),
+            algorithms: issuer.algorithms.clone(),
             max_body: settings.max_jwks_bytes,
             refresh_interval: settings.refresh_interval,
             max_staleness: settings.max_staleness,
@@ -526,11 +535,19 @@ mod tests {
     }
 
     fn cache(url: Url, cooldown: Duration) -> Arc<KeyCache> {
-        let settings = Settings {
-            issuer: "http://127.0.0.1".into(),
+        let issuer = IssuerSettings {
+            pattern: crate::issuer_pattern::IssuerPattern::Exact("http://127.0.0.1".into()),
+            label: "http://127.0.0.1".into(),
             key_source: KeySource::Jwks(url),
             audiences: Vec::new(),
             algorithms: vec![Algorithm::RS256],
+            scope_sources: crate::ScopeSource::DEFAULT.to_vec(),
+            client_id_claims: crate::ClientIdClaim::DEFAULT.to_vec(),
+            requirements: Vec::new(),
+        };
+        let settings = Settings {
+            algorithms: issuer.algorithms.clone(),
+            issuers: vec![issuer.clone()],
             leeway: Duration::from_secs(30),
             max_token_bytes: 8192,
             max_jwks_bytes: 64 * 1024,
@@ -545,7 +562,7 @@ mod tests {
             .timeout(Duration::from_secs(20))
             .build()
             .expect("client");
-        Arc::new(KeyCache::new(&settings, Some(client)))
+        Arc::new(KeyCache::new(&issuer, &settings, Some(client)))
     }
 
     /// The most fetches a cold outage of `elapsed` may cause: one at the

@@ -14,6 +14,11 @@
 //! |---|---|
 //! | `authenticator` (+ `authenticator::builder`) | [`Authenticator`], [`AuthenticatorBuilder`] |
 //! | `settings` | the resolved settings the caches read |
+//! | `issuer` | [`Issuer`]: one trusted issuer, as configured |
+//! | `preset` | the provider presets: `Issuer::auth0`, `Issuer::entra_id`, ... |
+//! | `issuer_pattern` | which `iss` an issuer entry accepts: exact, or a multi-tenant template |
+//! | `claim_sources` | [`ScopeSource`], [`ClientIdClaim`]: where scopes and the client id are read |
+//! | `trusted` | [`TrustedIssuer`]: one issuer entry of a built authenticator |
 //! | `bearer` | the `Authorization` header parser |
 //! | `jws` | compact JWS: parts, JOSE header, signature |
 //! | `validation` | claim rules: issuer, lifetime, audience, types, scopes |
@@ -39,22 +44,27 @@ mod authenticator;
 mod bearer;
 mod catalog;
 mod claim_requirement;
+mod claim_sources;
 mod claims;
 mod errors;
 mod extract;
 mod guard;
 pub mod inventory;
+mod issuer;
+mod issuer_pattern;
 mod jwk;
 mod jws;
 mod key_cache;
 #[cfg(feature = "utoipa")]
 pub mod openapi;
 mod policy;
+mod preset;
 mod requirement;
 pub mod resource_metadata;
 mod response;
 mod settings;
 mod token_cache;
+mod trusted;
 mod validation;
 
 pub use authenticator::builder::{
@@ -67,10 +77,13 @@ pub use catalog::{CatalogScope, ScopeCatalog};
 pub use claim_requirement::{
     ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue,
 };
+pub use claim_sources::{ClientIdClaim, ScopeSource};
 pub use claims::{ClaimError, Claims};
 pub use errors::{
-    AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TokenError, TokenPart,
+    AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TenantTemplateError,
+    TokenError, TokenPart,
 };
+pub use issuer::Issuer;
 pub use extract::{Authorized, ScopeRequirement};
 pub use guard::{ScopeGuard, ScopeGuardService};
 pub use inventory::{ProtectedRoute, RouteKind};
@@ -78,6 +91,7 @@ pub use jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
 pub use policy::HandlerPolicy;
 pub use requirement::Requirement;
 pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
+pub use trusted::TrustedIssuer;
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;
 
@@ -115,12 +129,9 @@ pub mod __fuzz {
         let compact = crate::jws::parse_compact(token, &Algorithm::ALL)?;
         let raw = compact.payload()?;
         let audiences = ["api.fuzz.test".to_owned()];
-        let rules = crate::validation::ClaimRules {
-            issuer: "https://issuer.fuzz.test",
-            audiences: &audiences,
-            leeway: 30,
-            now,
-        };
+        let issuer = crate::issuer_pattern::IssuerPattern::Exact("https://issuer.fuzz.test".into());
+        let label = std::sync::Arc::from("https://issuer.fuzz.test");
+        let rules = crate::validation::ClaimRules::basic(&issuer, &label, &audiences, 30, now);
         crate::validation::check_claims(raw, &rules).map(|_| ())
     }
 }

@@ -1,12 +1,16 @@
 //! The resolved settings of an authenticator: what the builder produces and
-//! the validator and the caches read. A leaf module, so that the caches need
-//! not import the builder (nor the builder the caches).
+//! the validator and the caches read. A leaf module but for the plain data
+//! it holds, so that the caches need not import the builder (nor the
+//! builder the caches).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::claim_requirement::ClaimRequirement;
+use crate::claim_sources::{ClientIdClaim, ScopeSource};
+use crate::issuer_pattern::IssuerPattern;
 use crate::jwk::Algorithm;
 
 /// Where the key set comes from.
@@ -20,12 +24,28 @@ pub(crate) enum KeySource {
     Static(Arc<[u8]>),
 }
 
+/// The resolved settings of one trusted issuer entry.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuerSettings {
+    /// The `iss` values accepted.
+    pub(crate) pattern: IssuerPattern,
+    /// The entry's label: the exact issuer or the template, as configured.
+    pub(crate) label: Arc<str>,
+    pub(crate) key_source: KeySource,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) scope_sources: Vec<ScopeSource>,
+    pub(crate) client_id_claims: Vec<ClientIdClaim>,
+    pub(crate) requirements: Vec<ClaimRequirement>,
+}
+
 /// The resolved settings, shared by the validator and the caches.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    pub(crate) issuer: String,
-    pub(crate) key_source: KeySource,
-    pub(crate) audiences: Vec<String>,
+    /// The trusted issuers, in the order configured (at least one).
+    pub(crate) issuers: Vec<IssuerSettings>,
+    /// Every algorithm some issuer accepts: what a token's header is first
+    /// checked against, before its issuer is known.
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) leeway: Duration,
     pub(crate) max_token_bytes: usize,

@@ -313,6 +313,7 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::issuer_pattern::IssuerPattern;
     use crate::validation::{ClaimRules, check_claims};
 
     #[test]
@@ -350,12 +351,9 @@ mod tests {
             "jti": "tkn_12345678901234567",
             "environment": "production-eu-west-1",
         });
-        let rules = ClaimRules {
-            issuer: "http://127.0.0.1:41000",
-            audiences: &[],
-            leeway: 30,
-            now: 1_000_000,
-        };
+        let issuer = IssuerPattern::Exact("http://127.0.0.1:41000".into());
+        let label = Arc::from("http://127.0.0.1:41000");
+        let rules = ClaimRules::basic(&issuer, &label, &[], 30, 1_000_000);
         let raw = serde_json::from_value(payload).unwrap();
         let claims = Claims::from_data(check_claims(raw, &rules).unwrap());
         let token = "t".repeat(874);
@@ -397,12 +395,9 @@ mod tests {
     }
 
     fn claims(sub: &str) -> Claims {
-        let rules = ClaimRules {
-            issuer: "https://issuer.example",
-            audiences: &[],
-            leeway: 30,
-            now: 1_000_000,
-        };
+        let issuer = IssuerPattern::Exact("https://issuer.example".into());
+        let label = Arc::from("https://issuer.example");
+        let rules = ClaimRules::basic(&issuer, &label, &[], 30, 1_000_000);
         let raw = serde_json::from_value(serde_json::json!({
             "iss": "https://issuer.example", "sub": sub, "exp": 1_003_600,
         }))

@@ -4,9 +4,11 @@
 //!
 //! Hand-written rather than jsonwebtoken's `Validation` because the rules
 //! are stricter and the reading is cheaper. Stricter: a NumericDate must be
-//! a JSON number (never a string), `iss` and `exp` are required, `scope` and
-//! `scopes` are both read and intersected when both are present, and every
-//! claim of the wrong type is refused with a [`TokenError`] naming it.
+//! a JSON number (never a string), `iss` and `exp` are required, every
+//! configured scope source (`scope` and `scopes` by default; `scp`, `roles`,
+//! `permissions`) is read and they are intersected when several are
+//! present, and every claim of the wrong type is refused with a
+//! [`TokenError`] naming it.
 //! Cheaper: the payload is read in one pass into a slot per known claim
 //! ([`RawClaims`]), which measured at half the cost of reading a `Map` and
 //! taking the claims out of it.
@@ -18,8 +20,12 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
+use crate::claim_sources::{ClientIdClaim, ScopeSource};
 use crate::claims::ClaimsData;
 use crate::errors::TokenError;
+use crate::issuer_pattern::{IssuerMatch, IssuerPattern};
 use crate::jws::SHOWN_CHARS;
 
 /// The payload's claims, read in one pass: those scopegate checks by name
@@ -44,6 +50,26 @@ pub(crate) struct RawClaims {
 }
 
 impl RawClaims {
+    /// The `iss`, read before the signature is verified, only to choose
+    /// which trusted issuer's keys to verify with: `Ok(None)` when absent.
+    pub(crate) fn iss(&self) -> Result<Option<&str>, TokenError> {
+        match &self.iss {
+            None => Ok(None),
+            Some(Value::String(iss)) => Ok(Some(iss)),
+            Some(_) => Err(wrong_type("iss", "a string")),
+        }
+    }
+
+    /// Takes the claim `name` out of its slot, or reads it from `other`.
+    fn take_source(&mut self, source: ScopeSource) -> Option<Value> {
+        match source {
+            ScopeSource::Scope => self.scope.take(),
+            ScopeSource::Scopes => self.scopes.take(),
+            // Left among the other claims, where handlers read them.
+            _ => self.other.get(source.claim()).cloned(),
+        }
+    }
+
     fn slot(&mut self, name: &str) -> Option<&mut Option<Value>> {
         Some(match name {
             "iss" => &mut self.iss,
@@ -121,12 +147,63 @@ impl<'de> Deserialize<'de> for ClaimName<'de> {
     }
 }
 
-/// What the claims are checked against.
+/// What the claims are checked against: one trusted issuer entry's rules.
 pub(crate) struct ClaimRules<'a> {
-    pub(crate) issuer: &'a str,
+    pub(crate) issuer: &'a IssuerPattern,
     pub(crate) audiences: &'a [String],
+    pub(crate) scope_sources: &'a [ScopeSource],
+    pub(crate) client_id_claims: &'a [ClientIdClaim],
+    /// The entry's place among the trusted issuers, and its label.
+    pub(crate) entry: usize,
+    pub(crate) label: &'a Arc<str>,
     pub(crate) leeway: i64,
     pub(crate) now: i64,
+}
+
+impl<'a> ClaimRules<'a> {
+    /// The rules of a single exact issuer with the default scope sources
+    /// and client-id claim (for tests and the fuzz targets).
+    pub(crate) fn basic(
+        issuer: &'a IssuerPattern,
+        label: &'a Arc<str>,
+        audiences: &'a [String],
+        leeway: i64,
+        now: i64,
+    ) -> Self {
+        ClaimRules {
+            issuer,
+            audiences,
+            scope_sources: &ScopeSource::DEFAULT,
+            client_id_claims: &ClientIdClaim::DEFAULT,
+            entry: 0,
+            label,
+            leeway,
+            now,
+        }
+    }
+}
+
+/// `iss` against the entry's pattern; for a multi-tenant issuer, its
+/// tenant against the tenant claim.
+fn check_issuer(raw: &RawClaims, iss: &str, rules: &ClaimRules<'_>) -> Result<(), TokenError> {
+    match rules.issuer.matches(iss) {
+        IssuerMatch::Yes(None) => Ok(()),
+        IssuerMatch::Yes(Some(tenant)) => {
+            let claim = rules.issuer.tenant_claim().unwrap_or("tid");
+            match raw.other.get(claim) {
+                Some(Value::String(value)) if value == tenant => Ok(()),
+                Some(Value::String(_)) | None => Err(TokenError::TenantMismatch { claim }),
+                Some(_) => Err(wrong_type(claim, "a string")),
+            }
+        }
+        IssuerMatch::TenantNotAllowed(tenant) => Err(TokenError::TenantNotAllowed {
+            tenant: printable(tenant, SHOWN_CHARS),
+        }),
+        IssuerMatch::No => Err(TokenError::WrongIssuer {
+            issuer: printable(iss, SHOWN_CHARS),
+            expected: rules.issuer.as_str().to_owned(),
+        }),
+    }
 }
 
 /// Checks the claims (RFC 7519 §7.2 steps 10 and on, RFC 9068 §4) and turns
@@ -137,12 +214,7 @@ pub(crate) fn check_claims(
 ) -> Result<ClaimsData, TokenError> {
     let iss =
         take_string(raw.iss.take(), "iss")?.ok_or(TokenError::MissingClaim { claim: "iss" })?;
-    if iss != rules.issuer {
-        return Err(TokenError::WrongIssuer {
-            issuer: printable(&iss, SHOWN_CHARS),
-            expected: rules.issuer.to_owned(),
-        });
-    }
+    check_issuer(&raw, &iss, rules)?;
     let exp = take_date(raw.exp.take(), "exp", Round::Down)?
         .ok_or(TokenError::MissingClaim { claim: "exp" })?;
     let nbf = take_date(raw.nbf.take(), "nbf", Round::Up)?;
@@ -164,7 +236,15 @@ pub(crate) fn check_claims(
             });
         }
     }
-    let scopes = take_scopes(raw.scopes.take(), raw.scope.take())?;
+    let scopes = take_scopes(&mut raw, rules.scope_sources)?;
+    // `scope` and `scopes` when they are not sources: plain claims.
+    for (name, slot) in [("scope", raw.scope.take()), ("scopes", raw.scopes.take())] {
+        if let Some(value) = slot {
+            raw.other.insert(name.to_owned(), value);
+        }
+    }
+    let client_id = take_string(raw.client_id.take(), "client_id")?;
+    let client_id_from = client_id_source(&raw, client_id.is_some(), rules.client_id_claims)?;
     Ok(ClaimsData {
         iss,
         sub: take_string(raw.sub.take(), "sub")?,
@@ -173,11 +253,38 @@ pub(crate) fn check_claims(
         nbf,
         iat,
         jti: take_string(raw.jti.take(), "jti")?,
-        client_id: take_string(raw.client_id.take(), "client_id")?,
+        client_id,
+        client_id_from,
         oid: take_string(raw.oid.take(), "oid")?,
         scopes,
+        issuer_entry: rules.entry,
+        issuer_label: Arc::clone(rules.label),
         other: raw.other,
     })
+}
+
+/// The first configured client-id claim the token has; every configured
+/// one must be a string when present.
+fn client_id_source(
+    raw: &RawClaims,
+    has_client_id: bool,
+    claims: &[ClientIdClaim],
+) -> Result<Option<ClientIdClaim>, TokenError> {
+    let mut found = None;
+    for &claim in claims {
+        let present = match claim {
+            ClientIdClaim::ClientId => has_client_id,
+            other => match raw.other.get(other.claim()) {
+                None => false,
+                Some(Value::String(_)) => true,
+                Some(_) => return Err(wrong_type(other.claim(), "a string")),
+            },
+        };
+        if present && found.is_none() {
+            found = Some(claim);
+        }
+    }
+    Ok(found)
 }
 
 /// `exp` and `nbf` against `now`, with `leeway` seconds of clock skew
@@ -264,38 +371,70 @@ fn take_audience(value: Option<Value>) -> Result<Vec<String>, TokenError> {
     }
 }
 
-fn take_scopes(scopes: Option<Value>, scope: Option<Value>) -> Result<Vec<String>, TokenError> {
-    let array = match scopes {
-        None => None,
-        Some(Value::Array(items)) => Some(
-            items
+/// The scopes one present source grants: a list, or a space-separated
+/// string read in place.
+enum Granted {
+    List(Vec<String>),
+    Spaced(String),
+}
+
+impl Granted {
+    fn read(source: ScopeSource, value: Value) -> Result<Granted, TokenError> {
+        let wrong = || wrong_type(source.claim(), source.expected());
+        match (source, value) {
+            (ScopeSource::Scope | ScopeSource::Scp, Value::String(s)) => Ok(Granted::Spaced(s)),
+            (ScopeSource::Scope, _) => Err(wrong()),
+            (_, Value::Array(items)) => items
                 .into_iter()
                 .map(|item| match item {
                     Value::String(s) => Ok(s),
-                    _ => Err(wrong_type("scopes", "an array of strings")),
+                    _ => Err(wrong()),
                 })
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        Some(_) => return Err(wrong_type("scopes", "an array of strings")),
+                .collect::<Result<Vec<_>, _>>()
+                .map(Granted::List),
+            _ => Err(wrong()),
+        }
+    }
+
+    fn contains(&self, scope: &str) -> bool {
+        match self {
+            Granted::List(list) => list.iter().any(|s| s == scope),
+            Granted::Spaced(string) => string.split(' ').any(|s| s == scope),
+        }
+    }
+
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Granted::List(list) => list,
+            Granted::Spaced(string) => string
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+/// The granted scopes: those of the first configured source present that
+/// every other present source lists too (the intersection, in the first
+/// source's order). No source present: none granted.
+fn take_scopes(raw: &mut RawClaims, sources: &[ScopeSource]) -> Result<Vec<String>, TokenError> {
+    let mut present = Vec::with_capacity(sources.len());
+    for &source in sources {
+        if let Some(value) = raw.take_source(source) {
+            present.push(Granted::read(source, value)?);
+        }
+    }
+    let mut present = present.into_iter();
+    let Some(first) = present.next() else {
+        return Ok(Vec::new());
     };
-    let string = match scope {
-        None => None,
-        Some(Value::String(s)) => Some(s),
-        Some(_) => return Err(wrong_type("scope", "a space-separated string")),
-    };
-    Ok(match (array, string) {
-        (Some(array), None) => array,
-        (None, Some(string)) => string
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        (Some(array), Some(string)) => array
-            .into_iter()
-            .filter(|s| string.split(' ').any(|t| t == s))
-            .collect(),
-        (None, None) => Vec::new(),
-    })
+    let others: Vec<Granted> = present.collect();
+    let mut scopes = first.into_vec();
+    if !others.is_empty() {
+        scopes.retain(|scope| others.iter().all(|other| other.contains(scope)));
+    }
+    Ok(scopes)
 }
 
 #[cfg(test)]
@@ -304,12 +443,9 @@ mod tests {
     use serde_json::json;
 
     fn rules() -> ClaimRules<'static> {
-        ClaimRules {
-            issuer: "https://issuer.test",
-            audiences: &[],
-            leeway: 30,
-            now: 1_000_000,
-        }
+        let issuer = Box::leak(Box::new(IssuerPattern::Exact("https://issuer.test".into())));
+        let label = Box::leak(Box::new(Arc::from("https://issuer.test")));
+        ClaimRules::basic(issuer, label, &[], 30, 1_000_000)
     }
 
     fn claims(extra: Value) -> RawClaims {

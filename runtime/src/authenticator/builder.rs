@@ -4,11 +4,10 @@
 
 use std::time::Duration;
 
-use reqwest::Url;
-
 use super::Authenticator;
 use crate::errors::ConfigError;
-use crate::jwk::{Algorithm, parse_jwks};
+use crate::issuer::{Issuer, check_distinct};
+use crate::jwk::Algorithm;
 use crate::settings::{KeySource, Settings};
 
 /// Environment variable holding the Scalekit environment URL, which is both
@@ -92,12 +91,12 @@ pub const ENV_DISCOVERY: &str = "SCOPEGATE_DISCOVERY";
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct AuthenticatorBuilder {
-    issuer: String,
-    jwks_url: Option<String>,
-    jwks_document: Option<std::sync::Arc<[u8]>>,
-    discover: bool,
-    audiences: Vec<String>,
-    algorithms: Vec<Algorithm>,
+    /// The issuer of [`Authenticator::builder`] or
+    /// [`Authenticator::builder_for`], which the per-issuer methods
+    /// (`jwks_url`, `audience`, `algorithms`...) configure.
+    primary: Issuer,
+    /// The issuers added with [`trust`](Self::trust).
+    trusted: Vec<Issuer>,
     leeway: Duration,
     max_token_bytes: usize,
     max_jwks_bytes: usize,
@@ -115,13 +114,15 @@ pub struct AuthenticatorBuilder {
 
 impl AuthenticatorBuilder {
     pub(crate) fn new(issuer: impl Into<String>) -> Self {
+        let mut primary = Issuer::new(issuer);
+        primary.trim_trailing_slash = true;
+        Self::new_for(primary)
+    }
+
+    pub(crate) fn new_for(primary: Issuer) -> Self {
         AuthenticatorBuilder {
-            issuer: issuer.into(),
-            jwks_url: None,
-            jwks_document: None,
-            discover: false,
-            audiences: Vec::new(),
-            algorithms: vec![Algorithm::RS256],
+            primary,
+            trusted: Vec::new(),
             leeway: Duration::from_secs(30),
             max_token_bytes: 8 * 1024,
             max_jwks_bytes: 256 * 1024,
@@ -140,9 +141,7 @@ impl AuthenticatorBuilder {
 
     /// Fetch keys from this JWKS URL instead of `<issuer>/keys`.
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
-        self.jwks_url = Some(url.into());
-        self.jwks_document = None;
-        self.discover = false;
+        self.primary = self.primary.jwks_url(url);
         self
     }
 
@@ -164,9 +163,7 @@ impl AuthenticatorBuilder {
     /// # Ok::<(), scopegate::ConfigError>(())
     /// ```
     pub fn jwks_document(mut self, document: impl Into<Vec<u8>>) -> Self {
-        self.jwks_document = Some(document.into().into());
-        self.jwks_url = None;
-        self.discover = false;
+        self.primary = self.primary.jwks_document(document);
         self
     }
 
@@ -174,16 +171,14 @@ impl AuthenticatorBuilder {
     /// `<issuer>/.well-known/openid-configuration`, whose `issuer` must equal
     /// the configured one.
     pub fn discover(mut self) -> Self {
-        self.discover = true;
-        self.jwks_url = None;
-        self.jwks_document = None;
+        self.primary = self.primary.discover();
         self
     }
 
     /// Require `aud` to contain this audience (may be called several times:
     /// any of them is accepted).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audiences.push(audience.into());
+        self.primary = self.primary.audience(audience);
         self
     }
 
@@ -193,14 +188,37 @@ impl AuthenticatorBuilder {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.audiences.extend(audiences.into_iter().map(Into::into));
+        self.primary = self.primary.audiences(audiences);
         self
     }
 
     /// The signature algorithms accepted. The token's `alg` header must be in
     /// this list; it never chooses the algorithm on its own.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
-        self.algorithms = algorithms.into_iter().collect();
+        self.primary = self.primary.algorithms(algorithms);
+        self
+    }
+
+    /// Trusts one more issuer, with its own keys, audiences, algorithms,
+    /// scope sources and client-id claims (see [`Issuer`]). The builder's
+    /// per-issuer methods ([`jwks_url`](Self::jwks_url),
+    /// [`audience`](Self::audience), [`algorithms`](Self::algorithms)...)
+    /// keep configuring the first issuer; the other settings (leeway,
+    /// caches, timeouts, `allow_http`) apply to every issuer. Two entries
+    /// for one issuer are a [`ConfigError::DuplicateIssuer`].
+    ///
+    /// ```
+    /// use scopegate::{Authenticator, Issuer};
+    ///
+    /// let auth = Authenticator::builder("https://acme.scalekit.dev")
+    ///     .trust(Issuer::auth0("acme.us.auth0.com", "https://deployments.acmecorp.com"))
+    ///     .build()?;
+    /// let labels: Vec<&str> = auth.trusted_issuers().iter().map(|i| i.label()).collect();
+    /// assert_eq!(labels, ["https://acme.scalekit.dev", "https://acme.us.auth0.com/"]);
+    /// # Ok::<(), scopegate::ConfigError>(())
+    /// ```
+    pub fn trust(mut self, issuer: Issuer) -> Self {
+        self.trusted.push(issuer);
         self
     }
 
@@ -294,26 +312,16 @@ impl AuthenticatorBuilder {
     /// Checks the settings and builds the [`Authenticator`]. No network
     /// traffic happens here: keys are fetched on first use.
     pub fn build(self) -> Result<Authenticator, ConfigError> {
-        let issuer = self.issuer.trim_end_matches('/').to_owned();
-        let issuer_url = self.checked_url("issuer", &issuer)?;
-        let key_source = match (&self.jwks_url, self.discover) {
-            _ if self.jwks_document.is_some() => {
-                let document = self.jwks_document.clone().unwrap_or_default();
-                parse_jwks(&document, &self.algorithms).map_err(ConfigError::InvalidJwks)?;
-                KeySource::Static(document)
+        let issuers = std::iter::once(&self.primary)
+            .chain(&self.trusted)
+            .map(|issuer| issuer.resolve(self.allow_http))
+            .collect::<Result<Vec<_>, _>>()?;
+        check_distinct(&issuers)?;
+        let mut algorithms: Vec<Algorithm> = Vec::new();
+        for alg in issuers.iter().flat_map(|issuer| &issuer.algorithms) {
+            if !algorithms.contains(alg) {
+                algorithms.push(*alg);
             }
-            (Some(url), _) => KeySource::Jwks(self.checked_url("jwks_url", url)?),
-            (None, true) => KeySource::Discovery(self.checked_url(
-                "issuer",
-                &format!("{issuer}/.well-known/openid-configuration"),
-            )?),
-            (None, false) => {
-                KeySource::Jwks(self.checked_url("issuer", &format!("{issuer}/keys"))?)
-            }
-        };
-        drop(issuer_url);
-        if self.algorithms.is_empty() {
-            return Err(ConfigError::NoAlgorithms);
         }
         if self.leeway > Duration::from_secs(300) {
             return Err(ConfigError::OutOfRange {
@@ -333,10 +341,13 @@ impl AuthenticatorBuilder {
                 });
             }
         }
-        let client = match (self.client, &key_source) {
+        let all_static = issuers
+            .iter()
+            .all(|issuer| matches!(issuer.key_source, KeySource::Static(_)));
+        let client = match (self.client, all_static) {
             (Some(client), _) => Some(client),
-            (None, KeySource::Static(_)) => None,
-            (None, _) => Some(
+            (None, true) => None,
+            (None, false) => Some(
                 reqwest::Client::builder()
                     .timeout(self.timeout)
                     .connect_timeout(self.connect_timeout)
@@ -351,13 +362,9 @@ impl AuthenticatorBuilder {
                     .map_err(ConfigError::HttpClient)?,
             ),
         };
-        let mut audiences = self.audiences;
-        audiences.retain(|a| !a.is_empty());
         let settings = Settings {
-            issuer,
-            key_source,
-            audiences,
-            algorithms: self.algorithms,
+            issuers,
+            algorithms,
             leeway: self.leeway,
             max_token_bytes: self.max_token_bytes,
             max_jwks_bytes: self.max_jwks_bytes,
@@ -371,10 +378,6 @@ impl AuthenticatorBuilder {
         Ok(Authenticator::from_settings(settings, client))
     }
 
-    fn checked_url(&self, field: &'static str, text: &str) -> Result<Url, ConfigError> {
-        scopegate_wire::url_policy::checked_url(text, self.allow_http, Some("allow_http(true)"))
-            .map_err(|reason| ConfigError::InvalidUrl { field, reason })
-    }
 }
 
 /// Reads the variables of the builder's table (see
@@ -442,6 +445,7 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::issuer::KeyLocation;
 
     #[test]
     fn https_is_required_except_on_loopback() {
@@ -527,12 +531,9 @@ mod tests {
     fn the_environment_names_the_issuer_and_where_its_keys_are() {
         // Scalekit: the environment URL, keys at <url>/keys.
         let builder = from(&[(ENV_ENVIRONMENT_URL, " https://acme.scalekit.dev ")]).unwrap();
-        assert_eq!(builder.issuer, "https://acme.scalekit.dev");
-        assert_eq!(
-            (builder.jwks_url.as_deref(), builder.discover),
-            (None, false)
-        );
-        assert!(builder.audiences.is_empty());
+        assert_eq!(builder.primary.issuer, "https://acme.scalekit.dev");
+        assert!(matches!(builder.primary.key, KeyLocation::Default));
+        assert!(builder.primary.audiences.is_empty());
 
         // Any issuer: SCOPEGATE_ISSUER wins over the Scalekit variable.
         let builder = from(&[
@@ -542,19 +543,22 @@ mod tests {
             (ENV_AUDIENCE, "api-1, api-2 api-3"),
         ])
         .unwrap();
-        assert_eq!(builder.issuer, "https://login.example.com/tenant-1");
+        assert_eq!(builder.primary.issuer, "https://login.example.com/tenant-1");
         assert_eq!(
-            builder.jwks_url.as_deref(),
+            builder.primary.key_url().as_deref(),
             Some("https://login.example.com/tenant-1/jwks")
         );
-        assert_eq!(builder.audiences, ["api-1", "api-2", "api-3"]);
+        assert_eq!(builder.primary.audiences, ["api-1", "api-2", "api-3"]);
         assert!(builder.build().is_ok());
 
         // Discovery, in the spellings of a boolean; false changes nothing.
         for yes in ["true", "TRUE", "1", "yes", "On"] {
             let builder =
                 from(&[(ENV_ISSUER, "https://idp.example"), (ENV_DISCOVERY, yes)]).unwrap();
-            assert!(builder.discover, "{yes}");
+            assert!(
+                matches!(builder.primary.key, KeyLocation::Discover),
+                "{yes}"
+            );
         }
         let builder = from(&[
             (ENV_ISSUER, "https://idp.example"),
@@ -562,8 +566,7 @@ mod tests {
             (ENV_JWKS_URL, "https://idp.example/jwks"),
         ])
         .unwrap();
-        assert!(!builder.discover);
-        assert!(builder.jwks_url.is_some());
+        assert!(matches!(builder.primary.key, KeyLocation::Jwks(_)));
         // Blank counts as unset.
         let builder = from(&[
             (ENV_ISSUER, "https://idp.example"),
@@ -571,7 +574,7 @@ mod tests {
             (ENV_JWKS_URL, ""),
         ])
         .unwrap();
-        assert_eq!((builder.jwks_url, builder.discover), (None, false));
+        assert!(matches!(builder.primary.key, KeyLocation::Default));
     }
 
     #[test]
