@@ -507,6 +507,129 @@ mod tests {
         assert!(check_claims(claims(json!({"scopes": ["a:b", 1]})), &rules()).is_err());
     }
 
+    /// `rules()` reading `sources` and `client_ids`.
+    fn reading(
+        sources: &'static [ScopeSource],
+        client_ids: &'static [ClientIdClaim],
+    ) -> ClaimRules<'static> {
+        ClaimRules {
+            scope_sources: sources,
+            client_id_claims: client_ids,
+            ..rules()
+        }
+    }
+
+    #[test]
+    fn every_provider_shape_of_scopes_is_read() {
+        use ScopeSource::*;
+        let scopes = |sources: &'static [ScopeSource], extra: Value| {
+            check_claims(claims(extra), &reading(sources, &ClientIdClaim::DEFAULT))
+                .map(|data| data.scopes)
+        };
+        assert_eq!(scopes(&[Scp], json!({"scp": "a:b c:d"})).unwrap(), ["a:b", "c:d"]);
+        assert_eq!(scopes(&[Scp], json!({"scp": ["a:b"]})).unwrap(), ["a:b"]);
+        assert_eq!(scopes(&[Roles], json!({"roles": ["a:b"]})).unwrap(), ["a:b"]);
+        assert_eq!(
+            scopes(&[Permissions], json!({"permissions": ["a:b"]})).unwrap(),
+            ["a:b"]
+        );
+        // A claim that is not a configured source grants nothing...
+        assert!(scopes(&[Scp], json!({"scope": "a:b"})).unwrap().is_empty());
+        // ... and is left for handlers to read.
+        let data = check_claims(
+            claims(json!({"scope": "x:y", "scp": "a:b"})),
+            &reading(&[Scp], &ClientIdClaim::DEFAULT),
+        )
+        .unwrap();
+        assert_eq!(data.other["scope"], json!("x:y"));
+        assert_eq!(data.other["scp"], json!("a:b"));
+        // Several present sources: the intersection, in the first's order.
+        assert_eq!(
+            scopes(
+                &[Scope, Permissions],
+                json!({"scope": "c:d a:b e:f", "permissions": ["a:b", "c:d", "g:h"]})
+            )
+            .unwrap(),
+            ["c:d", "a:b"]
+        );
+        assert!(
+            scopes(&[Scp, Roles], json!({"scp": "a:b", "roles": []}))
+                .unwrap()
+                .is_empty()
+        );
+        // Wrong types name the claim.
+        for (sources, extra, claim) in [
+            (&[Roles][..], json!({"roles": "a:b"}), "roles"),
+            (&[Scp][..], json!({"scp": 5}), "scp"),
+            (&[Scp][..], json!({"scp": ["a:b", 1]}), "scp"),
+            (&[Permissions][..], json!({"permissions": {"a": 1}}), "permissions"),
+        ] {
+            match scopes(sources, extra) {
+                Err(TokenError::WrongClaimType { claim: c, .. }) => assert_eq!(c, claim),
+                other => panic!("{claim}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_client_id_comes_from_the_first_configured_claim_present() {
+        use ClientIdClaim::*;
+        let from = |ids: &'static [ClientIdClaim], extra: Value| {
+            let data = check_claims(claims(extra), &reading(&ScopeSource::DEFAULT, ids))?;
+            let claims = crate::claims::Claims::from_data(data);
+            Ok::<_, TokenError>(claims.client_id().map(str::to_owned))
+        };
+        let token = json!({"client_id": "c", "azp": "a", "cid": "o", "appid": "v"});
+        assert_eq!(from(&[ClientId], token.clone()).unwrap().as_deref(), Some("c"));
+        assert_eq!(from(&[Azp, ClientId], token.clone()).unwrap().as_deref(), Some("a"));
+        assert_eq!(from(&[Cid], token.clone()).unwrap().as_deref(), Some("o"));
+        assert_eq!(from(&[Appid], token).unwrap().as_deref(), Some("v"));
+        assert_eq!(
+            from(&[Azp, Appid], json!({"appid": "v"})).unwrap().as_deref(),
+            Some("v")
+        );
+        assert_eq!(from(&[Cid], json!({"client_id": "c"})).unwrap(), None);
+        assert_eq!(
+            from(&[Azp], json!({"azp": 7})).unwrap_err(),
+            TokenError::WrongClaimType {
+                claim: "azp",
+                expected: "a string"
+            }
+        );
+    }
+
+    #[test]
+    fn a_multi_tenant_issuer_checks_the_tenant_claim() {
+        use crate::issuer_pattern::TenantIssuer;
+        let template = TenantIssuer::new("https://login.test/{tenantid}/v2.0", Some("tid"), None)
+            .unwrap();
+        let issuer = IssuerPattern::Tenant(template);
+        let rules = ClaimRules {
+            issuer: Box::leak(Box::new(issuer)),
+            ..rules()
+        };
+        let token = |extra: Value| {
+            let mut base = json!({"iss": "https://login.test/t1/v2.0", "exp": 1_000_100});
+            if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
+                base.extend(extra);
+            }
+            serde_json::from_value::<RawClaims>(base).unwrap()
+        };
+        assert!(check_claims(token(json!({"tid": "t1"})), &rules).is_ok());
+        assert_eq!(
+            check_claims(token(json!({"tid": "t2"})), &rules).err(),
+            Some(TokenError::TenantMismatch { claim: "tid" })
+        );
+        assert_eq!(
+            check_claims(token(json!({})), &rules).err(),
+            Some(TokenError::TenantMismatch { claim: "tid" })
+        );
+        assert!(matches!(
+            check_claims(token(json!({"tid": 1})), &rules).err(),
+            Some(TokenError::WrongClaimType { claim: "tid", .. })
+        ));
+    }
+
     #[test]
     fn audience_is_required_when_configured() {
         let audiences = ["api.test".to_owned()];
