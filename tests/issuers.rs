@@ -50,18 +50,34 @@ async fn two_issuers_each_verify_with_their_own_keys() {
         if i % 2 == 0 {
             forged = TestKey::generate("a-1"); // even the key id of issuer A
         }
-        let token = mint(&forged, header(&forged), claims(&foreign, "intruder", &["a:b"]));
+        let token = mint(
+            &forged,
+            header(&forged),
+            claims(&foreign, "intruder", &["a:b"]),
+        );
         assert_refused(&api, &token, "does not trust").await;
     }
     // A token like one of issuer B's but for a path below it.
-    let below = mint(&key_b, header(&key_b), claims(&format!("{iss_b}/x"), "c", &[]));
+    let below = mint(
+        &key_b,
+        header(&key_b),
+        claims(&format!("{iss_b}/x"), "c", &[]),
+    );
     assert_refused(&api, &below, "does not trust").await;
     assert_eq!((server_a.requests(), server_b.requests()), (0, 0));
     assert_eq!(auth.jwks_fetch_count(), 0);
 
     // Each issuer's token is accepted, with its own keys.
-    let token_a = mint(&key_a, header(&key_a), claims(&iss_a, "client-a", &["read:a"]));
-    let token_b = mint(&key_b, header(&key_b), claims(&iss_b, "client-b", &["read:b"]));
+    let token_a = mint(
+        &key_a,
+        header(&key_a),
+        claims(&iss_a, "client-a", &["read:a"]),
+    );
+    let token_b = mint(
+        &key_b,
+        header(&key_b),
+        claims(&iss_b, "client-b", &["read:b"]),
+    );
     for _ in 0..2 {
         // The second round is answered by the verified-token cache.
         let (status, body) = call(&api, &token_a).await;
@@ -86,7 +102,11 @@ async fn two_issuers_each_verify_with_their_own_keys() {
     // A token naming issuer A but signed with B's key: A does not publish
     // that key; the same claims under A's key id, signed by B: the
     // signature does not verify.
-    let crossed = mint(&key_b, header(&key_b), claims(&iss_a, "client-a", &["read:a"]));
+    let crossed = mint(
+        &key_b,
+        header(&key_b),
+        claims(&iss_a, "client-a", &["read:a"]),
+    );
     assert_refused(&api, &crossed, "does not publish").await;
     let mut disguised = header(&key_b);
     disguised["kid"] = json!(key_a.kid);
@@ -117,7 +137,11 @@ async fn a_tenant_template_checks_iss_against_tid() {
             .unwrap(),
     );
     let token = |iss_tenant: &str, tid: &str| {
-        let mut c = claims(&format!("{}/{iss_tenant}/v2.0", server.base), "app", &["a:b"]);
+        let mut c = claims(
+            &format!("{}/{iss_tenant}/v2.0", server.base),
+            "app",
+            &["a:b"],
+        );
         c["tid"] = json!(tid);
         mint(&key, header(&key), c)
     };
@@ -153,7 +177,13 @@ fn bad_configurations_are_typed_errors_at_build_time() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(error, ConfigError::InvalidUrl { field: "issuer", .. }),
+        matches!(
+            error,
+            ConfigError::InvalidUrl {
+                field: "issuer",
+                ..
+            }
+        ),
         "{error:?}"
     );
     // The same issuer twice, or an issuer a template also matches.
@@ -173,7 +203,10 @@ fn bad_configurations_are_typed_errors_at_build_time() {
         .trust(entra().tenant_claim("tid").any_tenant())
         .build()
         .unwrap_err();
-    assert!(matches!(error, ConfigError::DuplicateIssuer { .. }), "{error:?}");
+    assert!(
+        matches!(error, ConfigError::DuplicateIssuer { .. }),
+        "{error:?}"
+    );
     // A template without a tenant claim, without tenants, without keys.
     for (issuer, reason) in [
         (entra().any_tenant(), TenantTemplateError::NoTenantClaim),

@@ -75,7 +75,13 @@ async fn scalekit() {
         })
     };
     let token = p.mint(json!({"typ": "JWT"}), claims(p.base()));
-    assert_accepted(&api, &token, "m2morg_69038819013493", &["deploy:applications"]).await;
+    assert_accepted(
+        &api,
+        &token,
+        "m2morg_69038819013493",
+        &["deploy:applications"],
+    )
+    .await;
     // A token of another Scalekit environment.
     let other = p.mint(json!({"typ": "JWT"}), claims("https://other.scalekit.dev"));
     assert_refused(&api, &other, "issued by").await;
@@ -98,7 +104,13 @@ async fn auth0() {
             "gty": "client-credentials", "azp": CLIENT,
         }),
     );
-    assert_accepted(&api, &token, CLIENT, &["read:deployments", "deploy:applications"]).await;
+    assert_accepted(
+        &api,
+        &token,
+        CLIENT,
+        &["read:deployments", "deploy:applications"],
+    )
+    .await;
     // The RFC 9068 profile, with role-based access control's
     // `permissions`: `client_id` instead of `azp`, `typ: at+jwt`.
     let token = p.mint(
@@ -217,13 +229,19 @@ async fn okta() {
             "cid": CLIENT, "scp": ["deploy:applications"], "sub": CLIENT,
         })
     };
-    let token = p.mint(json!({}), claims(format!("{}/oauth2/default", p.base()), "api://default"));
+    let token = p.mint(
+        json!({}),
+        claims(format!("{}/oauth2/default", p.base()), "api://default"),
+    );
     assert_accepted(&api, &token, CLIENT, &["deploy:applications"]).await;
     // A token of the org authorization server (for Okta's own APIs).
     let org = p.mint(json!({}), claims(p.base().to_owned(), p.base()));
     assert_refused(&api, &org, "issued by").await;
     // A custom authorization server's token for another audience.
-    let other = p.mint(json!({}), claims(format!("{}/oauth2/default", p.base()), "api://billing"));
+    let other = p.mint(
+        json!({}),
+        claims(format!("{}/oauth2/default", p.base()), "api://billing"),
+    );
     assert_refused(&api, &other, "another audience").await;
 }
 
@@ -245,7 +263,13 @@ async fn keycloak() {
         })
     };
     let token = p.mint(json!({"typ": "JWT"}), claims("ops"));
-    assert_accepted(&api, &token, "deployer", &["profile", "email", "deploy:applications"]).await;
+    assert_accepted(
+        &api,
+        &token,
+        "deployer",
+        &["profile", "email", "deploy:applications"],
+    )
+    .await;
     // A token of another realm of the same server.
     let other = p.mint(json!({"typ": "JWT"}), claims("master"));
     assert_refused(&api, &other, "issued by").await;

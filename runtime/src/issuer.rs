@@ -316,8 +316,8 @@ impl Issuer {
                 (Some(tenants), false) => Some(tenants.clone()),
                 (None, false) => return Err(template_error(TenantTemplateError::NoTenants)),
             };
-            let template = TenantIssuer::new(&issuer, self.tenant_claim, tenants)
-                .map_err(template_error)?;
+            let template =
+                TenantIssuer::new(&issuer, self.tenant_claim, tenants).map_err(template_error)?;
             checked_url("issuer", &template.with_tenant("tenant"))?;
             IssuerPattern::Tenant(template)
         } else {

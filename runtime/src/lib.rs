@@ -83,17 +83,17 @@ pub use errors::{
     AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TenantTemplateError,
     TokenError, TokenPart,
 };
-pub use issuer::Issuer;
 pub use extract::{Authorized, ScopeRequirement};
 pub use guard::{ScopeGuard, ScopeGuardService};
 pub use inventory::{ProtectedRoute, RouteKind};
+pub use issuer::Issuer;
 pub use jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
 pub use policy::HandlerPolicy;
 pub use requirement::Requirement;
 pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
-pub use trusted::TrustedIssuer;
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;
+pub use trusted::TrustedIssuer;
 
 /// What `#[require_scopes]` expands to names actix-web's traits through
 /// here, so that a crate that renames its actix-web dependency still

@@ -526,9 +526,15 @@ mod tests {
             check_claims(claims(extra), &reading(sources, &ClientIdClaim::DEFAULT))
                 .map(|data| data.scopes)
         };
-        assert_eq!(scopes(&[Scp], json!({"scp": "a:b c:d"})).unwrap(), ["a:b", "c:d"]);
+        assert_eq!(
+            scopes(&[Scp], json!({"scp": "a:b c:d"})).unwrap(),
+            ["a:b", "c:d"]
+        );
         assert_eq!(scopes(&[Scp], json!({"scp": ["a:b"]})).unwrap(), ["a:b"]);
-        assert_eq!(scopes(&[Roles], json!({"roles": ["a:b"]})).unwrap(), ["a:b"]);
+        assert_eq!(
+            scopes(&[Roles], json!({"roles": ["a:b"]})).unwrap(),
+            ["a:b"]
+        );
         assert_eq!(
             scopes(&[Permissions], json!({"permissions": ["a:b"]})).unwrap(),
             ["a:b"]
@@ -562,7 +568,11 @@ mod tests {
             (&[Roles][..], json!({"roles": "a:b"}), "roles"),
             (&[Scp][..], json!({"scp": 5}), "scp"),
             (&[Scp][..], json!({"scp": ["a:b", 1]}), "scp"),
-            (&[Permissions][..], json!({"permissions": {"a": 1}}), "permissions"),
+            (
+                &[Permissions][..],
+                json!({"permissions": {"a": 1}}),
+                "permissions",
+            ),
         ] {
             match scopes(sources, extra) {
                 Err(TokenError::WrongClaimType { claim: c, .. }) => assert_eq!(c, claim),
@@ -580,12 +590,20 @@ mod tests {
             Ok::<_, TokenError>(claims.client_id().map(str::to_owned))
         };
         let token = json!({"client_id": "c", "azp": "a", "cid": "o", "appid": "v"});
-        assert_eq!(from(&[ClientId], token.clone()).unwrap().as_deref(), Some("c"));
-        assert_eq!(from(&[Azp, ClientId], token.clone()).unwrap().as_deref(), Some("a"));
+        assert_eq!(
+            from(&[ClientId], token.clone()).unwrap().as_deref(),
+            Some("c")
+        );
+        assert_eq!(
+            from(&[Azp, ClientId], token.clone()).unwrap().as_deref(),
+            Some("a")
+        );
         assert_eq!(from(&[Cid], token.clone()).unwrap().as_deref(), Some("o"));
         assert_eq!(from(&[Appid], token).unwrap().as_deref(), Some("v"));
         assert_eq!(
-            from(&[Azp, Appid], json!({"appid": "v"})).unwrap().as_deref(),
+            from(&[Azp, Appid], json!({"appid": "v"}))
+                .unwrap()
+                .as_deref(),
             Some("v")
         );
         assert_eq!(from(&[Cid], json!({"client_id": "c"})).unwrap(), None);
@@ -601,8 +619,8 @@ mod tests {
     #[test]
     fn a_multi_tenant_issuer_checks_the_tenant_claim() {
         use crate::issuer_pattern::TenantIssuer;
-        let template = TenantIssuer::new("https://login.test/{tenantid}/v2.0", Some("tid"), None)
-            .unwrap();
+        let template =
+            TenantIssuer::new("https://login.test/{tenantid}/v2.0", Some("tid"), None).unwrap();
         let issuer = IssuerPattern::Tenant(template);
         let rules = ClaimRules {
             issuer: Box::leak(Box::new(issuer)),

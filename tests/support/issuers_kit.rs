@@ -93,7 +93,10 @@ pub async fn assert_refused(api: &str, token: &str, needle: &str) {
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"], "invalid_token", "{body}");
     let description = body["error_description"].as_str().unwrap_or_default();
-    assert!(description.contains(needle), "{description:?} lacks {needle:?}");
+    assert!(
+        description.contains(needle),
+        "{description:?} lacks {needle:?}"
+    );
 }
 
 /// A token over `header` and `claims` signed RS256 with `key`.

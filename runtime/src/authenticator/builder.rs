@@ -377,7 +377,6 @@ impl AuthenticatorBuilder {
         };
         Ok(Authenticator::from_settings(settings, client))
     }
-
 }
 
 /// Reads the variables of the builder's table (see
