@@ -10,6 +10,9 @@ mod jose;
 #[path = "support/issuers_kit.rs"]
 mod kit;
 
+use std::time::Duration;
+
+use common::eventually;
 use jose::{TestKey, jwks};
 use kit::{JwksServer, assert_refused, call, claims_api, mint, now};
 use scopegate::{Authenticator, ConfigError, Issuer, ScopeSource, TenantTemplateError};
@@ -112,6 +115,38 @@ async fn two_issuers_each_verify_with_their_own_keys() {
     disguised["kid"] = json!(key_a.kid);
     let disguised = mint(&key_b, disguised, claims(&iss_a, "client-a", &["read:a"]));
     assert_refused(&api, &disguised, "signature does not verify").await;
+}
+
+#[actix_web::test]
+async fn a_cached_token_lives_and_dies_with_its_own_issuers_keys() {
+    let (key_a, key_b, key_b2) = (
+        TestKey::generate("a-1"),
+        TestKey::generate("b-1"),
+        TestKey::generate("b-2"),
+    );
+    let server_a = JwksServer::start(vec![("/keys".into(), jwks(&[&key_a]))]);
+    let server_b = JwksServer::start(vec![("/keys".into(), jwks(&[&key_b]))]);
+    let auth = Authenticator::builder(&server_a.base)
+        .trust(Issuer::new(&server_b.base))
+        .refetch_cooldown(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let api = claims_api(auth);
+    let token_a = mint(&key_a, header(&key_a), claims(&server_a.base, "a", &[]));
+    let token_b = mint(&key_b, header(&key_b), claims(&server_b.base, "b", &[]));
+    assert_eq!(call(&api, &token_a).await.0, 200);
+    assert_eq!(call(&api, &token_b).await.0, 200);
+
+    // Issuer B rotates its key out; a token under B's new key makes B's
+    // cache refetch once its cooldown has passed.
+    server_b.set("/keys", jwks(&[&key_b2]));
+    let token_b2 = mint(&key_b2, header(&key_b2), claims(&server_b.base, "b", &[]));
+    assert!(eventually(async || call(&api, &token_b2).await.0 == 200).await);
+    // B's cached token went with B's key; A's cached token is still
+    // answered from the cache, without asking A.
+    assert_eq!(call(&api, &token_b).await.0, 401);
+    assert_eq!(call(&api, &token_a).await.0, 200);
+    assert_eq!(server_a.requests(), 1);
 }
 
 #[actix_web::test]

@@ -5,8 +5,8 @@
 //! and `mod jose;`.
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use scopegate::{Authenticator, Claims};
@@ -20,6 +20,7 @@ use crate::jose::TestKey;
 pub struct JwksServer {
     pub base: String,
     requests: Arc<AtomicU64>,
+    documents: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
 }
 
 impl JwksServer {
@@ -27,13 +28,16 @@ impl JwksServer {
     pub fn start(documents: Vec<(String, Vec<u8>)>) -> JwksServer {
         let requests = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&requests);
-        let documents = Arc::new(documents);
+        let documents = Arc::new(Mutex::new(documents));
+        let served = Arc::clone(&documents);
         let base = serve(move |cfg| {
             let counter = Arc::clone(&counter);
-            let documents = Arc::clone(&documents);
+            let documents = Arc::clone(&served);
             cfg.default_service(web::to(move |req: HttpRequest| {
                 counter.fetch_add(1, Ordering::SeqCst);
                 let found = documents
+                    .lock()
+                    .expect("the documents")
                     .iter()
                     .find(|(path, _)| path == req.path())
                     .map(|(_, body)| body.clone());
@@ -47,7 +51,18 @@ impl JwksServer {
                 }
             }));
         });
-        JwksServer { base, requests }
+        JwksServer {
+            base,
+            requests,
+            documents,
+        }
+    }
+
+    /// Serves `body` at `path` from now on (a key rotation).
+    pub fn set(&self, path: &str, body: Vec<u8>) {
+        let mut documents = self.documents.lock().expect("the documents");
+        documents.retain(|(p, _)| p != path);
+        documents.push((path.to_owned(), body));
     }
 
     /// How many requests it has answered.
