@@ -262,18 +262,21 @@ impl Authenticator {
     /// fetched, so that a token naming an issuer that is not trusted causes
     /// no request to any issuer.
     ///
-    /// With a single exact issuer, a payload that cannot be read or has no
-    /// string `iss` goes on to the signature check and is refused after it,
-    /// as it always was.
+    /// An authenticator with a single exact issuer (what
+    /// [`Authenticator::builder`] always built) is left as it always was,
+    /// so that its answers stay the same: every token goes to that issuer's
+    /// keys, and a wrong, missing or unreadable `iss` is refused after the
+    /// signature check.
     fn select_issuer(
         &self,
         raw: &Result<RawClaims, TokenError>,
     ) -> Result<(usize, &TrustedIssuer), TokenError> {
         let issuers = &self.inner.issuers;
-        let single_exact = issuers.len() == 1 && !issuers[0].is_multi_tenant();
+        if issuers.len() == 1 && !issuers[0].is_multi_tenant() {
+            return Ok((0, &issuers[0]));
+        }
         let iss = match raw.as_ref().map_err(Clone::clone).and_then(RawClaims::iss) {
             Ok(Some(iss)) => iss,
-            Ok(None) | Err(_) if single_exact => return Ok((0, &issuers[0])),
             Ok(None) => return Err(TokenError::MissingClaim { claim: "iss" }),
             Err(error) => return Err(error),
         };

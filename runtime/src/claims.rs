@@ -224,14 +224,15 @@ impl Claims {
         self.inner.scopes.iter().any(|s| s == scope)
     }
 
-    /// A claim other than the registered ones and `client_id`, `oid`,
-    /// `scope`, `scopes`, as raw JSON.
+    /// A claim other than the registered ones and `client_id`, `oid`, and
+    /// `scope`, `scopes` when they are scope sources of the token's issuer,
+    /// as raw JSON (`scp`, `roles`, `permissions`, `azp`, `tid`... are here,
+    /// sources or not).
     pub fn claim(&self, name: &str) -> Option<&Value> {
         self.inner.other.get(name)
     }
 
-    /// Every claim other than the registered ones and `client_id`, `oid`,
-    /// `scope`, `scopes`.
+    /// Every claim [`claim`](Self::claim) can read.
     pub fn other_claims(&self) -> &Map<String, Value> {
         &self.inner.other
     }

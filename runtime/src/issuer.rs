@@ -36,9 +36,11 @@ pub(crate) enum KeyLocation {
 /// added with [`AuthenticatorBuilder::trust`](crate::AuthenticatorBuilder::trust).
 /// Each has its own key cache. The token's `iss`, read before the signature
 /// is checked and used only to choose among the trusted entries, selects
-/// the entry whose keys verify it; a token naming an issuer that is not
-/// trusted is refused (`401 invalid_token`) without any request to any
-/// issuer.
+/// the entry whose keys verify it; when several issuers are trusted (or
+/// one multi-tenant template), a token naming an issuer that is not trusted
+/// is refused (`401 invalid_token`) without any request to any issuer. (An
+/// authenticator with one exact issuer answers as it always did: the
+/// token goes to that issuer's keys, a wrong `iss` is refused after.)
 ///
 /// | setting | default |
 /// |---|---|
