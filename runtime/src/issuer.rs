@@ -337,7 +337,10 @@ impl Issuer {
             }
             KeyLocation::Discover => KeySource::Discovery(checked_url(
                 "issuer",
-                &format!("{issuer}/.well-known/openid-configuration"),
+                &format!(
+                    "{}/.well-known/openid-configuration",
+                    issuer.trim_end_matches('/')
+                ),
             )?),
             KeyLocation::Default => KeySource::Jwks(checked_url(
                 "issuer",
@@ -396,4 +399,52 @@ pub(crate) fn check_distinct(entries: &[IssuerSettings]) -> Result<(), ConfigErr
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_urls_follow_the_issuer_without_doubling_its_slash() {
+        let auth0 = Issuer::new("https://acme.us.auth0.com/");
+        assert_eq!(
+            auth0.clone().discover().key_url().as_deref(),
+            Some("https://acme.us.auth0.com/.well-known/openid-configuration")
+        );
+        assert_eq!(
+            auth0.key_url().as_deref(),
+            Some("https://acme.us.auth0.com/keys")
+        );
+        let resolved = Issuer::new("https://acme.us.auth0.com/")
+            .discover()
+            .resolve(false)
+            .unwrap();
+        assert_eq!(&*resolved.label, "https://acme.us.auth0.com/");
+        match resolved.key_source {
+            KeySource::Discovery(url) => assert_eq!(
+                url.as_str(),
+                "https://acme.us.auth0.com/.well-known/openid-configuration"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn base_url_keeps_paths() {
+        assert_eq!(
+            replace_origin("https://a.example/x/{tenantid}/v2.0", "http://127.0.0.1:9/"),
+            "http://127.0.0.1:9/x/{tenantid}/v2.0"
+        );
+        assert_eq!(
+            replace_origin("https://a.example", "http://127.0.0.1:9"),
+            "http://127.0.0.1:9"
+        );
+        let issuer = Issuer::entra_id_any_tenant("api").base_url("http://127.0.0.1:9");
+        assert_eq!(issuer.issuer(), "http://127.0.0.1:9/{tenantid}/v2.0");
+        assert_eq!(
+            issuer.key_url().as_deref(),
+            Some("http://127.0.0.1:9/common/discovery/v2.0/keys")
+        );
+    }
 }

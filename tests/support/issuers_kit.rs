@@ -15,12 +15,15 @@ use serde_json::{Value, json};
 use crate::common::{http_client, serve};
 use crate::jose::TestKey;
 
+/// The documents a [`JwksServer`] serves: `(path, body)`.
+type Documents = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// A JWKS server on an ephemeral loopback port: serves each document at
 /// its path (anything else is a 404) and counts every request.
 pub struct JwksServer {
     pub base: String,
     requests: Arc<AtomicU64>,
-    documents: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    documents: Documents,
 }
 
 impl JwksServer {
@@ -28,7 +31,7 @@ impl JwksServer {
     pub fn start(documents: Vec<(String, Vec<u8>)>) -> JwksServer {
         let requests = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&requests);
-        let documents = Arc::new(Mutex::new(documents));
+        let documents: Documents = Arc::new(Mutex::new(documents));
         let served = Arc::clone(&documents);
         let base = serve(move |cfg| {
             let counter = Arc::clone(&counter);
