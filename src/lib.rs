@@ -176,6 +176,12 @@ pub use scopegate_runtime::{
     UnsupportedAlgorithm, check_scopes, grammar, parse_authorization,
 };
 
+/// Tenant isolation (`tenant(..)` in `#[require_scopes]`).
+pub use scopegate_runtime::{
+    DEFAULT_TENANT_CLAIM, HandlerMisconfiguration, MisconfiguredHandler, TenantBinding,
+    TenantMismatch, TenantMismatchKind,
+};
+
 /// The client side: token client, admin client, `send_authorized`
 /// (the `scopegate-client` crate).
 #[cfg(feature = "client")]
@@ -197,6 +203,7 @@ pub mod __private {
         Authorized, CatalogScope, HandlerPolicy, ProtectedRoute, Requirement, ScopeCatalog,
         ScopeGuard, ScopeRequirement,
     };
+    pub use scopegate_runtime::{ClaimRequirement, ClaimTest, ClaimValue, TenantBinding};
 }
 
 /// The README's examples, compiled as doc tests (they use every feature).

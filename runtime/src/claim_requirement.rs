@@ -89,6 +89,13 @@ pub enum ClaimTest {
     OneOf(Cow<'static, [ClaimValue]>),
 }
 
+impl ClaimTest {
+    /// [`ClaimTest::OneOf`] a static list, for `const` contexts.
+    pub const fn one_of(values: &'static [ClaimValue]) -> Self {
+        ClaimTest::OneOf(Cow::Borrowed(values))
+    }
+}
+
 /// One requirement on one claim.
 ///
 /// ```

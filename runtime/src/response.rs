@@ -24,9 +24,11 @@ impl AuthError {
             AuthError::MissingToken => "missing_token",
             AuthError::InvalidRequest(_) => "invalid_request",
             AuthError::InvalidToken(_) => "invalid_token",
-            AuthError::InsufficientScope { .. } => "insufficient_scope",
+            AuthError::InsufficientScope { .. }
+            | AuthError::ClaimMismatch(_)
+            | AuthError::TenantMismatch(_) => "insufficient_scope",
             AuthError::KeysUnavailable { .. } => "temporarily_unavailable",
-            AuthError::Misconfigured => "server_error",
+            AuthError::Misconfigured | AuthError::HandlerMisconfigured(_) => "server_error",
         }
     }
 
@@ -43,7 +45,15 @@ impl AuthError {
                 "Bearer error=\"insufficient_scope\", error_description=\"{description}\", scope=\"{}\"",
                 quoted_safe(scope)
             )),
-            AuthError::KeysUnavailable { .. } | AuthError::Misconfigured => None,
+            // RFC 6750 §3.1's code for "the request requires higher
+            // privileges than provided by the access token", without a
+            // `scope` attribute: no scope would help.
+            AuthError::ClaimMismatch(_) | AuthError::TenantMismatch(_) => Some(format!(
+                "Bearer error=\"insufficient_scope\", error_description=\"{description}\""
+            )),
+            AuthError::KeysUnavailable { .. }
+            | AuthError::Misconfigured
+            | AuthError::HandlerMisconfigured(_) => None,
         }
     }
 }
@@ -150,9 +160,13 @@ impl ResponseError for AuthError {
         match self {
             AuthError::MissingToken | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            AuthError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
+            AuthError::InsufficientScope { .. }
+            | AuthError::ClaimMismatch(_)
+            | AuthError::TenantMismatch(_) => StatusCode::FORBIDDEN,
             AuthError::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            AuthError::Misconfigured => StatusCode::INTERNAL_SERVER_ERROR,
+            AuthError::Misconfigured | AuthError::HandlerMisconfigured(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
