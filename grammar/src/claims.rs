@@ -78,7 +78,11 @@ mod tests {
             assert_eq!(registered_claim(name), Some(ClaimKind::String), "{name}");
         }
         for name in ["aud", "scopes", "scope"] {
-            assert_eq!(registered_claim(name), Some(ClaimKind::StringList), "{name}");
+            assert_eq!(
+                registered_claim(name),
+                Some(ClaimKind::StringList),
+                "{name}"
+            );
         }
         // Names are exact: another case is another (free-form) claim.
         for name in ["EXP", "Oid", "tid", "gty", ""] {

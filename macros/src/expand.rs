@@ -30,6 +30,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, Signature, Type};
 
 use crate::model::{Combinator, Handler, Node, Requirement};
+use crate::policy::{PolicyArgs, TestArg, Value, ValueArg};
 
 /// The whole expansion of `#[require_scopes]`: the marker type, the route
 /// inventory's entry, the catalog's tracking, and either the rewritten
@@ -51,12 +52,14 @@ pub fn expand(
     let marker = format_ident!("__scopegate_requires_{}", name, span = Span::call_site());
     let tree = requirement_tokens(requirement, &private);
     let entry = inventory_entry(&handler, &tree, &private);
+    let policy = policy_tokens(&requirement.policy, name, &private);
     let mut tokens = quote! {
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
         #vis struct #marker;
         impl #private::ScopeRequirement for #marker {
             const REQUIREMENT: #private::Requirement = #tree;
+            #policy
         }
     };
     // The entry and the catalog's tracking live in the body: items there
@@ -242,6 +245,85 @@ fn mentions_impl(tokens: TokenStream) -> bool {
         _ => false,
     })
 }
+/// `const POLICY: HandlerPolicy = ..;` for the marker's `ScopeRequirement`
+/// impl, or nothing when the attribute has no option (the trait's default,
+/// `HandlerPolicy::NONE`, applies). Lists are named constants of their own,
+/// so that the values they hold live in `'static` memory.
+fn policy_tokens(policy: &PolicyArgs, name: &syn::Ident, private: &TokenStream) -> TokenStream {
+    if policy.is_empty() {
+        return TokenStream::new();
+    }
+    let handler = name.to_string();
+    let mut lists = TokenStream::new();
+    let claims: Vec<TokenStream> = policy
+        .claims
+        .iter()
+        .enumerate()
+        .map(|(index, claim)| {
+            let test = match &claim.test {
+                TestArg::Equals(value) => {
+                    let value = value_tokens(value, private);
+                    quote!(#private::ClaimTest::Equals(#value))
+                }
+                TestArg::Includes(value) => {
+                    let value = value_tokens(value, private);
+                    quote!(#private::ClaimTest::Includes(#value))
+                }
+                TestArg::OneOf { values, .. } => {
+                    let list = format_ident!("__SCOPEGATE_VALUES_{}", index);
+                    let values = values.iter().map(|v| value_tokens(v, private));
+                    lists.extend(quote! {
+                        const #list: &[#private::ClaimValue] = &[#(#values),*];
+                    });
+                    quote!(#private::ClaimTest::one_of(#list))
+                }
+            };
+            let claim = &claim.name.value;
+            quote!(#private::ClaimRequirement::new(#claim, #test))
+        })
+        .collect();
+    let mut policy_expr = quote! {
+        #private::HandlerPolicy::for_handler(
+            ::core::concat!(::core::module_path!(), "::", #handler)
+        )
+    };
+    if !claims.is_empty() {
+        policy_expr.extend(quote!(.with_claims(__SCOPEGATE_CLAIMS)));
+        lists.extend(quote! {
+            const __SCOPEGATE_CLAIMS: &[#private::ClaimRequirement] = &[#(#claims),*];
+        });
+    }
+    if let Some(tenant) = policy.tenants.first() {
+        let param = &tenant.param.value;
+        let mut binding = quote!(#private::TenantBinding::new(#param));
+        if let Some((_, claim)) = &tenant.claim {
+            let claim = &claim.value;
+            binding.extend(quote!(.with_claim(#claim)));
+        }
+        policy_expr.extend(quote!(.with_tenant(#binding)));
+    }
+    if !policy.revocation.is_empty() {
+        policy_expr.extend(quote!(.with_revocation_check()));
+    }
+    quote! {
+        const POLICY: #private::HandlerPolicy = {
+            #lists
+            #policy_expr
+        };
+    }
+}
+
+fn value_tokens(value: &ValueArg, private: &TokenStream) -> TokenStream {
+    match &value.value {
+        Value::Str(text) => quote!(#private::ClaimValue::str(#text)),
+        Value::Int(number) => {
+            let number = number.unwrap_or_default();
+            quote!(#private::ClaimValue::Int(#number))
+        }
+        Value::Bool(flag) => quote!(#private::ClaimValue::Bool(#flag)),
+    }
+}
+
 pub fn requirement_tokens(requirement: &Requirement, private: &TokenStream) -> TokenStream {
     match requirement.nodes.as_slice() {
         [single] => node_tokens(single, private),

@@ -58,7 +58,12 @@ impl TenantBinding {
         let Some(expected) = req.match_info().get(self.param) else {
             return Err(TenantRefusal::NoPathParameter);
         };
-        let mismatch = |kind| TenantRefusal::Mismatch(TenantMismatch { binding: *self, kind });
+        let mismatch = |kind| {
+            TenantRefusal::Mismatch(TenantMismatch {
+                binding: *self,
+                kind,
+            })
+        };
         match claims.claim_value(self.claim) {
             None => Err(mismatch(TenantMismatchKind::MissingClaim)),
             Some(Value::String(actual)) if actual == expected => Ok(()),
