@@ -2,8 +2,10 @@
 // scopes, in every form the attribute takes; the expansion puts them in
 // the handler's `HandlerPolicy`, which `main` reads back.
 use actix_web::{App, HttpResponse, get, web};
+// The trait the expansion implements, to read the policy back.
+use scopegate::__private::ScopeRequirement;
 use scopegate::{
-    ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, ScopeRequirement, TenantBinding,
+    ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding,
     require_scopes,
 };
 
