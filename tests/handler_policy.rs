@@ -13,7 +13,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use common::{challenge, header, http_client, serve};
 use reqwest::StatusCode;
 use scopegate::dev::DevIssuer;
-use scopegate::require_scopes;
+use scopegate::{require_scopes, require_scopes_guard};
 use serde_json::{Value, json};
 
 /// How many times [`Counted`] was extracted.
@@ -110,7 +110,21 @@ impl Fixture {
                 .service(deploy)
                 .service(revocation)
                 .service(web::scope("/t/{tenant}").service(tenant_deployments))
-                .route("/unrouted", web::get().to(unrouted));
+                .route("/unrouted", web::get().to(unrouted))
+                .service(
+                    web::scope("/guarded/{org_id}")
+                        .wrap(require_scopes_guard!(
+                            "read:deployments",
+                            claim(gty == "client_credentials"),
+                            tenant(org_id)
+                        ))
+                        .route("/apps", web::get().to(|| async { "apps" })),
+                )
+                .service(
+                    web::scope("/misguarded")
+                        .wrap(require_scopes_guard!("read:deployments", tenant(org_id)))
+                        .route("/apps", web::get().to(|| async { "apps" })),
+                );
         });
         Fixture {
             issuer,
@@ -442,5 +456,40 @@ async fn check_revocation_keeps_the_scope_check() {
     assert_eq!(
         f.get("/revocation", &f.token(&["x:y"], &[])).await.status(),
         StatusCode::FORBIDDEN
+    );
+}
+
+#[actix_web::test]
+async fn the_guard_checks_claims_and_the_tenant_of_its_scope() {
+    let f = Fixture::new().await;
+    let gty = ("gty", json!("client_credentials"));
+    let org_a = f.token(READ, &[gty.clone(), ("oid", json!("org_a"))]);
+    assert_eq!(
+        f.statuses("/guarded/org_a/apps", &org_a).await,
+        [StatusCode::OK; 2]
+    );
+    assert_refused(
+        f.get("/guarded/org_b/apps", &org_a).await,
+        "the token's `oid` claim does not equal the `org_id` path parameter: the token is for \
+         another tenant",
+    )
+    .await;
+    let no_gty = f.token(READ, &[("oid", json!("org_a"))]);
+    assert_refused(
+        f.get("/guarded/org_a/apps", &no_gty).await,
+        "the token has no `gty` claim (required: gty == \"client_credentials\")",
+    )
+    .await;
+
+    // A guard bound to a parameter its scope does not have.
+    let response = f.get("/misguarded/apps", &org_a).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "server_error");
+    let description = body["error_description"].as_str().unwrap();
+    assert_eq!(
+        description.contains("require_scopes_guard! at tests/handler_policy.rs:"),
+        cfg!(debug_assertions),
+        "{description}"
     );
 }

@@ -52,7 +52,14 @@ pub fn expand(
     let marker = format_ident!("__scopegate_requires_{}", name, span = Span::call_site());
     let tree = requirement_tokens(requirement, &private);
     let entry = inventory_entry(&handler, &tree, &private);
-    let policy = policy_tokens(&requirement.policy, name, &private);
+    let policy = if requirement.policy.is_empty() {
+        TokenStream::new()
+    } else {
+        let handler = name.to_string();
+        let handler = quote!(::core::concat!(::core::module_path!(), "::", #handler));
+        let policy = policy_tokens(&requirement.policy, &handler, &private);
+        quote!(const POLICY: #private::HandlerPolicy = #policy;)
+    };
     let mut tokens = quote! {
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
@@ -245,15 +252,16 @@ fn mentions_impl(tokens: TokenStream) -> bool {
         _ => false,
     })
 }
-/// `const POLICY: HandlerPolicy = ..;` for the marker's `ScopeRequirement`
-/// impl, or nothing when the attribute has no option (the trait's default,
-/// `HandlerPolicy::NONE`, applies). Lists are named constants of their own,
+/// The `HandlerPolicy` of `policy`, as a `const` block expression;
+/// `handler` is a `&'static str` expression naming the handler (or guard)
+/// for logs. A handler without options gets none: the trait's default,
+/// `HandlerPolicy::NONE`, applies. Lists are named constants of their own,
 /// so that the values they hold live in `'static` memory.
-fn policy_tokens(policy: &PolicyArgs, name: &syn::Ident, private: &TokenStream) -> TokenStream {
-    if policy.is_empty() {
-        return TokenStream::new();
-    }
-    let handler = name.to_string();
+pub fn policy_tokens(
+    policy: &PolicyArgs,
+    handler: &TokenStream,
+    private: &TokenStream,
+) -> TokenStream {
     let mut lists = TokenStream::new();
     let claims: Vec<TokenStream> = policy
         .claims
@@ -282,11 +290,7 @@ fn policy_tokens(policy: &PolicyArgs, name: &syn::Ident, private: &TokenStream) 
             quote!(#private::ClaimRequirement::new(#claim, #test))
         })
         .collect();
-    let mut policy_expr = quote! {
-        #private::HandlerPolicy::for_handler(
-            ::core::concat!(::core::module_path!(), "::", #handler)
-        )
-    };
+    let mut policy_expr = quote!(#private::HandlerPolicy::for_handler(#handler));
     if !claims.is_empty() {
         policy_expr.extend(quote!(.with_claims(__SCOPEGATE_CLAIMS)));
         lists.extend(quote! {
@@ -305,12 +309,10 @@ fn policy_tokens(policy: &PolicyArgs, name: &syn::Ident, private: &TokenStream) 
     if !policy.revocation.is_empty() {
         policy_expr.extend(quote!(.with_revocation_check()));
     }
-    quote! {
-        const POLICY: #private::HandlerPolicy = {
-            #lists
-            #policy_expr
-        };
-    }
+    quote! {{
+        #lists
+        #policy_expr
+    }}
 }
 
 fn value_tokens(value: &ValueArg, private: &TokenStream) -> TokenStream {

@@ -184,15 +184,7 @@ pub fn require_scopes_guard(input: TokenStream) -> TokenStream {
     } else {
         syn::parse::Parser::parse2(model::parse_top_level, input)
             .inspect(|requirement| check::check_requirement(&cx, requirement))
-            .inspect(|requirement| {
-                if let Some(span) = requirement.policy.first_span() {
-                    cx.error_at(
-                        span,
-                        "require_scopes_guard! takes scopes only; claim(..), tenant(..) and \
-                         check_revocation go in the #[require_scopes(..)] of each handler",
-                    );
-                }
-            })
+            .inspect(|requirement| policy_check::check_policy(&cx, &requirement.policy, None))
             .map_err(|error| cx.syn_error(error))
             .ok()
     };
@@ -203,6 +195,16 @@ pub fn require_scopes_guard(input: TokenStream) -> TokenStream {
     match (cx.check(), requirement) {
         (Ok(()), Some(requirement)) => {
             let tree = expand::requirement_tokens(&requirement, &private);
+            let policy = (!requirement.policy.is_empty()).then(|| {
+                let name = quote! {
+                    ::core::concat!(
+                        ::core::module_path!(), "::require_scopes_guard! at ",
+                        ::core::file!(), ":", ::core::line!()
+                    )
+                };
+                let policy = expand::policy_tokens(&requirement.policy, &name, &private);
+                quote!(.__with_policy(#policy))
+            });
             quote! {{
                 #tracking
                 #private::inventory::submit! {
@@ -213,7 +215,7 @@ pub fn require_scopes_guard(input: TokenStream) -> TokenStream {
                         ::core::line!(),
                     )
                 }
-                #private::ScopeGuard::__new(#tree)
+                #private::ScopeGuard::__new(#tree)#policy
             }}
             .into()
         }
