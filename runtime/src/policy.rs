@@ -8,45 +8,7 @@
 //! calls [`check_handler`] once the token is valid, before the handler's own
 //! extractors run (so a refused request's body is never read).
 //!
-//! # What the attribute can require
-//!
-//! ```text
-//! #[require_scopes(
-//!     "deploy:applications",                 // scopes, any(..), all(..)
-//!     claim(gty == "client_credentials"),    // the claim equals a value
-//!     claim(groups includes "ops"),          // the claim (an array) holds a value
-//!     claim(tid in ["t1", "t2"]),            // the claim is one of the values
-//!     tenant(org_id),                        // the `oid` claim equals the {org_id} path parameter
-//!     tenant(org_id, claim = "tid"),         // ... another claim
-//!     check_revocation,                      // consult the revocation store for this handler
-//! )]
-//! ```
-//!
-//! Every claim requirement must hold (they are not combined with `any`).
-//!
-//! # Answers
-//!
-//! | failure | status | `error` | `error_description` names |
-//! |---|---|---|---|
-//! | a claim requirement | `403` | `insufficient_scope` | the claim and the requirement |
-//! | the tenant binding | `403` | `insufficient_scope` | the claim and the path parameter |
-//! | the route has no such path parameter | `500` | `server_error` | the handler (debug builds only) |
-//!
-//! **Why `insufficient_scope`.** RFC 6750 §3.1 defines three error codes for
-//! a bearer-token refusal; `insufficient_scope` is the one for a valid token
-//! that may not do what was asked: "the request requires higher privileges
-//! than provided by the access token", answered with `403`. A token for the
-//! wrong tenant, or without the claim a handler requires, is exactly that.
-//! `invalid_token` (`401`) would tell a client to fetch a new token of the
-//! same kind, which does not help, and an error code of scopegate's own
-//! would be one no client library knows. What tells these refusals apart
-//! from a missing scope is the challenge: it carries no `scope` attribute
-//! (no scope would help), and its `error_description` names the claim.
-//!
-//! The descriptions never hold a value taken from the request: a tenant
-//! mismatch names the claim and the path parameter, not the tenant ids;
-//! a claim mismatch names the claim and the value the handler requires
-//! (written in the source), not the token's value.
+//! [`HandlerPolicy`] documents the syntax and the answers.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
@@ -62,18 +24,71 @@ use crate::tenant::{HandlerMisconfiguration, MisconfiguredHandler, TenantBinding
 
 /// What a handler requires of a valid token besides scopes.
 ///
-/// Written by `#[require_scopes]`; the default, [`HandlerPolicy::NONE`],
-/// adds nothing to the scope check. Built in a `const` with the `with_*`
-/// methods:
+/// Written by `#[require_scopes]` (and `require_scopes_guard!`); the
+/// default, [`HandlerPolicy::NONE`], adds nothing to the scope check.
+///
+/// # What the attribute can require
+///
+/// ```text
+/// #[require_scopes(
+///     "deploy:applications",                 // scopes, any(..), all(..)
+///     claim(gty == "client_credentials"),    // the claim equals a value
+///     claim(groups includes "ops"),          // the claim (an array) holds a value
+///     claim(tid in ["t1", "t2"]),            // the claim is one of the values
+///     tenant(org_id),                        // the `oid` claim equals the {org_id} path parameter
+///     tenant(org_id, claim = "tid"),         // ... another claim
+///     tenant(org_id, from_scope),            // ... of an enclosing web::scope("/orgs/{org_id}")
+///     check_revocation,                      // consult the revocation store for this handler
+/// )]
+/// ```
+///
+/// Every claim requirement must hold (they are not combined with `any`).
+/// The macro checks them as it checks scopes, reporting every mistake at
+/// once: empty names, empty `in []`, repetitions, literals of the wrong
+/// type for a registered claim (`exp` is an integer, `sub` a string, `aud`
+/// a list that only `includes` applies to), and a `tenant(..)` parameter
+/// that the route attribute it can see (`#[get("/orgs/{org_id}")]` below
+/// `#[require_scopes]`) does not have.
+///
+/// # Answers
+///
+/// | failure | status | `error` | `error_description` names |
+/// |---|---|---|---|
+/// | a claim requirement | `403` | `insufficient_scope` | the claim and the requirement |
+/// | the tenant binding | `403` | `insufficient_scope` | the claim and the path parameter |
+/// | the route has no such path parameter | `500` | `server_error` | the handler (debug builds only) |
+///
+/// **Why `insufficient_scope`.** RFC 6750 §3.1 defines three error codes for
+/// a bearer-token refusal; `insufficient_scope` is the one for a valid token
+/// that may not do what was asked: "the request requires higher privileges
+/// than provided by the access token", answered with `403`. A token for the
+/// wrong tenant, or without the claim a handler requires, is exactly that.
+/// `invalid_token` (`401`) would tell a client to fetch a new token of the
+/// same kind, which does not help, and an error code of scopegate's own
+/// would be one no client library knows. What tells these refusals apart
+/// from a missing scope is the challenge: it carries no `scope` attribute
+/// (no scope would help), and its `error_description` names the claim.
+///
+/// The descriptions never hold a value taken from the request: a tenant
+/// mismatch names the claim and the path parameter, not the tenant ids;
+/// a claim mismatch names the claim and the value the handler requires
+/// (written in the source), not the token's value.
+///
+/// # In code
+///
+/// A policy is built in a `const` with the `with_*` methods (a list of
+/// requirements is a `const` of its own, as a `const fn` argument cannot
+/// borrow a temporary that has a destructor):
 ///
 /// ```
 /// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding};
 ///
+/// const CLAIMS: &[ClaimRequirement] = &[ClaimRequirement::new(
+///     "gty",
+///     ClaimTest::Equals(ClaimValue::str("client_credentials")),
+/// )];
 /// const POLICY: HandlerPolicy = HandlerPolicy::for_handler("api::deploy")
-///     .with_claims(&[ClaimRequirement::new(
-///         "gty",
-///         ClaimTest::Equals(ClaimValue::str("client_credentials")),
-///     )])
+///     .with_claims(CLAIMS)
 ///     .with_tenant(TenantBinding::new("org_id"))
 ///     .with_revocation_check();
 /// assert_eq!(POLICY.claims.len(), 1);

@@ -257,6 +257,49 @@ mod tests {
     }
 
     #[test]
+    fn claim_and_tenant_refusals_are_403_insufficient_scope_without_a_scope() {
+        use crate::claim_requirement::{
+            ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue,
+        };
+        use crate::tenant::{TenantBinding, TenantMismatch, TenantMismatchKind};
+        let claim = AuthError::ClaimMismatch(ClaimMismatch {
+            requirement: ClaimRequirement::new("gty", ClaimTest::Equals(ClaimValue::str("cc"))),
+            kind: ClaimMismatchKind::Different,
+        });
+        assert_eq!(
+            claim.challenge().as_deref(),
+            Some(
+                "Bearer error=\"insufficient_scope\", \
+                 error_description=\"the token's `gty` claim does not satisfy gty == 'cc'\""
+            )
+        );
+        let tenant = AuthError::TenantMismatch(TenantMismatch {
+            binding: TenantBinding::new("org_id"),
+            kind: TenantMismatchKind::Different,
+        });
+        for error in [&claim, &tenant] {
+            assert_eq!(error.status_code(), StatusCode::FORBIDDEN);
+            assert_eq!(error.code(), "insufficient_scope");
+            assert!(!error.challenge().unwrap().contains("scope=\""), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_misconfigured_handler_is_a_500_named_in_debug_builds_only() {
+        use crate::tenant::{HandlerMisconfiguration, MisconfiguredHandler};
+        let error = AuthError::HandlerMisconfigured(MisconfiguredHandler {
+            handler: "api::apps",
+            reason: HandlerMisconfiguration::NoPathParameter { param: "org_id" },
+        });
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.code(), "server_error");
+        assert_eq!(error.challenge(), None);
+        let text = error.to_string();
+        assert!(text.starts_with("authorization is misconfigured for this endpoint"));
+        assert_eq!(text.contains("api::apps"), cfg!(debug_assertions), "{text}");
+    }
+
+    #[test]
     fn a_cached_rendering_is_the_same_response() {
         use actix_web::body::MessageBody;
         let render = |error: &AuthError| {
