@@ -41,6 +41,9 @@ async fn plain() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+const TIDS: &[ClaimValue] = &[ClaimValue::str("t1"), ClaimValue::str("t2")];
+const LEVELS: &[ClaimValue] = &[ClaimValue::Int(1), ClaimValue::Int(-2)];
+
 fn main() {
     let policy: HandlerPolicy = __scopegate_requires_apps::POLICY;
     assert_eq!(policy.claims.len(), 9);
@@ -52,12 +55,12 @@ fn main() {
         policy.claims[2],
         ClaimRequirement::new(
             "tid",
-            ClaimTest::one_of(&[ClaimValue::str("t1"), ClaimValue::str("t2")])
+            ClaimTest::one_of(TIDS)
         )
     );
     assert_eq!(
         policy.claims[3].test,
-        ClaimTest::one_of(&[ClaimValue::Int(1), ClaimValue::Int(-2)])
+        ClaimTest::one_of(LEVELS)
     );
     assert_eq!(policy.claims[4].test, ClaimTest::Equals(ClaimValue::Bool(true)));
     assert_eq!(policy.claims[6].claim, "type");
