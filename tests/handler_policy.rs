@@ -184,6 +184,14 @@ async fn assert_refused(response: reqwest::Response, description: &str) {
     );
 }
 
+/// The description of a token for another tenant than the path names.
+fn other_tenant(claim: &str, param: &str) -> String {
+    format!(
+        "the token's `{claim}` claim does not equal the `{param}` path parameter: the token is for \
+         another tenant"
+    )
+}
+
 const READ: &[&str] = &["read:deployments"];
 
 #[actix_web::test]
@@ -335,12 +343,7 @@ async fn a_token_of_organization_a_is_refused_on_organization_bs_path() {
     for org in ["org_b", "ORG_A", "org_a2", "org"] {
         for body in [r#"{"service":"billing"}"#, "{not json"] {
             let response = post(org, &org_a, body).await.unwrap();
-            assert_refused(
-                response,
-                "the token's `oid` claim does not equal the `org_id` path parameter: the token \
-                 is for another tenant",
-            )
-            .await;
+            assert_refused(response, &other_tenant("oid", "org_id")).await;
         }
     }
     // A claim requirement that fails is answered before the tenant.
@@ -392,8 +395,7 @@ async fn a_tenant_from_the_enclosing_scope_on_another_claim() {
     // `oid` is not the claim this handler binds.
     assert_refused(
         f.get("/t/t2/deployments", &t1).await,
-        "the token's `tid` claim does not equal the `tenant` path parameter: the token is for \
-         another tenant",
+        &other_tenant("tid", "tenant"),
     )
     .await;
     // A free-form claim that is not a string never equals a path.
@@ -470,8 +472,7 @@ async fn the_guard_checks_claims_and_the_tenant_of_its_scope() {
     );
     assert_refused(
         f.get("/guarded/org_b/apps", &org_a).await,
-        "the token's `oid` claim does not equal the `org_id` path parameter: the token is for \
-         another tenant",
+        &other_tenant("oid", "org_id"),
     )
     .await;
     let no_gty = f.token(READ, &[("oid", json!("org_a"))]);
