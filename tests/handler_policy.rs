@@ -207,14 +207,14 @@ async fn a_claim_that_equals_the_value_is_let_through() {
     );
     assert_refused(
         f.get("/equals", &other).await,
-        "the token's `gty` claim does not satisfy gty == \"client_credentials\"",
+        "the token's `gty` claim does not equal the value this endpoint requires",
     )
     .await;
 
     let missing = f.token(READ, &[]);
     assert_refused(
         f.get("/equals", &missing).await,
-        "the token has no `gty` claim (required: gty == \"client_credentials\")",
+        "the token has no `gty` claim, which this endpoint requires",
     )
     .await;
 
@@ -271,13 +271,13 @@ async fn an_array_claim_must_include_the_value() {
         let token = f.token(READ, &[("groups", groups.clone())]);
         assert_refused(
             f.get("/includes", &token).await,
-            "the token's `groups` claim does not satisfy groups includes \"ops\"",
+            "the token's `groups` claim does not include the value this endpoint requires",
         )
         .await;
     }
     assert_refused(
         f.get("/includes", &f.token(READ, &[])).await,
-        "the token has no `groups` claim (required: groups includes \"ops\")",
+        "the token has no `groups` claim, which this endpoint requires",
     )
     .await;
 }
@@ -296,7 +296,7 @@ async fn a_claim_must_be_one_of_the_values() {
     let token = f.token(READ, &[("tid", json!("t3")), ("tier", json!(1))]);
     assert_refused(
         f.get("/one-of", &token).await,
-        "the token's `tid` claim does not satisfy tid in [\"t1\", \"t2\"]",
+        "the token's `tid` claim is not one of the values this endpoint accepts",
     )
     .await;
     // Every requirement must hold: the second fails here. An integer
@@ -305,7 +305,7 @@ async fn a_claim_must_be_one_of_the_values() {
         let token = f.token(READ, &[("tid", json!("t1")), ("tier", tier.clone())]);
         assert_refused(
             f.get("/one-of", &token).await,
-            "the token's `tier` claim does not satisfy tier in [1, 2]",
+            "the token's `tier` claim is not one of the values this endpoint accepts",
         )
         .await;
     }
@@ -350,7 +350,7 @@ async fn a_token_of_organization_a_is_refused_on_organization_bs_path() {
     let no_gty = f.token(scopes, &[("oid", json!("org_a"))]);
     assert_refused(
         post("org_a", &no_gty, "{not json").await.unwrap(),
-        "the token has no `gty` claim (required: gty == \"client_credentials\")",
+        "the token has no `gty` claim, which this endpoint requires",
     )
     .await;
     assert_eq!(COUNTED.load(Ordering::SeqCst), before);
@@ -478,7 +478,7 @@ async fn the_guard_checks_claims_and_the_tenant_of_its_scope() {
     let no_gty = f.token(READ, &[("oid", json!("org_a"))]);
     assert_refused(
         f.get("/guarded/org_a/apps", &no_gty).await,
-        "the token has no `gty` claim (required: gty == \"client_credentials\")",
+        "the token has no `gty` claim, which this endpoint requires",
     )
     .await;
 

@@ -85,8 +85,10 @@ pub enum AuthError {
     /// The token is valid and has the scopes, but fails one of the
     /// handler's claim requirements (`claim(..)` in `#[require_scopes]`).
     /// `403 insufficient_scope`, without a `scope` attribute: no scope would
-    /// help.
-    #[error("{0}")]
+    /// help. The description names the claim and how it is tested, not the
+    /// values the handler accepts (a list of tenant ids or group names is
+    /// not the caller's to read); the `ClaimMismatch` has them all.
+    #[error("{}", .0.public_description())]
     ClaimMismatch(ClaimMismatch),
     /// The token is valid and has the scopes, but is for another tenant than
     /// the path names (`tenant(..)` in `#[require_scopes]`), or for none.

@@ -54,7 +54,7 @@ use crate::tenant::{HandlerMisconfiguration, MisconfiguredHandler, TenantBinding
 ///
 /// | failure | status | `error` | `error_description` names |
 /// |---|---|---|---|
-/// | a claim requirement | `403` | `insufficient_scope` | the claim and the requirement |
+/// | a claim requirement | `403` | `insufficient_scope` | the claim and its test (`==`, `includes`, `in`) |
 /// | the tenant binding | `403` | `insufficient_scope` | the claim and the path parameter |
 /// | the route has no such path parameter | `500` | `server_error` | the handler (debug builds only) |
 ///
@@ -69,10 +69,12 @@ use crate::tenant::{HandlerMisconfiguration, MisconfiguredHandler, TenantBinding
 /// from a missing scope is the challenge: it carries no `scope` attribute
 /// (no scope would help), and its `error_description` names the claim.
 ///
-/// The descriptions never hold a value taken from the request: a tenant
-/// mismatch names the claim and the path parameter, not the tenant ids;
-/// a claim mismatch names the claim and the value the handler requires
-/// (written in the source), not the token's value.
+/// The descriptions hold no value, neither the token's nor the handler's:
+/// a tenant mismatch names the claim and the path parameter, not the tenant
+/// ids; a claim mismatch names the claim and how it is tested, not the
+/// values accepted (a list of tenant ids or group names is not for every
+/// caller to read). The whole requirement is logged at `debug` level, and
+/// is in the [`ClaimMismatch`](crate::ClaimMismatch) of the error.
 ///
 /// # In code
 ///
@@ -168,7 +170,10 @@ pub(crate) fn check_handler(
 ) -> Result<(), AuthError> {
     check_scopes(claims, requirement)?;
     for claim in policy.claims {
-        claim.check(claims).map_err(AuthError::ClaimMismatch)?;
+        claim.check(claims).map_err(|mismatch| {
+            tracing::debug!(handler = policy.handler, "refused: {mismatch}");
+            AuthError::ClaimMismatch(mismatch)
+        })?;
     }
     if let Some(tenant) = &policy.tenant {
         match tenant.check(req, claims) {

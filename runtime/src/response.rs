@@ -270,7 +270,7 @@ mod tests {
             claim.challenge().as_deref(),
             Some(
                 "Bearer error=\"insufficient_scope\", \
-                 error_description=\"the token's `gty` claim does not satisfy gty == 'cc'\""
+                 error_description=\"the token's `gty` claim does not equal the value this endpoint requires\""
             )
         );
         let tenant = AuthError::TenantMismatch(TenantMismatch {
