@@ -17,4 +17,9 @@ async fn empty() -> &'static str {
     ""
 }
 
+#[require_scopes("read:deployments", tenant("{org_id}"))]
+async fn braces() -> &'static str {
+    ""
+}
+
 fn main() {}

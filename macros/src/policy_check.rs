@@ -204,6 +204,13 @@ fn check_repeated(cx: &Ctxt, claim: &ClaimArg, earlier: &[ClaimArg]) {
 
 fn check_tenant(cx: &Ctxt, tenant: &TenantArg, attrs: Option<&[Attribute]>) {
     check_name(cx, &tenant.param, "the path parameter");
+    if tenant.param.value.contains(['{', '}', '/', ':']) {
+        cx.error_spanned_by(
+            &tenant.param.tokens,
+            "name the path parameter alone, without braces, slashes or a pattern: \
+             for a route \"/orgs/{org_id}\", write tenant(org_id)",
+        );
+    }
     if let Some((_, claim)) = &tenant.claim {
         check_name(cx, claim, "the tenant claim's name");
         if let Some(kind) = registered_claim(&claim.value)
