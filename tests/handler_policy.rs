@@ -5,33 +5,14 @@
 
 mod common;
 
-use std::future::{Ready, ready};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
-use common::{challenge, header, http_client, serve};
+use actix_web::{HttpResponse, get, post, web};
+use common::{COUNTED_EXTRACTIONS as COUNTED, Counted, challenge, header, http_client, serve};
 use reqwest::StatusCode;
 use scopegate::dev::DevIssuer;
 use scopegate::{require_scopes, require_scopes_guard};
 use serde_json::{Value, json};
-
-/// How many times [`Counted`] was extracted.
-static COUNTED: AtomicUsize = AtomicUsize::new(0);
-
-/// An extractor that counts its runs: proves the policy is checked before
-/// the handler's own extractors.
-struct Counted;
-
-impl FromRequest for Counted {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
-        COUNTED.fetch_add(1, Ordering::SeqCst);
-        ready(Ok(Counted))
-    }
-}
 
 #[get("/equals")]
 #[require_scopes("read:deployments", claim(gty == "client_credentials"))]
