@@ -64,6 +64,15 @@
 //! * `#[require_scopes("a:b", "c:d")]`: all of them.
 //! * `#[require_scopes(any("a:b", "c:d"))]`: at least one.
 //! * `any` and `all` nest: `#[require_scopes("a:b", any("c:d", all("e:f", "g:h")))]`.
+//! * After the scopes, what else the token must hold (see [`HandlerPolicy`]):
+//!   `claim(gty == "client_credentials")`, `claim(groups includes "ops")`,
+//!   `claim(tid in ["t1", "t2"])` (strings, integers, booleans);
+//!   `tenant(org_id)`: the token's `oid` equals the `{org_id}` path
+//!   parameter (`tenant(org_id, claim = "tid")` for another claim,
+//!   `tenant(org_id, from_scope)` when the parameter is an enclosing
+//!   `web::scope`'s); `check_revocation`: consult the revocation store for
+//!   this handler. A failed claim or tenant check is a `403
+//!   insufficient_scope` whose description names the claim.
 //!
 //! It stands on either side of actix-web's route macros (`#[get]`,
 //! `#[post]`, ...) and on plain handlers registered with
@@ -106,6 +115,7 @@
 //! | malformed header, several credentials, token in the URI | 400 | `Bearer error="invalid_request", error_description="..."` |
 //! | bad, expired, wrong issuer/audience, unknown key | 401 | `Bearer error="invalid_token", error_description="..."` |
 //! | scope missing | 403 | `Bearer error="insufficient_scope", error_description="...", scope="..."` |
+//! | `claim(..)` or `tenant(..)` not met | 403 | `Bearer error="insufficient_scope", error_description="..."` |
 //! | issuer keys not obtainable | 503 | none; `Retry-After` |
 //!
 //! Each comes with a JSON body `{"error": ..., "error_description": ...}`.
@@ -182,6 +192,12 @@ pub use scopegate_runtime::{
     ClientIdClaim, Issuer, ScopeSource, TenantTemplateError, TrustedIssuer,
 };
 
+/// Tenant isolation (`tenant(..)` in `#[require_scopes]`).
+pub use scopegate_runtime::{
+    DEFAULT_TENANT_CLAIM, HandlerMisconfiguration, MisconfiguredHandler, TenantBinding,
+    TenantMismatch, TenantMismatchKind,
+};
+
 /// The client side: token client, admin client, `send_authorized`
 /// (the `scopegate-client` crate).
 #[cfg(feature = "client")]
@@ -203,6 +219,7 @@ pub mod __private {
         Authorized, CatalogScope, HandlerPolicy, ProtectedRoute, Requirement, ScopeCatalog,
         ScopeGuard, ScopeRequirement,
     };
+    pub use scopegate_runtime::{ClaimRequirement, ClaimTest, ClaimValue, TenantBinding};
 }
 
 /// The README's examples, compiled as doc tests (they use every feature).

@@ -38,7 +38,8 @@
 //!
 //! The [`catalog`] module parses a scope catalog: the scopes an API
 //! defines, each with a description, which `#[require_scopes]` checks every
-//! required scope against.
+//! required scope against. The [`claims`] module knows the JSON types of
+//! the registered claims a claim requirement may name.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -46,6 +47,7 @@ use std::fmt;
 
 pub mod alternatives;
 pub mod catalog;
+pub mod claims;
 
 /// The longest a resource or an action may be, in characters.
 pub const MAX_SEGMENT_LEN: usize = 64;

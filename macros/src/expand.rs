@@ -30,6 +30,7 @@ use syn::spanned::Spanned;
 use syn::{FnArg, Signature, Type};
 
 use crate::model::{Combinator, Handler, Node, Requirement};
+use crate::policy::{PolicyArgs, TestArg, Value, ValueArg};
 
 /// The whole expansion of `#[require_scopes]`: the marker type, the route
 /// inventory's entry, the catalog's tracking, and either the rewritten
@@ -51,12 +52,21 @@ pub fn expand(
     let marker = format_ident!("__scopegate_requires_{}", name, span = Span::call_site());
     let tree = requirement_tokens(requirement, &private);
     let entry = inventory_entry(&handler, &tree, &private);
+    let policy = if requirement.policy.is_empty() {
+        TokenStream::new()
+    } else {
+        let handler = name.to_string();
+        let handler = quote!(::core::concat!(::core::module_path!(), "::", #handler));
+        let policy = policy_tokens(&requirement.policy, &handler, &private);
+        quote!(const POLICY: #private::HandlerPolicy = #policy;)
+    };
     let mut tokens = quote! {
         #[allow(non_camel_case_types)]
         #[doc(hidden)]
         #vis struct #marker;
         impl #private::ScopeRequirement for #marker {
             const REQUIREMENT: #private::Requirement = #tree;
+            #policy
         }
     };
     // The entry and the catalog's tracking live in the body: items there
@@ -242,6 +252,80 @@ fn mentions_impl(tokens: TokenStream) -> bool {
         _ => false,
     })
 }
+/// The `HandlerPolicy` of `policy`, as a `const` block expression;
+/// `handler` is a `&'static str` expression naming the handler (or guard)
+/// for logs. A handler without options gets none: the trait's default,
+/// `HandlerPolicy::NONE`, applies. Lists are named constants of their own,
+/// so that the values they hold live in `'static` memory.
+pub fn policy_tokens(
+    policy: &PolicyArgs,
+    handler: &TokenStream,
+    private: &TokenStream,
+) -> TokenStream {
+    let mut lists = TokenStream::new();
+    let claims: Vec<TokenStream> = policy
+        .claims
+        .iter()
+        .enumerate()
+        .map(|(index, claim)| {
+            let test = match &claim.test {
+                TestArg::Equals(value) => {
+                    let value = value_tokens(value, private);
+                    quote!(#private::ClaimTest::Equals(#value))
+                }
+                TestArg::Includes(value) => {
+                    let value = value_tokens(value, private);
+                    quote!(#private::ClaimTest::Includes(#value))
+                }
+                TestArg::OneOf { values, .. } => {
+                    let list = format_ident!("__SCOPEGATE_VALUES_{}", index);
+                    let values = values.iter().map(|v| value_tokens(v, private));
+                    lists.extend(quote! {
+                        const #list: &[#private::ClaimValue] = &[#(#values),*];
+                    });
+                    quote!(#private::ClaimTest::one_of(#list))
+                }
+            };
+            let claim = &claim.name.value;
+            quote!(#private::ClaimRequirement::new(#claim, #test))
+        })
+        .collect();
+    let mut policy_expr = quote!(#private::HandlerPolicy::for_handler(#handler));
+    if !claims.is_empty() {
+        policy_expr.extend(quote!(.with_claims(__SCOPEGATE_CLAIMS)));
+        lists.extend(quote! {
+            const __SCOPEGATE_CLAIMS: &[#private::ClaimRequirement] = &[#(#claims),*];
+        });
+    }
+    if let Some(tenant) = policy.tenants.first() {
+        let param = &tenant.param.value;
+        let mut binding = quote!(#private::TenantBinding::new(#param));
+        if let Some((_, claim)) = &tenant.claim {
+            let claim = &claim.value;
+            binding.extend(quote!(.with_claim(#claim)));
+        }
+        policy_expr.extend(quote!(.with_tenant(#binding)));
+    }
+    if !policy.revocation.is_empty() {
+        policy_expr.extend(quote!(.with_revocation_check()));
+    }
+    quote! {{
+        #lists
+        #policy_expr
+    }}
+}
+
+fn value_tokens(value: &ValueArg, private: &TokenStream) -> TokenStream {
+    match &value.value {
+        Value::Str(text) => quote!(#private::ClaimValue::str(#text)),
+        Value::Int(number) => {
+            let number = number.unwrap_or_default();
+            quote!(#private::ClaimValue::Int(#number))
+        }
+        Value::Bool(flag) => quote!(#private::ClaimValue::Bool(#flag)),
+    }
+}
+
 pub fn requirement_tokens(requirement: &Requirement, private: &TokenStream) -> TokenStream {
     match requirement.nodes.as_slice() {
         [single] => node_tokens(single, private),

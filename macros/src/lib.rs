@@ -19,7 +19,10 @@
 //!    the attribute at that error; the handler is still parsed and checked.
 //! 2. **validate** (`check`): every scope against the grammar of
 //!    `scopegate-grammar`, repeated scopes, empty groups, and the handler
-//!    (`async`, no `self`, at most 16 arguments, no attributes on them).
+//!    (`async`, no `self`, at most 16 arguments, no attributes on them);
+//!    (`policy_check`) the claim requirements, the tenant binding against
+//!    the route attribute's path parameters, and `check_revocation`,
+//!    whose syntax `policy` parses.
 //!    Errors are not returned one at a time but recorded in a `Ctxt`
 //!    (`ctxt`, after serde_derive's), together with any parse error, so
 //!    that one build shows everything wrong with an attribute and its
@@ -44,6 +47,8 @@ mod check;
 mod ctxt;
 mod expand;
 mod model;
+mod policy;
+mod policy_check;
 mod route;
 
 /// Requires the caller's bearer token to carry the given scopes; see the
@@ -89,6 +94,13 @@ fn run(attr: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> Output
     let handler = model::parse_handler(item)
         .inspect(|handler| check::check_handler(&cx, handler))
         .map_err(|error| cx.syn_error(error));
+    if let Ok(requirement) = &requirement {
+        let attrs = handler
+            .as_ref()
+            .ok()
+            .map(|handler| handler.attrs.as_slice());
+        policy_check::check_policy(&cx, &requirement.policy, attrs);
+    }
     let tracking = match &requirement {
         Ok(requirement) => check_catalog(&cx, requirement),
         Err(()) => proc_macro2::TokenStream::new(),
@@ -172,6 +184,7 @@ pub fn require_scopes_guard(input: TokenStream) -> TokenStream {
     } else {
         syn::parse::Parser::parse2(model::parse_top_level, input)
             .inspect(|requirement| check::check_requirement(&cx, requirement))
+            .inspect(|requirement| policy_check::check_policy(&cx, &requirement.policy, None))
             .map_err(|error| cx.syn_error(error))
             .ok()
     };
@@ -182,6 +195,16 @@ pub fn require_scopes_guard(input: TokenStream) -> TokenStream {
     match (cx.check(), requirement) {
         (Ok(()), Some(requirement)) => {
             let tree = expand::requirement_tokens(&requirement, &private);
+            let policy = (!requirement.policy.is_empty()).then(|| {
+                let name = quote! {
+                    ::core::concat!(
+                        ::core::module_path!(), "::require_scopes_guard! at ",
+                        ::core::file!(), ":", ::core::line!()
+                    )
+                };
+                let policy = expand::policy_tokens(&requirement.policy, &name, &private);
+                quote!(.__with_policy(#policy))
+            });
             quote! {{
                 #tracking
                 #private::inventory::submit! {
@@ -192,7 +215,7 @@ pub fn require_scopes_guard(input: TokenStream) -> TokenStream {
                         ::core::line!(),
                     )
                 }
-                #private::ScopeGuard::__new(#tree)
+                #private::ScopeGuard::__new(#tree)#policy
             }}
             .into()
         }

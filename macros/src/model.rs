@@ -7,7 +7,11 @@
 //!      | all(node, ...)                  every node
 //!      | any(node, ...)                  at least one node
 //! ```
+//!
+//! At the top level, `catalog = "path"` and the options of `policy`
+//! (`claim(..)`, `tenant(..)`, `check_revocation`) may stand among the nodes.
 
+use crate::policy::PolicyArgs;
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream, Parser};
@@ -41,6 +45,8 @@ pub struct Requirement {
     pub nodes: Vec<Node>,
     /// `catalog = "path"`, if given.
     pub catalog: Option<CatalogArg>,
+    /// `claim(..)`, `tenant(..)`, `check_revocation`.
+    pub policy: PolicyArgs,
 }
 
 /// `catalog = "path/to/file.catalog"`: the scope catalog to check against,
@@ -69,8 +75,11 @@ pub fn parse_attribute(attr: TokenStream) -> syn::Result<Requirement> {
 pub fn parse_top_level(input: ParseStream<'_>) -> syn::Result<Requirement> {
     let mut catalog: Option<CatalogArg> = None;
     let mut nodes = Vec::new();
+    let mut policy = PolicyArgs::default();
     while !input.is_empty() {
-        if is_catalog_option(input) {
+        if crate::policy::peek_option(input).is_some() {
+            crate::policy::parse_option(input, &mut policy)?;
+        } else if is_catalog_option(input) {
             let arg = parse_catalog_option(input)?;
             if catalog.is_some() {
                 return Err(syn::Error::new(
@@ -91,6 +100,15 @@ pub fn parse_top_level(input: ParseStream<'_>) -> syn::Result<Requirement> {
         }
         return Err(separator_error(input));
     }
+    if nodes.is_empty()
+        && let Some(span) = policy.first_span()
+    {
+        return Err(syn::Error::new(
+            span,
+            "#[require_scopes] needs at least one scope besides its claim(..), tenant(..) and \
+             check_revocation options, e.g. #[require_scopes(\"deploy:applications\", tenant(org_id))]",
+        ));
+    }
     if nodes.is_empty() {
         let span = catalog
             .as_ref()
@@ -101,7 +119,11 @@ pub fn parse_top_level(input: ParseStream<'_>) -> syn::Result<Requirement> {
              #[require_scopes(catalog = \"scopes.catalog\", \"deploy:applications\")]",
         ));
     }
-    Ok(Requirement { nodes, catalog })
+    Ok(Requirement {
+        nodes,
+        catalog,
+        policy,
+    })
 }
 
 fn is_catalog_option(input: ParseStream<'_>) -> bool {
@@ -143,6 +165,22 @@ fn parse_list(input: ParseStream<'_>) -> syn::Result<Vec<Node>> {
                 key.span(),
                 "`catalog = ...` goes at the top level of the attribute, not inside any(...)/all(...), \
                  e.g. #[require_scopes(catalog = \"scopes.catalog\", any(\"a:b\", \"c:d\"))]",
+            ));
+        }
+        if let Some(option) = crate::policy::peek_option(input) {
+            let key: Ident = input.parse()?;
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "`{option}` goes at the top level of the attribute, not inside any(...)/all(...): \
+                     every claim(..), tenant(..) and check_revocation applies to the whole handler, \
+                     e.g. #[require_scopes(any(\"a:b\", \"c:d\"), {option}{})]",
+                    if option == "check_revocation" {
+                        ""
+                    } else {
+                        "(..)"
+                    }
+                ),
             ));
         }
         nodes.push(input.parse()?);

@@ -93,6 +93,43 @@ pub fn route_info(attrs: &[Attribute]) -> RouteInfo {
     info
 }
 
+/// The path of every route attribute the macro can read (actix-web's
+/// `#[routes]` stacks several on one handler).
+pub fn route_paths(attrs: &[Attribute]) -> Vec<LitStr> {
+    attrs
+        .iter()
+        .filter(|attr| is_route(attr))
+        .filter_map(|attr| route_info(std::slice::from_ref(attr)).path)
+        .collect()
+}
+
+/// The names of the dynamic segments of an actix-web path pattern:
+/// `{name}`, `{name:regex}` (whose regex may hold braces) and `{name}*`.
+pub fn path_params(pattern: &str) -> Vec<String> {
+    let mut params = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            continue;
+        }
+        let mut name = String::new();
+        let mut in_regex = false;
+        let mut depth = 0usize;
+        for c in chars.by_ref() {
+            match c {
+                '{' if in_regex => depth += 1,
+                '}' if depth > 0 => depth -= 1,
+                '}' => break,
+                ':' if !in_regex => in_regex = true,
+                _ if !in_regex => name.push(c),
+                _ => {}
+            }
+        }
+        params.push(name);
+    }
+    params
+}
+
 /// Finds a `#[utoipa::path]` below `#[require_scopes]` and checks where it
 /// stands and what it holds: it must stand above the route attribute (as
 /// utoipa reads that attribute), must not write its own `security`, and the
@@ -243,4 +280,17 @@ pub fn add_security(attr: &mut Attribute, requirement: &Requirement) {
         delimiter: syn::MacroDelimiter::Paren(Default::default()),
         tokens,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_params;
+
+    #[test]
+    fn path_params_are_the_dynamic_segments() {
+        assert_eq!(path_params("/orgs/{org_id}/apps/{app}"), ["org_id", "app"]);
+        assert_eq!(path_params("/orgs/{org_id:[a-z_]{3,10}}/x"), ["org_id"]);
+        assert_eq!(path_params("/files/{tail}*"), ["tail"]);
+        assert!(path_params("/health").is_empty());
+    }
 }

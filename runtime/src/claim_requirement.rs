@@ -89,6 +89,13 @@ pub enum ClaimTest {
     OneOf(Cow<'static, [ClaimValue]>),
 }
 
+impl ClaimTest {
+    /// [`ClaimTest::OneOf`] a static list, for `const` contexts.
+    pub const fn one_of(values: &'static [ClaimValue]) -> Self {
+        ClaimTest::OneOf(Cow::Borrowed(values))
+    }
+}
+
 /// One requirement on one claim.
 ///
 /// ```
@@ -137,6 +144,46 @@ fn describe(requirement: &ClaimRequirement, kind: ClaimMismatchKind) -> String {
                 "the token's `{}` claim does not satisfy {requirement}",
                 requirement.claim
             )
+        }
+    }
+}
+
+impl ClaimMismatch {
+    /// What a refused client is told: the claim, and whether it is missing
+    /// or how it is tested, without the values required.
+    ///
+    /// ```
+    /// use scopegate::{ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue};
+    ///
+    /// let mismatch = ClaimMismatch {
+    ///     requirement: ClaimRequirement::new("tid", ClaimTest::Equals(ClaimValue::str("acme"))),
+    ///     kind: ClaimMismatchKind::Different,
+    /// };
+    /// assert_eq!(
+    ///     mismatch.public_description(),
+    ///     "the token's `tid` claim does not equal the value this endpoint requires"
+    /// );
+    /// assert!(mismatch.to_string().contains("acme"));
+    /// ```
+    pub fn public_description(&self) -> String {
+        let claim = &self.requirement.claim;
+        match (self.kind, &self.requirement.test) {
+            (ClaimMismatchKind::Missing, _) => {
+                format!("the token has no `{claim}` claim, which this endpoint requires")
+            }
+            (_, ClaimTest::Equals(_)) => {
+                format!(
+                    "the token's `{claim}` claim does not equal the value this endpoint requires"
+                )
+            }
+            (_, ClaimTest::Includes(_)) => format!(
+                "the token's `{claim}` claim does not include the value this endpoint requires"
+            ),
+            (_, ClaimTest::OneOf(_)) => {
+                format!(
+                    "the token's `{claim}` claim is not one of the values this endpoint accepts"
+                )
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ use scopegate_wire::url_policy::UrlPolicyError;
 
 use crate::claim_requirement::ClaimMismatch;
 use crate::jwk::{Algorithm, JwkError};
+use crate::tenant::{MisconfiguredHandler, TenantMismatch};
 
 /// Why a request was not authorized.
 ///
@@ -81,6 +82,37 @@ pub enum AuthError {
     /// builds only that authorization is not configured.
     #[error("{}", MISCONFIGURED)]
     Misconfigured,
+    /// The token is valid and has the scopes, but fails one of the
+    /// handler's claim requirements (`claim(..)` in `#[require_scopes]`).
+    /// `403 insufficient_scope`, without a `scope` attribute: no scope would
+    /// help. The description names the claim and how it is tested, not the
+    /// values the handler accepts (a list of tenant ids or group names is
+    /// not the caller's to read); the `ClaimMismatch` has them all.
+    #[error("{}", .0.public_description())]
+    ClaimMismatch(ClaimMismatch),
+    /// The token is valid and has the scopes, but is for another tenant than
+    /// the path names (`tenant(..)` in `#[require_scopes]`), or for none.
+    /// `403 insufficient_scope`, without a `scope` attribute.
+    #[error("{0}")]
+    TenantMismatch(TenantMismatch),
+    /// The handler's authorization settings do not fit the route it is
+    /// served on (a tenant binding names a path parameter the route does not
+    /// have). `500`; logged once per handler; the response names the handler
+    /// only in debug builds.
+    #[error("{}", misconfigured_handler(.0))]
+    HandlerMisconfigured(MisconfiguredHandler),
+}
+
+/// The description of [`AuthError::HandlerMisconfigured`]: what is wrong in
+/// debug builds, nothing about the server's setup in release builds.
+fn misconfigured_handler(error: &MisconfiguredHandler) -> String {
+    if cfg!(debug_assertions) {
+        format!(
+            "authorization is misconfigured for this endpoint: {error} (this hint is only shown in debug builds)"
+        )
+    } else {
+        "authorization is misconfigured for this endpoint".to_owned()
+    }
 }
 
 /// The description of [`AuthError::Misconfigured`]: the fix in debug builds,

@@ -9,6 +9,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use futures_util::future::LocalBoxFuture;
 
 use crate::authenticator::Authenticator;
+use crate::policy::{HandlerPolicy, check_handler};
 use crate::requirement::Requirement;
 
 /// A middleware that refuses every request whose bearer token does not
@@ -25,6 +26,17 @@ use crate::requirement::Requirement;
 ///     .service(list_users)
 /// ```
 ///
+/// It takes the attribute's `claim(..)`, `tenant(..)` and
+/// `check_revocation` too, checked in the same order as on a handler; a
+/// `tenant(..)` binds a parameter of the guarded scope's own path, so one
+/// guard isolates every route under `/orgs/{org_id}`:
+///
+/// ```ignore
+/// web::scope("/orgs/{org_id}")
+///     .wrap(scopegate::require_scopes_guard!("read:deployments", tenant(org_id)))
+///     .service(list_apps)
+/// ```
+///
 /// It composes with `#[require_scopes]` on the handlers inside: both
 /// requirements must hold, and the token is validated once (the claims
 /// are kept in the request's extensions, where the handler's extractor
@@ -33,6 +45,7 @@ use crate::requirement::Requirement;
 #[derive(Debug, Clone, Copy)]
 pub struct ScopeGuard {
     requirement: Requirement,
+    policy: HandlerPolicy,
 }
 
 impl ScopeGuard {
@@ -40,7 +53,17 @@ impl ScopeGuard {
     /// macro checks the scopes; this does not.
     #[doc(hidden)]
     pub const fn __new(requirement: Requirement) -> Self {
-        ScopeGuard { requirement }
+        ScopeGuard {
+            requirement,
+            policy: HandlerPolicy::NONE,
+        }
+    }
+
+    /// The same guard with a policy (claims, tenant, revocation), as
+    /// `require_scopes_guard!` writes it. Not a public API.
+    #[doc(hidden)]
+    pub const fn __with_policy(self, policy: HandlerPolicy) -> Self {
+        ScopeGuard { policy, ..self }
     }
 
     /// What the guard requires.
@@ -64,6 +87,7 @@ where
         ready(Ok(ScopeGuardService {
             service: Rc::new(service),
             requirement: self.requirement,
+            policy: self.policy,
         }))
     }
 }
@@ -72,6 +96,7 @@ where
 pub struct ScopeGuardService<S> {
     service: Rc<S>,
     requirement: Requirement,
+    policy: HandlerPolicy,
 }
 
 impl<S, B> Service<ServiceRequest> for ScopeGuardService<S>
@@ -88,9 +113,18 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let requirement = self.requirement;
+        let policy = self.policy;
         Box::pin(async move {
             let checked = match Authenticator::from_request(req.request()) {
-                Ok(auth) => auth.clone().authorize(req.request(), &requirement).await,
+                Ok(auth) => {
+                    let auth = auth.clone();
+                    match auth.authenticate(req.request()).await {
+                        Ok(claims) => {
+                            check_handler(&auth, req.request(), &claims, &requirement, &policy)
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
                 Err(error) => Err(error),
             };
             match checked {

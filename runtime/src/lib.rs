@@ -29,6 +29,7 @@
 //! | `claim_requirement` | [`ClaimRequirement`]: a claim equals, includes, is one of |
 //! | `requirement` | [`Requirement`] |
 //! | `policy` | [`HandlerPolicy`]: claims, tenant and revocation of a handler |
+//! | `tenant` | [`TenantBinding`]: a claim bound to a path parameter |
 //! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |
 //! | `response` | [`AuthError`] as an HTTP response |
 //! | `extract` | the actix-web extractors |
@@ -63,6 +64,7 @@ mod requirement;
 pub mod resource_metadata;
 mod response;
 mod settings;
+mod tenant;
 mod token_cache;
 mod trusted;
 mod validation;
@@ -93,6 +95,10 @@ pub use requirement::Requirement;
 pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;
+pub use tenant::{
+    DEFAULT_TENANT_CLAIM, HandlerMisconfiguration, MisconfiguredHandler, TenantBinding,
+    TenantMismatch, TenantMismatchKind,
+};
 pub use trusted::TrustedIssuer;
 
 /// What `#[require_scopes]` expands to names actix-web's traits through

@@ -6,32 +6,150 @@
 //! `#[require_scopes]` builds a [`HandlerPolicy`] at compile time, beside the
 //! handler's [`Requirement`]; the extractor [`Authorized`](crate::Authorized)
 //! calls [`check_handler`] once the token is valid, before the handler's own
-//! extractors run.
+//! extractors run (so a refused request's body is never read).
+//!
+//! [`HandlerPolicy`] documents the syntax and the answers.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
 
 use actix_web::HttpRequest;
 
 use crate::authenticator::{Authenticator, check_scopes};
+use crate::claim_requirement::ClaimRequirement;
 use crate::claims::Claims;
 use crate::errors::AuthError;
 use crate::requirement::Requirement;
+use crate::tenant::{HandlerMisconfiguration, MisconfiguredHandler, TenantBinding, TenantRefusal};
 
 /// What a handler requires of a valid token besides scopes.
 ///
-/// Written by `#[require_scopes]`; the default, [`HandlerPolicy::NONE`],
-/// adds nothing to the scope check.
+/// Written by `#[require_scopes]` (and `require_scopes_guard!`); the
+/// default, [`HandlerPolicy::NONE`], adds nothing to the scope check.
+///
+/// # What the attribute can require
+///
+/// ```text
+/// #[require_scopes(
+///     "deploy:applications",                 // scopes, any(..), all(..)
+///     claim(gty == "client_credentials"),    // the claim equals a value
+///     claim(groups includes "ops"),          // the claim (an array) holds a value
+///     claim(tid in ["t1", "t2"]),            // the claim is one of the values
+///     tenant(org_id),                        // the `oid` claim equals the {org_id} path parameter
+///     tenant(org_id, claim = "tid"),         // ... another claim
+///     tenant(org_id, from_scope),            // ... of an enclosing web::scope("/orgs/{org_id}")
+///     check_revocation,                      // consult the revocation store for this handler
+/// )]
+/// ```
+///
+/// Every claim requirement must hold (they are not combined with `any`).
+/// The macro checks them as it checks scopes, reporting every mistake at
+/// once: empty names, empty `in []`, repetitions, literals of the wrong
+/// type for a registered claim (`exp` is an integer, `sub` a string, `aud`
+/// a list that only `includes` applies to), and a `tenant(..)` parameter
+/// that the route attribute it can see (`#[get("/orgs/{org_id}")]` below
+/// `#[require_scopes]`) does not have.
+///
+/// # Answers
+///
+/// | failure | status | `error` | `error_description` names |
+/// |---|---|---|---|
+/// | a claim requirement | `403` | `insufficient_scope` | the claim and its test (`==`, `includes`, `in`) |
+/// | the tenant binding | `403` | `insufficient_scope` | the claim and the path parameter |
+/// | the route has no such path parameter | `500` | `server_error` | the handler (debug builds only) |
+///
+/// **Why `insufficient_scope`.** RFC 6750 §3.1 defines three error codes for
+/// a bearer-token refusal; `insufficient_scope` is the one for a valid token
+/// that may not do what was asked: "the request requires higher privileges
+/// than provided by the access token", answered with `403`. A token for the
+/// wrong tenant, or without the claim a handler requires, is exactly that.
+/// `invalid_token` (`401`) would tell a client to fetch a new token of the
+/// same kind, which does not help, and an error code of scopegate's own
+/// would be one no client library knows. What tells these refusals apart
+/// from a missing scope is the challenge: it carries no `scope` attribute
+/// (no scope would help), and its `error_description` names the claim.
+///
+/// The descriptions hold no value, neither the token's nor the handler's:
+/// a tenant mismatch names the claim and the path parameter, not the tenant
+/// ids; a claim mismatch names the claim and how it is tested, not the
+/// values accepted (a list of tenant ids or group names is not for every
+/// caller to read). The whole requirement is logged at `debug` level, and
+/// is in the [`ClaimMismatch`](crate::ClaimMismatch) of the error.
+///
+/// # In code
+///
+/// A policy is built in a `const` with the `with_*` methods (a list of
+/// requirements is a `const` of its own, as a `const fn` argument cannot
+/// borrow a temporary that has a destructor):
+///
+/// ```
+/// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding};
+///
+/// const CLAIMS: &[ClaimRequirement] = &[ClaimRequirement::new(
+///     "gty",
+///     ClaimTest::Equals(ClaimValue::str("client_credentials")),
+/// )];
+/// const POLICY: HandlerPolicy = HandlerPolicy::for_handler("api::deploy")
+///     .with_claims(CLAIMS)
+///     .with_tenant(TenantBinding::new("org_id"))
+///     .with_revocation_check();
+/// assert_eq!(POLICY.claims.len(), 1);
+/// assert_eq!(POLICY.tenant.map(|t| t.claim), Some("oid"));
+/// assert!(POLICY.check_revocation);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HandlerPolicy {
     /// Whether the authenticator's revocation store is consulted for this
     /// handler even when it is configured to check only handlers that opt in.
     pub check_revocation: bool,
+    /// Claim requirements: every one must hold.
+    pub claims: &'static [ClaimRequirement],
+    /// The claim that must equal a path parameter, if any.
+    pub tenant: Option<TenantBinding>,
+    /// The handler, as `module::path::name`, for the log line of a
+    /// misconfiguration; empty when unknown.
+    pub handler: &'static str,
 }
 
 impl HandlerPolicy {
     /// No requirement beyond scopes.
     pub const NONE: HandlerPolicy = HandlerPolicy {
         check_revocation: false,
+        claims: &[],
+        tenant: None,
+        handler: "",
     };
+
+    /// No requirement beyond scopes yet, for the handler named `handler`
+    /// (`module::path::name`).
+    pub const fn for_handler(handler: &'static str) -> Self {
+        HandlerPolicy {
+            handler,
+            ..HandlerPolicy::NONE
+        }
+    }
+
+    /// The same policy, with these claim requirements (replacing any).
+    pub const fn with_claims(self, claims: &'static [ClaimRequirement]) -> Self {
+        HandlerPolicy { claims, ..self }
+    }
+
+    /// The same policy, with this tenant binding.
+    pub const fn with_tenant(self, tenant: TenantBinding) -> Self {
+        HandlerPolicy {
+            tenant: Some(tenant),
+            ..self
+        }
+    }
+
+    /// The same policy, consulting the revocation store for this handler.
+    pub const fn with_revocation_check(self) -> Self {
+        HandlerPolicy {
+            check_revocation: true,
+            ..self
+        }
+    }
 }
 
 impl Default for HandlerPolicy {
@@ -41,13 +159,57 @@ impl Default for HandlerPolicy {
 }
 
 /// Checks the verified `claims` of `req` against a handler's scope
-/// `requirement` and `policy`.
+/// `requirement` and `policy`: scopes, claim requirements, tenant binding,
+/// in that order; the first failure is the answer.
 pub(crate) fn check_handler(
     _auth: &Authenticator,
-    _req: &HttpRequest,
+    req: &HttpRequest,
     claims: &Claims,
     requirement: &Requirement,
-    _policy: &HandlerPolicy,
+    policy: &HandlerPolicy,
 ) -> Result<(), AuthError> {
-    check_scopes(claims, requirement)
+    check_scopes(claims, requirement)?;
+    for claim in policy.claims {
+        claim.check(claims).map_err(|mismatch| {
+            tracing::debug!(handler = policy.handler, "refused: {mismatch}");
+            AuthError::ClaimMismatch(mismatch)
+        })?;
+    }
+    if let Some(tenant) = &policy.tenant {
+        match tenant.check(req, claims) {
+            Ok(()) => {}
+            Err(TenantRefusal::Mismatch(mismatch)) => {
+                return Err(AuthError::TenantMismatch(mismatch));
+            }
+            Err(TenantRefusal::NoPathParameter) => {
+                let error = MisconfiguredHandler {
+                    handler: policy.handler,
+                    reason: HandlerMisconfiguration::NoPathParameter {
+                        param: tenant.param,
+                    },
+                };
+                log_once(&error);
+                return Err(AuthError::HandlerMisconfigured(error));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Logs a handler's misconfiguration the first time it is seen (every
+/// request to that handler fails the same way until the server is fixed).
+fn log_once(error: &MisconfiguredHandler) {
+    static LOGGED: Mutex<Option<HashSet<MisconfiguredHandler>>> = Mutex::new(None);
+    let first = LOGGED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(HashSet::new)
+        .insert(*error);
+    if first {
+        tracing::error!(
+            handler = error.handler,
+            "scopegate: every request to this handler fails with 500: {error}; \
+             bind the tenant to a parameter of the route, e.g. tenant(org_id) under \"/orgs/{{org_id}}/...\""
+        );
+    }
 }

@@ -24,9 +24,11 @@ impl AuthError {
             AuthError::MissingToken => "missing_token",
             AuthError::InvalidRequest(_) => "invalid_request",
             AuthError::InvalidToken(_) => "invalid_token",
-            AuthError::InsufficientScope { .. } => "insufficient_scope",
+            AuthError::InsufficientScope { .. }
+            | AuthError::ClaimMismatch(_)
+            | AuthError::TenantMismatch(_) => "insufficient_scope",
             AuthError::KeysUnavailable { .. } => "temporarily_unavailable",
-            AuthError::Misconfigured => "server_error",
+            AuthError::Misconfigured | AuthError::HandlerMisconfigured(_) => "server_error",
         }
     }
 
@@ -43,7 +45,15 @@ impl AuthError {
                 "Bearer error=\"insufficient_scope\", error_description=\"{description}\", scope=\"{}\"",
                 quoted_safe(scope)
             )),
-            AuthError::KeysUnavailable { .. } | AuthError::Misconfigured => None,
+            // RFC 6750 §3.1's code for "the request requires higher
+            // privileges than provided by the access token", without a
+            // `scope` attribute: no scope would help.
+            AuthError::ClaimMismatch(_) | AuthError::TenantMismatch(_) => Some(format!(
+                "Bearer error=\"insufficient_scope\", error_description=\"{description}\""
+            )),
+            AuthError::KeysUnavailable { .. }
+            | AuthError::Misconfigured
+            | AuthError::HandlerMisconfigured(_) => None,
         }
     }
 }
@@ -150,9 +160,13 @@ impl ResponseError for AuthError {
         match self {
             AuthError::MissingToken | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            AuthError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
+            AuthError::InsufficientScope { .. }
+            | AuthError::ClaimMismatch(_)
+            | AuthError::TenantMismatch(_) => StatusCode::FORBIDDEN,
             AuthError::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            AuthError::Misconfigured => StatusCode::INTERNAL_SERVER_ERROR,
+            AuthError::Misconfigured | AuthError::HandlerMisconfigured(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -240,6 +254,49 @@ mod tests {
             StatusCode::INTERNAL_SERVER_ERROR
         );
         assert_eq!(AuthError::Misconfigured.challenge(), None);
+    }
+
+    #[test]
+    fn claim_and_tenant_refusals_are_403_insufficient_scope_without_a_scope() {
+        use crate::claim_requirement::{
+            ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue,
+        };
+        use crate::tenant::{TenantBinding, TenantMismatch, TenantMismatchKind};
+        let claim = AuthError::ClaimMismatch(ClaimMismatch {
+            requirement: ClaimRequirement::new("gty", ClaimTest::Equals(ClaimValue::str("cc"))),
+            kind: ClaimMismatchKind::Different,
+        });
+        assert_eq!(
+            claim.challenge().as_deref(),
+            Some(
+                "Bearer error=\"insufficient_scope\", \
+                 error_description=\"the token's `gty` claim does not equal the value this endpoint requires\""
+            )
+        );
+        let tenant = AuthError::TenantMismatch(TenantMismatch {
+            binding: TenantBinding::new("org_id"),
+            kind: TenantMismatchKind::Different,
+        });
+        for error in [&claim, &tenant] {
+            assert_eq!(error.status_code(), StatusCode::FORBIDDEN);
+            assert_eq!(error.code(), "insufficient_scope");
+            assert!(!error.challenge().unwrap().contains("scope=\""), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_misconfigured_handler_is_a_500_named_in_debug_builds_only() {
+        use crate::tenant::{HandlerMisconfiguration, MisconfiguredHandler};
+        let error = AuthError::HandlerMisconfigured(MisconfiguredHandler {
+            handler: "api::apps",
+            reason: HandlerMisconfiguration::NoPathParameter { param: "org_id" },
+        });
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.code(), "server_error");
+        assert_eq!(error.challenge(), None);
+        let text = error.to_string();
+        assert!(text.starts_with("authorization is misconfigured for this endpoint"));
+        assert_eq!(text.contains("api::apps"), cfg!(debug_assertions), "{text}");
     }
 
     #[test]

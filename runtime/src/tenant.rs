@@ -1,0 +1,191 @@
+//! Tenant isolation: a handler under `/orgs/{org_id}/...` binds the token's
+//! organization claim to its `org_id` path parameter, so that organization
+//! A's token is refused on organization B's path.
+//!
+//! `#[require_scopes(.., tenant(org_id))]` writes a [`TenantBinding`]; the
+//! check compares the claim (`oid` unless another is named) with the path
+//! parameter exactly, as strings. Why it failed is a [`TenantMismatch`]
+//! (`403`) or, when the route has no such parameter, a
+//! [`MisconfiguredHandler`] (`500`): a binding is never silently skipped.
+
+use std::fmt;
+
+use actix_web::HttpRequest;
+use serde_json::Value;
+
+use crate::claims::Claims;
+
+/// The claim a tenant binding compares when it names none: Scalekit's
+/// organization id, `oid`.
+pub const DEFAULT_TENANT_CLAIM: &str = "oid";
+
+/// A handler's tenant binding: the token's `claim` must equal the path
+/// parameter `param`.
+///
+/// ```
+/// use scopegate::TenantBinding;
+///
+/// const BY_ORG: TenantBinding = TenantBinding::new("org_id");
+/// assert_eq!(BY_ORG.claim, "oid");
+/// const BY_TENANT: TenantBinding = TenantBinding::new("tenant").with_claim("tid");
+/// assert_eq!((BY_TENANT.param, BY_TENANT.claim), ("tenant", "tid"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct TenantBinding {
+    /// The path parameter, as named in the route (`{org_id}`).
+    pub param: &'static str,
+    /// The claim it must equal.
+    pub claim: &'static str,
+}
+
+impl TenantBinding {
+    /// The path parameter `param` must equal the [`DEFAULT_TENANT_CLAIM`].
+    pub const fn new(param: &'static str) -> Self {
+        TenantBinding {
+            param,
+            claim: DEFAULT_TENANT_CLAIM,
+        }
+    }
+
+    /// The same binding on another claim.
+    pub const fn with_claim(self, claim: &'static str) -> Self {
+        TenantBinding { claim, ..self }
+    }
+
+    /// Checks the claims of a request against its path.
+    pub(crate) fn check(&self, req: &HttpRequest, claims: &Claims) -> Result<(), TenantRefusal> {
+        let Some(expected) = req.match_info().get(self.param) else {
+            return Err(TenantRefusal::NoPathParameter);
+        };
+        let mismatch = |kind| {
+            TenantRefusal::Mismatch(TenantMismatch {
+                binding: *self,
+                kind,
+            })
+        };
+        match claims.claim_value(self.claim) {
+            None => Err(mismatch(TenantMismatchKind::MissingClaim)),
+            Some(Value::String(actual)) if actual == expected => Ok(()),
+            Some(Value::String(_)) => Err(mismatch(TenantMismatchKind::Different)),
+            Some(_) => Err(mismatch(TenantMismatchKind::NotAString)),
+        }
+    }
+}
+
+/// Why a tenant binding refused a request (the runtime's view).
+pub(crate) enum TenantRefusal {
+    /// The token is for another tenant, or for none: `403`.
+    Mismatch(TenantMismatch),
+    /// The route has no such parameter: the handler is misconfigured.
+    NoPathParameter,
+}
+
+/// Why a token does not match a tenant binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TenantMismatchKind {
+    /// The token has no such claim.
+    MissingClaim,
+    /// The claim is not a string.
+    NotAString,
+    /// The claim names another tenant.
+    Different,
+}
+
+/// A token refused by a tenant binding. Its text names the claim and the
+/// path parameter, never their values: the path is the caller's to choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("{}", describe_mismatch(.binding, *.kind))]
+pub struct TenantMismatch {
+    /// The binding.
+    pub binding: TenantBinding,
+    /// Why it failed.
+    pub kind: TenantMismatchKind,
+}
+
+fn describe_mismatch(binding: &TenantBinding, kind: TenantMismatchKind) -> String {
+    let TenantBinding { param, claim } = binding;
+    match kind {
+        TenantMismatchKind::MissingClaim => format!(
+            "the token has no `{claim}` claim, which this endpoint requires to equal its `{param}` path parameter"
+        ),
+        TenantMismatchKind::NotAString => format!(
+            "the token's `{claim}` claim is not a string, so it cannot equal this endpoint's `{param}` path parameter"
+        ),
+        TenantMismatchKind::Different => format!(
+            "the token's `{claim}` claim does not equal the `{param}` path parameter: the token is for another tenant"
+        ),
+    }
+}
+
+/// What is wrong with a handler's own authorization settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HandlerMisconfiguration {
+    /// A tenant binding names a path parameter the route does not have.
+    NoPathParameter {
+        /// The parameter the binding names.
+        param: &'static str,
+    },
+}
+
+impl fmt::Display for HandlerMisconfiguration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandlerMisconfiguration::NoPathParameter { param } => write!(
+                f,
+                "its tenant binding names the path parameter `{param}`, which its route does not have"
+            ),
+        }
+    }
+}
+
+/// A handler whose authorization settings cannot be applied to the route
+/// it is served on: a fault of the server, not of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct MisconfiguredHandler {
+    /// The handler, as `module::path::name`.
+    pub handler: &'static str,
+    /// What is wrong.
+    pub reason: HandlerMisconfiguration,
+}
+
+impl fmt::Display for MisconfiguredHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "handler `{}`: {}", self.handler, self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_name_the_claim_and_the_parameter() {
+        let binding = TenantBinding::new("org_id");
+        for kind in [
+            TenantMismatchKind::MissingClaim,
+            TenantMismatchKind::NotAString,
+            TenantMismatchKind::Different,
+        ] {
+            let text = TenantMismatch { binding, kind }.to_string();
+            assert!(text.contains("`oid` claim"), "{text}");
+            assert!(text.contains("`org_id` path parameter"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_misconfiguration_names_the_handler_and_the_parameter() {
+        let error = MisconfiguredHandler {
+            handler: "api::orgs::apps",
+            reason: HandlerMisconfiguration::NoPathParameter { param: "org_id" },
+        };
+        assert_eq!(
+            error.to_string(),
+            "handler `api::orgs::apps`: its tenant binding names the path parameter `org_id`, \
+             which its route does not have"
+        );
+    }
+}
