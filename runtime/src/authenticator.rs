@@ -10,9 +10,11 @@ use scopegate_wire::clock::unix_now;
 
 use crate::bearer::bearer_token;
 use crate::claims::Claims;
+use crate::decision;
 use crate::errors::{AuthError, ConfigError, KeyFetchError, TokenError};
 use crate::jws::parse_compact;
 use crate::key_cache::KeyCache;
+use crate::metrics::IssuerMetrics;
 use crate::requirement::Requirement;
 use crate::settings::Settings;
 use crate::token_cache::TokenCache;
@@ -151,7 +153,9 @@ impl Authenticator {
             return Some(answer);
         }
         let verified = &self.inner.verified;
-        let hit = verified.get(token)?;
+        let hit = verified.get(token);
+        self.metrics().token_cache(hit.is_some());
+        let hit = hit?;
         let data = hit.claims.data();
         if !self.inner.jwks.still_published(&hit.key) {
             verified.remove(token);
@@ -171,22 +175,26 @@ impl Authenticator {
     /// entry's own deadline. `None` on a miss, or when the entry may no
     /// longer be used (it is then dropped, and the shared cache decides).
     fn front_hit(&self, token: &[u8], now: i64) -> Option<Result<Claims, AuthError>> {
-        self.inner.verified.front(token, |hit| {
-            if now >= hit.deadline || !self.inner.jwks.still_published(&hit.key) {
-                return None;
-            }
-            let data = hit.claims.data();
-            Some(
-                check_lifetime(data.exp, data.nbf, self.leeway(), now)
-                    .map(|()| hit.claims.clone())
-                    .map_err(AuthError::from),
-            )
-        })
+        self.inner
+            .verified
+            .front(token, |hit| {
+                if now >= hit.deadline || !self.inner.jwks.still_published(&hit.key) {
+                    return None;
+                }
+                let data = hit.claims.data();
+                Some(
+                    check_lifetime(data.exp, data.nbf, self.leeway(), now)
+                        .map(|()| hit.claims.clone())
+                        .map_err(AuthError::from),
+                )
+            })
+            .inspect(|_| self.metrics().token_cache(true))
     }
 
     /// Verifies `token` (a cache miss): signature, then claims; remembers
     /// it when it is valid.
     async fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+        let _timer = self.metrics().time_validation();
         let settings = &self.inner.settings;
         let compact = parse_compact(token, &settings.algorithms)?;
         let kid = compact
@@ -310,10 +318,22 @@ impl Authenticator {
     /// kept in the request's extensions, where later calls (and the
     /// [`Claims`] extractor) find them.
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Claims, AuthError> {
+        let answer = self.authenticate_unrecorded(req).await;
+        decision::settle_answer(req, Some(self.metrics()), None, answer.as_ref());
+        answer
+    }
+
+    /// [`authenticate`](Self::authenticate) without recording a decision.
+    async fn authenticate_unrecorded(&self, req: &HttpRequest) -> Result<Claims, AuthError> {
         if let Some(answer) = self.authenticate_now(req) {
             return answer;
         }
         self.authenticate_by_verifying(req).await
+    }
+
+    /// The metrics of the configured issuer.
+    pub(crate) fn metrics(&self) -> &IssuerMetrics {
+        &self.inner.jwks.metrics
     }
 
     /// The rest of [`authenticate`](Self::authenticate) once
@@ -333,9 +353,10 @@ impl Authenticator {
         req: &HttpRequest,
         requirement: &Requirement,
     ) -> Result<Claims, AuthError> {
-        let claims = self.authenticate(req).await?;
-        check_scopes(&claims, requirement)?;
-        Ok(claims)
+        let answer = self.authenticate_unrecorded(req).await;
+        decision::decide(req, Some(self.metrics()), requirement, answer, |claims| {
+            check_scopes(claims, requirement)
+        })
     }
 
     /// The authenticator registered on the app serving `req`, as

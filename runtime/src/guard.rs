@@ -9,6 +9,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use futures_util::future::LocalBoxFuture;
 
 use crate::authenticator::Authenticator;
+use crate::decision;
 use crate::requirement::Requirement;
 
 /// A middleware that refuses every request whose bearer token does not
@@ -89,14 +90,21 @@ where
         let service = Rc::clone(&self.service);
         let requirement = self.requirement;
         Box::pin(async move {
-            let checked = match Authenticator::from_request(req.request()) {
-                Ok(auth) => auth.clone().authorize(req.request(), &requirement).await,
-                Err(error) => Err(error),
+            let request = req.request().clone();
+            decision::defer(&request);
+            let checked = match Authenticator::from_request(&request) {
+                Ok(auth) => auth.clone().authorize(&request, &requirement).await,
+                Err(error) => {
+                    decision::settle(&request, None, Some(&requirement), None, Some(&error));
+                    Err(error)
+                }
             };
-            match checked {
-                Ok(_) => Ok(service.call(req).await?.map_into_left_body()),
+            let answer = match checked {
+                Ok(_) => service.call(req).await.map(|res| res.map_into_left_body()),
                 Err(error) => Ok(req.error_response(error).map_into_right_body()),
-            }
+            };
+            decision::close(&request);
+            answer
         })
     }
 }

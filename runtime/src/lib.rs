@@ -20,6 +20,9 @@
 //! | `jwk` | [`Algorithm`], JWKS parsing into verification keys |
 //! | `key_cache` | the issuer's keys, fetched and cached |
 //! | `token_cache` | tokens already verified |
+//! | `reason` | the fixed label of every refusal and key-fetch outcome |
+//! | `metrics` | (feature `metrics`) the counters and histograms of an issuer |
+//! | `decision` | one decision per request: its metrics and its audit event |
 //! | `claims` | [`Claims`] |
 //! | `claim_requirement` | [`ClaimRequirement`]: a claim equals, includes, is one of |
 //! | `requirement` | [`Requirement`] |
@@ -40,6 +43,7 @@ mod bearer;
 mod catalog;
 mod claim_requirement;
 mod claims;
+mod decision;
 mod errors;
 mod extract;
 mod guard;
@@ -47,9 +51,11 @@ pub mod inventory;
 mod jwk;
 mod jws;
 mod key_cache;
+mod metrics;
 #[cfg(feature = "utoipa")]
 pub mod openapi;
 mod policy;
+mod reason;
 mod requirement;
 pub mod resource_metadata;
 mod response;
@@ -68,6 +74,7 @@ pub use claim_requirement::{
     ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue,
 };
 pub use claims::{ClaimError, Claims};
+pub use decision::AUDIT_TARGET;
 pub use errors::{
     AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TokenError, TokenPart,
 };
