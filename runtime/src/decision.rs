@@ -39,10 +39,21 @@ enum Settled {
     /// Recorded: later calls for this request record nothing.
     Recorded,
     /// Inside `depth` guards: an acceptance waits for the guards to close.
-    Deferred {
-        depth: u32,
-        accepted: Option<Accepted>,
-    },
+    Deferred { depth: u32, accepted: Held },
+}
+
+/// The acceptance held by the guards, if any. Should the wrapped service
+/// fail without a response (so that no guard closes), it is recorded when
+/// the request's extensions are dropped.
+#[derive(Default)]
+struct Held(Option<Accepted>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(accepted) = self.0.take() {
+            accepted.record();
+        }
+    }
 }
 
 /// An acceptance held until the guards around a request close.
@@ -50,6 +61,17 @@ struct Accepted {
     metrics: IssuerMetrics,
     requirement: Option<Requirement>,
     claims: Claims,
+}
+
+impl Accepted {
+    fn record(self) {
+        record(
+            Some(&self.metrics),
+            self.requirement.as_ref(),
+            Some(&self.claims),
+            None,
+        );
+    }
 }
 
 /// Records the decision of a request, once per request: `claims` are the
@@ -72,9 +94,9 @@ pub(crate) fn settle(
                     // Keep the most precise acceptance: a handler's
                     // requirement over a bare `Claims`.
                     if let (Some(metrics), Some(claims)) = (metrics, claims)
-                        && (accepted.is_none() || requirement.is_some())
+                        && (accepted.0.is_none() || requirement.is_some())
                     {
-                        *accepted = Some(Accepted {
+                        accepted.0 = Some(Accepted {
                             metrics: metrics.clone(),
                             requirement: requirement.copied(),
                             claims: claims.clone(),
@@ -82,6 +104,9 @@ pub(crate) fn settle(
                     }
                     return;
                 }
+                // The refusal is the decision: the acceptance held by a
+                // guard is dropped unrecorded.
+                accepted.0 = None;
             }
             None => {}
         }
@@ -136,7 +161,7 @@ pub(crate) fn defer(req: &HttpRequest) {
         None => {
             extensions.insert(Settled::Deferred {
                 depth: 1,
-                accepted: None,
+                accepted: Held::default(),
             });
         }
     }
@@ -154,17 +179,12 @@ pub(crate) fn close(req: &HttpRequest) {
         if *depth > 0 {
             return;
         }
-        let accepted = accepted.take();
+        let accepted = accepted.0.take();
         extensions.insert(Settled::Recorded);
         accepted
     };
     if let Some(accepted) = accepted {
-        record(
-            Some(&accepted.metrics),
-            accepted.requirement.as_ref(),
-            Some(&accepted.claims),
-            None,
-        );
+        accepted.record();
     }
 }
 

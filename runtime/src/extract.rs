@@ -95,7 +95,10 @@ impl<R: ScopeRequirement + 'static, T: FromRequest + 'static> FromRequest for Au
                 return refuse(error);
             }
         };
-        match auth.authenticate_now(req).map(|answer| decide::<R>(auth, req, answer)) {
+        match auth
+            .authenticate_now(req)
+            .map(|answer| decide::<R>(auth, req, answer))
+        {
             Some(Ok(_)) => Either::Left(Either::Left(
                 T::from_request(req, payload)
                     .err_into()
@@ -126,9 +129,13 @@ fn decide<R: ScopeRequirement>(
     req: &HttpRequest,
     answer: Result<Claims, AuthError>,
 ) -> Result<Claims, AuthError> {
-    decision::decide(req, Some(auth.metrics()), &R::REQUIREMENT, answer, |claims| {
-        check_handler(auth, req, claims, &R::REQUIREMENT, &R::POLICY)
-    })
+    decision::decide(
+        req,
+        Some(auth.metrics()),
+        &R::REQUIREMENT,
+        answer,
+        |claims| check_handler(auth, req, claims, &R::REQUIREMENT, &R::POLICY),
+    )
 }
 
 #[cfg(test)]

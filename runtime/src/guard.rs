@@ -90,21 +90,22 @@ where
         let service = Rc::clone(&self.service);
         let requirement = self.requirement;
         Box::pin(async move {
-            let request = req.request().clone();
-            decision::defer(&request);
-            let checked = match Authenticator::from_request(&request) {
-                Ok(auth) => auth.clone().authorize(&request, &requirement).await,
+            decision::defer(req.request());
+            let checked = match Authenticator::from_request(req.request()) {
+                Ok(auth) => auth.clone().authorize(req.request(), &requirement).await,
                 Err(error) => {
-                    decision::settle(&request, None, Some(&requirement), None, Some(&error));
+                    decision::settle(req.request(), None, Some(&requirement), None, Some(&error));
                     Err(error)
                 }
             };
-            let answer = match checked {
-                Ok(_) => service.call(req).await.map(|res| res.map_into_left_body()),
+            match checked {
+                Ok(_) => {
+                    let response = service.call(req).await?;
+                    decision::close(response.request());
+                    Ok(response.map_into_left_body())
+                }
                 Err(error) => Ok(req.error_response(error).map_into_right_body()),
-            };
-            decision::close(&request);
-            answer
+            }
         })
     }
 }

@@ -288,7 +288,9 @@ mod on {
                 })
                 .increment(1);
             self.fetch_seconds
-                .get_or_init(|| histogram!(names::JWKS_FETCH_SECONDS, "issuer" => issuer.to_owned()))
+                .get_or_init(
+                    || histogram!(names::JWKS_FETCH_SECONDS, "issuer" => issuer.to_owned()),
+                )
                 .record(took.as_secs_f64());
         }
 

@@ -205,15 +205,15 @@ mod tests {
             assert!(["allowed", "400", "401", "403", "500", "503"].contains(&reason.outcome()));
         }
         assert_eq!(Reason::of(None).outcome(), "allowed");
-        assert_eq!(
-            Reason::of(Some(&AuthError::MissingToken)).outcome(),
-            "401"
-        );
+        assert_eq!(Reason::of(Some(&AuthError::MissingToken)).outcome(), "401");
         assert_eq!(
             Reason::of(Some(&RequestError::EmptyBearer.into())).label(),
             "empty_bearer"
         );
-        assert_eq!(Reason::of(Some(&RequestError::EmptyBearer.into())).outcome(), "400");
+        assert_eq!(
+            Reason::of(Some(&RequestError::EmptyBearer.into())).outcome(),
+            "400"
+        );
         assert_eq!(
             Reason::of(Some(&TokenError::Expired { ago_secs: 3 }.into())).label(),
             "expired"
