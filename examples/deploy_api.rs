@@ -11,6 +11,10 @@
 //! * everything under `/admin` needs `admin:deployments` (a guard on the
 //!   whole scope), and `POST /admin/purge` also `deploy:applications`
 //! * `GET /health` is open
+//! * `GET /metrics`: scopegate's metrics in the Prometheus text format
+//!   (decisions, key fetches, cache hits, validation time), through
+//!   `metrics-exporter-prometheus`; an operator would keep this endpoint
+//!   off the public listener
 //! * `GET /.well-known/oauth-protected-resource`: RFC 9728 metadata (and
 //!   every `401`/`403` challenge names it in `resource_metadata`)
 //! * `GET /openapi.json` (with `--features utoipa`): the OpenAPI document,
@@ -32,6 +36,7 @@ use std::process::ExitCode;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, Responder, get, post, web};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use scopegate::dev::{DevIssuer, NewOrganizationClient};
 use scopegate::{
     Authenticator, Claims, ProtectedResource, ScopeCatalog, require_scopes, require_scopes_guard,
@@ -141,6 +146,7 @@ pub fn start(
     auth: &Authenticator,
     addr: SocketAddr,
     token_url: &str,
+    prometheus: PrometheusHandle,
 ) -> Result<Running, Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(addr)?;
     let addr = listener.local_addr()?;
@@ -157,10 +163,22 @@ pub fn start(
     let server = HttpServer::new({
         let auth = auth.clone();
         move || {
+            let prometheus = prometheus.clone();
             let app = App::new()
                 .wrap(metadata.clone())
                 .app_data(auth.clone())
-                .configure(routes);
+                .configure(routes)
+                .route(
+                    "/metrics",
+                    web::get().to(move || {
+                        let text = prometheus.render();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("text/plain; version=0.0.4")
+                                .body(text)
+                        }
+                    }),
+                );
             #[cfg(feature = "utoipa")]
             let app = app.app_data(openapi.clone()).route(
                 "/openapi.json",
@@ -262,6 +280,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    // The recorder first: scopegate registers its metrics on first use.
+    let prometheus = PrometheusBuilder::new().install_recorder()?;
     let scalekit = std::env::var(scopegate::ENV_ENVIRONMENT_URL).is_ok_and(|v| !v.is_empty());
     let (auth, dev) = if scalekit {
         (Authenticator::from_env()?, None)
@@ -275,7 +295,7 @@ async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Some((issuer, _)) => issuer.token_url(),
         None => format!("{}/oauth/token", auth.issuer().trim_end_matches('/')),
     };
-    let running = start(&auth, options.addr, &token_url)?;
+    let running = start(&auth, options.addr, &token_url, prometheus)?;
     let api = running.url.clone();
     let handle = running.handle.clone();
 
@@ -306,6 +326,7 @@ async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
     println!("  POST {api}/admin/purge    needs admin:deployments (guard) and deploy:applications");
     println!("  GET  {api}/health         open");
     println!("  GET  {api}/.well-known/oauth-protected-resource   RFC 9728 metadata");
+    println!("  GET  {api}/metrics        Prometheus metrics");
     if cfg!(feature = "utoipa") {
         println!("  GET  {api}/openapi.json   the OpenAPI document");
     }
@@ -532,6 +553,22 @@ mod self_check {
                 1,
             );
         }
+        let response = http.get(format!("{api}/metrics")).send().await?;
+        step("GET /metrics", response.status().as_u16(), 200);
+        let text = response.text().await?;
+        // The reader's GET /deployments (and more) was allowed, the
+        // reader's POST /deploy refused: both are counted.
+        let counted = |outcome: &str| {
+            text.lines().any(|line| {
+                line.starts_with("scopegate_decisions_total{")
+                    && line.contains(&format!("outcome=\"{outcome}\""))
+            })
+        };
+        step(
+            "the metrics count allowed and refused decisions",
+            u16::from(counted("allowed") && counted("403") && counted("401")),
+            1,
+        );
         let requests = u16::try_from(issuer.token_requests()).unwrap_or(u16::MAX);
         step("token requests the issuer saw (tokens reused)", requests, 3);
 
