@@ -34,12 +34,16 @@ use crate::requirement::Requirement;
 /// The `tracing` target of audit events.
 pub const AUDIT_TARGET: &str = "scopegate::audit";
 
-/// Where a request's decision stands, in its extensions.
-enum Settled {
-    /// Recorded: later calls for this request record nothing.
-    Recorded,
-    /// Inside `depth` guards: an acceptance waits for the guards to close.
-    Deferred { depth: u32, accepted: Held },
+/// In a request's extensions once its decision is recorded: later calls for
+/// the request record nothing. Zero-sized, so that marking a request
+/// allocates nothing.
+struct Recorded;
+
+/// In a request's extensions inside `depth` guards: an acceptance waits
+/// for the guards to close.
+struct Deferred {
+    depth: u32,
+    accepted: Held,
 }
 
 /// The acceptance held by the guards, if any. Should the wrapped service
@@ -87,30 +91,29 @@ pub(crate) fn settle(
 ) {
     {
         let mut extensions = req.extensions_mut();
-        match extensions.get_mut::<Settled>() {
-            Some(Settled::Recorded) => return,
-            Some(Settled::Deferred { accepted, .. }) => {
-                if refusal.is_none() {
-                    // Keep the most precise acceptance: a handler's
-                    // requirement over a bare `Claims`.
-                    if let (Some(metrics), Some(claims)) = (metrics, claims)
-                        && (accepted.0.is_none() || requirement.is_some())
-                    {
-                        accepted.0 = Some(Accepted {
-                            metrics: metrics.clone(),
-                            requirement: requirement.copied(),
-                            claims: claims.clone(),
-                        });
-                    }
-                    return;
-                }
-                // The refusal is the decision: the acceptance held by a
-                // guard is dropped unrecorded.
-                accepted.0 = None;
-            }
-            None => {}
+        if extensions.contains::<Recorded>() {
+            return;
         }
-        extensions.insert(Settled::Recorded);
+        if let Some(Deferred { accepted, .. }) = extensions.get_mut::<Deferred>() {
+            if refusal.is_none() {
+                // Keep the most precise acceptance: a handler's
+                // requirement over a bare `Claims`.
+                if let (Some(metrics), Some(claims)) = (metrics, claims)
+                    && (accepted.0.is_none() || requirement.is_some())
+                {
+                    accepted.0 = Some(Accepted {
+                        metrics: metrics.clone(),
+                        requirement: requirement.copied(),
+                        claims: claims.clone(),
+                    });
+                }
+                return;
+            }
+            // The refusal is the decision: the acceptance held by a guard
+            // is dropped unrecorded.
+            accepted.0 = None;
+        }
+        extensions.insert(Recorded);
     }
     record(metrics, requirement, claims, refusal);
 }
@@ -155,11 +158,13 @@ pub(crate) fn decide(
 /// Enters a guard: acceptances of `req` wait for [`close`].
 pub(crate) fn defer(req: &HttpRequest) {
     let mut extensions = req.extensions_mut();
-    match extensions.get_mut::<Settled>() {
-        Some(Settled::Recorded) => {}
-        Some(Settled::Deferred { depth, .. }) => *depth += 1,
+    if extensions.contains::<Recorded>() {
+        return;
+    }
+    match extensions.get_mut::<Deferred>() {
+        Some(Deferred { depth, .. }) => *depth += 1,
         None => {
-            extensions.insert(Settled::Deferred {
+            extensions.insert(Deferred {
                 depth: 1,
                 accepted: Held::default(),
             });
@@ -172,7 +177,7 @@ pub(crate) fn defer(req: &HttpRequest) {
 pub(crate) fn close(req: &HttpRequest) {
     let accepted = {
         let mut extensions = req.extensions_mut();
-        let Some(Settled::Deferred { depth, accepted }) = extensions.get_mut::<Settled>() else {
+        let Some(Deferred { depth, accepted }) = extensions.get_mut::<Deferred>() else {
             return;
         };
         *depth = depth.saturating_sub(1);
@@ -180,7 +185,10 @@ pub(crate) fn close(req: &HttpRequest) {
             return;
         }
         let accepted = accepted.0.take();
-        extensions.insert(Settled::Recorded);
+        extensions.remove::<Deferred>();
+        if accepted.is_some() {
+            extensions.insert(Recorded);
+        }
         accepted
     };
     if let Some(accepted) = accepted {
