@@ -36,7 +36,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::FutureExt as _;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use scopegate::dev::DevIssuer;
-use scopegate::{Authenticator, Authorized, Requirement, ScopeRequirement};
+use scopegate::{Authenticator, Requirement};
+use scopegate_runtime::{Authorized, ScopeRequirement};
 
 /// `#[require_scopes("read:deployments")]`, written out.
 struct Read;

@@ -33,6 +33,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, Responder, get, post, web};
@@ -146,8 +147,8 @@ pub fn start(
     auth: &Authenticator,
     addr: SocketAddr,
     token_url: &str,
-    prometheus: PrometheusHandle,
 ) -> Result<Running, Box<dyn std::error::Error>> {
+    let prometheus = prometheus();
     let listener = TcpListener::bind(addr)?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
@@ -195,6 +196,20 @@ pub fn start(
     let handle = server.handle();
     let task = actix_web::rt::spawn(server);
     Ok(Running { url, handle, task })
+}
+
+/// The process's Prometheus recorder, installed on first use (the `metrics`
+/// facade has one recorder per process). Should another recorder already
+/// be installed, a handle that renders nothing.
+fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+        })
+        .clone()
 }
 
 struct Options {
@@ -281,7 +296,7 @@ async fn main() -> ExitCode {
 
 async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
     // The recorder first: scopegate registers its metrics on first use.
-    let prometheus = PrometheusBuilder::new().install_recorder()?;
+    prometheus();
     let scalekit = std::env::var(scopegate::ENV_ENVIRONMENT_URL).is_ok_and(|v| !v.is_empty());
     let (auth, dev) = if scalekit {
         (Authenticator::from_env()?, None)
@@ -295,7 +310,7 @@ async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Some((issuer, _)) => issuer.token_url(),
         None => format!("{}/oauth/token", auth.issuer().trim_end_matches('/')),
     };
-    let running = start(&auth, options.addr, &token_url, prometheus)?;
+    let running = start(&auth, options.addr, &token_url)?;
     let api = running.url.clone();
     let handle = running.handle.clone();
 

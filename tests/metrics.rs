@@ -27,9 +27,13 @@ async fn admin_status() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+/// A recorded series: its name, its labels (sorted), its counter value or
+/// histogram sample count.
+type Series = (String, Vec<(String, String)>, u64);
+
 /// The value of every series of `name`: its labels (sorted, joined) to its
 /// counter value or histogram sample count.
-fn series(snapshot: &[(String, Vec<(String, String)>, u64)], name: &str) -> BTreeMap<String, u64> {
+fn series(snapshot: &[Series], name: &str) -> BTreeMap<String, u64> {
     snapshot
         .iter()
         .filter(|(n, _, _)| n == name)
@@ -172,7 +176,7 @@ async fn every_decision_fetch_and_cache_lookup_is_counted_once() {
             .or_default() += 1;
     }
 
-    let snapshot: Vec<(String, Vec<(String, String)>, u64)> = snapshotter
+    let snapshot: Vec<Series> = snapshotter
         .snapshot()
         .into_vec()
         .into_iter()
