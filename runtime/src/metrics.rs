@@ -80,19 +80,21 @@ impl IssuerMetrics {
     /// Counts a lookup in the verified-token caches.
     #[inline]
     pub(crate) fn token_cache(&self, hit: bool) {
-        #[cfg(feature = "metrics")]
-        self.handles.token_cache(&self.issuer, hit);
-        #[cfg(not(feature = "metrics"))]
-        let _ = hit;
+        self.lookup(Cache::Token, hit);
     }
 
     /// Counts a lookup of a key by id.
     #[inline]
     pub(crate) fn key_cache(&self, hit: bool) {
+        self.lookup(Cache::Key, hit);
+    }
+
+    #[inline]
+    fn lookup(&self, cache: Cache, hit: bool) {
         #[cfg(feature = "metrics")]
-        self.handles.key_cache(&self.issuer, hit);
+        self.handles.lookup(&self.issuer, cache, hit);
         #[cfg(not(feature = "metrics"))]
-        let _ = hit;
+        let _ = (cache, hit);
     }
 
     /// Starts timing a full verification (signature and claims); the time
@@ -128,6 +130,13 @@ impl IssuerMetrics {
         #[cfg(not(feature = "metrics"))]
         let _ = (timer, error);
     }
+}
+
+/// The caches whose lookups are counted.
+#[derive(Clone, Copy)]
+enum Cache {
+    Token,
+    Key,
 }
 
 /// Counts a decision made without any issuer: no authenticator is
@@ -182,7 +191,7 @@ mod on {
 
     use ::metrics::{Counter, Histogram, Unit, counter, histogram};
 
-    use super::names;
+    use super::{Cache, names};
     use crate::errors::KeyFetchError;
     use crate::reason::{FETCH_OUTCOMES, Reason, fetch_outcome};
 
@@ -242,10 +251,6 @@ mod on {
         });
     }
 
-    fn hit_label(hit: bool) -> &'static str {
-        if hit { "hit" } else { "miss" }
-    }
-
     impl Handles {
         pub(super) fn decision(&self, issuer: &str, reason: Reason) {
             self.decisions[reason.index()]
@@ -261,20 +266,16 @@ mod on {
                 .increment(1);
         }
 
-        pub(super) fn token_cache(&self, issuer: &str, hit: bool) {
-            self.token_cache[usize::from(hit)]
+        pub(super) fn lookup(&self, issuer: &str, cache: Cache, hit: bool) {
+            let (cells, name) = match cache {
+                Cache::Token => (&self.token_cache, names::TOKEN_CACHE),
+                Cache::Key => (&self.key_cache, names::KEY_CACHE),
+            };
+            cells[usize::from(hit)]
                 .get_or_init(|| {
                     describe();
-                    counter!(names::TOKEN_CACHE, "result" => hit_label(hit), "issuer" => issuer.to_owned())
-                })
-                .increment(1);
-        }
-
-        pub(super) fn key_cache(&self, issuer: &str, hit: bool) {
-            self.key_cache[usize::from(hit)]
-                .get_or_init(|| {
-                    describe();
-                    counter!(names::KEY_CACHE, "result" => hit_label(hit), "issuer" => issuer.to_owned())
+                    let result = if hit { "hit" } else { "miss" };
+                    counter!(name, "result" => result, "issuer" => issuer.to_owned())
                 })
                 .increment(1);
         }
