@@ -11,6 +11,10 @@
 //! * everything under `/admin` needs `admin:deployments` (a guard on the
 //!   whole scope), and `POST /admin/purge` also `deploy:applications`
 //! * `GET /health` is open
+//! * `GET /metrics`: scopegate's metrics in the Prometheus text format
+//!   (decisions, key fetches, cache hits, validation time), through
+//!   `metrics-exporter-prometheus`; an operator would keep this endpoint
+//!   off the public listener
 //! * `GET /.well-known/oauth-protected-resource`: RFC 9728 metadata (and
 //!   every `401`/`403` challenge names it in `resource_metadata`)
 //! * `GET /openapi.json` (with `--features utoipa`): the OpenAPI document,
@@ -29,9 +33,11 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpResponse, HttpServer, Responder, get, post, web};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use scopegate::dev::{DevIssuer, NewOrganizationClient};
 use scopegate::{
     Authenticator, Claims, ProtectedResource, ScopeCatalog, require_scopes, require_scopes_guard,
@@ -142,6 +148,7 @@ pub fn start(
     addr: SocketAddr,
     token_url: &str,
 ) -> Result<Running, Box<dyn std::error::Error>> {
+    let prometheus = prometheus();
     let listener = TcpListener::bind(addr)?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
@@ -157,10 +164,22 @@ pub fn start(
     let server = HttpServer::new({
         let auth = auth.clone();
         move || {
+            let prometheus = prometheus.clone();
             let app = App::new()
                 .wrap(metadata.clone())
                 .app_data(auth.clone())
-                .configure(routes);
+                .configure(routes)
+                .route(
+                    "/metrics",
+                    web::get().to(move || {
+                        let text = prometheus.render();
+                        async move {
+                            HttpResponse::Ok()
+                                .content_type("text/plain; version=0.0.4")
+                                .body(text)
+                        }
+                    }),
+                );
             #[cfg(feature = "utoipa")]
             let app = app.app_data(openapi.clone()).route(
                 "/openapi.json",
@@ -177,6 +196,20 @@ pub fn start(
     let handle = server.handle();
     let task = actix_web::rt::spawn(server);
     Ok(Running { url, handle, task })
+}
+
+/// The process's Prometheus recorder, installed on first use (the `metrics`
+/// facade has one recorder per process). Should another recorder already
+/// be installed, a handle that renders nothing.
+fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+        })
+        .clone()
 }
 
 struct Options {
@@ -262,6 +295,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    // The recorder first: scopegate registers its metrics on first use.
+    prometheus();
     let scalekit = std::env::var(scopegate::ENV_ENVIRONMENT_URL).is_ok_and(|v| !v.is_empty());
     let (auth, dev) = if scalekit {
         (Authenticator::from_env()?, None)
@@ -306,6 +341,7 @@ async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
     println!("  POST {api}/admin/purge    needs admin:deployments (guard) and deploy:applications");
     println!("  GET  {api}/health         open");
     println!("  GET  {api}/.well-known/oauth-protected-resource   RFC 9728 metadata");
+    println!("  GET  {api}/metrics        Prometheus metrics");
     if cfg!(feature = "utoipa") {
         println!("  GET  {api}/openapi.json   the OpenAPI document");
     }
@@ -532,6 +568,22 @@ mod self_check {
                 1,
             );
         }
+        let response = http.get(format!("{api}/metrics")).send().await?;
+        step("GET /metrics", response.status().as_u16(), 200);
+        let text = response.text().await?;
+        // The reader's GET /deployments (and more) was allowed, the
+        // reader's POST /deploy refused: both are counted.
+        let counted = |outcome: &str| {
+            text.lines().any(|line| {
+                line.starts_with("scopegate_decisions_total{")
+                    && line.contains(&format!("outcome=\"{outcome}\""))
+            })
+        };
+        step(
+            "the metrics count allowed and refused decisions",
+            u16::from(counted("allowed") && counted("403") && counted("401")),
+            1,
+        );
         let requests = u16::try_from(issuer.token_requests()).unwrap_or(u16::MAX);
         step("token requests the issuer saw (tokens reused)", requests, 3);
 

@@ -131,6 +131,7 @@
 //! | (none) | `#[require_scopes]`, [`Authenticator`], [`Claims`], errors | `scopegate-macros`, `scopegate-runtime` |
 //! | `client` | `scopegate::client`: client-credentials token client, `send_authorized`, admin client | `scopegate-client` (no actix-web; callers can depend on it alone) |
 //! | `dev` | `scopegate::dev`: the embedded dev issuer and test kit | `scopegate-dev` (owns the signing code; a `[dev-dependencies]` crate) |
+//! | `metrics` | counters and histograms through the `metrics` facade: decisions, key fetches, cache hits, validation time (see the README's "Metrics") | metrics |
 //! | `utoipa` | `scopegate::openapi`: OpenAPI security requirements and the client-credentials scheme from `#[require_scopes]` | utoipa |
 //!
 //! Without features, an API compiles no signing code and no client code.
@@ -197,6 +198,9 @@ pub use scopegate_runtime::{
     DEFAULT_TENANT_CLAIM, HandlerMisconfiguration, MisconfiguredHandler, TenantBinding,
     TenantMismatch, TenantMismatchKind,
 };
+
+/// The `tracing` target of the audit events: one per authorization decision.
+pub use scopegate_runtime::AUDIT_TARGET;
 
 /// The client side: token client, admin client, `send_authorized`
 /// (the `scopegate-client` crate).

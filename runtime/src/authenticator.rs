@@ -12,10 +12,12 @@ use scopegate_wire::text::printable;
 
 use crate::bearer::bearer_token;
 use crate::claims::Claims;
+use crate::decision;
 use crate::errors::{AuthError, ConfigError, KeyFetchError, TokenError};
 use crate::issuer::Issuer;
 use crate::issuer_pattern::IssuerMatch;
 use crate::jws::{SHOWN_CHARS, parse_compact};
+use crate::metrics::IssuerMetrics;
 use crate::requirement::Requirement;
 use crate::settings::Settings;
 use crate::token_cache::{TokenCache, Verified};
@@ -214,7 +216,9 @@ impl Authenticator {
             return Some(answer);
         }
         let verified = &self.inner.verified;
-        let hit = verified.get(token)?;
+        let hit = verified.get(token);
+        self.metrics().token_cache(hit.is_some());
+        let hit = hit?;
         let data = hit.claims.data();
         if !self.still_published(&hit) {
             verified.remove(token);
@@ -234,7 +238,7 @@ impl Authenticator {
     /// entry's own deadline. `None` on a miss, or when the entry may no
     /// longer be used (it is then dropped, and the shared cache decides).
     fn front_hit(&self, token: &[u8], now: i64) -> Option<Result<Claims, AuthError>> {
-        self.inner.verified.front(token, |hit| {
+        let answer = self.inner.verified.front(token, |hit| {
             if now >= hit.deadline || !self.still_published(hit) {
                 return None;
             }
@@ -244,7 +248,11 @@ impl Authenticator {
                     .map(|()| hit.claims.clone())
                     .map_err(AuthError::from),
             )
-        })
+        });
+        if answer.is_some() {
+            self.metrics().token_cache(true);
+        }
+        answer
     }
 
     /// Whether the key that verified a cached token is still published by
@@ -310,6 +318,7 @@ impl Authenticator {
     /// signature with that entry's keys, then claims with its rules;
     /// remembers it when it is valid.
     async fn verify(&self, token: &str, now: i64) -> Result<Claims, AuthError> {
+        let _timer = self.metrics().time_validation();
         let compact = parse_compact(token, &self.inner.settings.algorithms)?;
         let kid = compact
             .header
@@ -450,10 +459,39 @@ impl Authenticator {
     /// kept in the request's extensions, where later calls (and the
     /// [`Claims`] extractor) find them.
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Claims, AuthError> {
+        let answer = self.authenticate_unrecorded(req).await;
+        decision::settle_answer(
+            req,
+            Some(self.metrics_for(answer.as_ref().ok())),
+            None,
+            answer.as_ref(),
+        );
+        answer
+    }
+
+    /// [`authenticate`](Self::authenticate) without recording a decision.
+    pub(crate) async fn authenticate_unrecorded(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<Claims, AuthError> {
         if let Some(answer) = self.authenticate_now(req) {
             return answer;
         }
         self.authenticate_by_verifying(req).await
+    }
+
+    /// The metrics of the first trusted issuer: where the verified-token
+    /// cache and refusals that name no trusted issuer are counted.
+    pub(crate) fn metrics(&self) -> &IssuerMetrics {
+        &self.first_issuer().jwks.metrics
+    }
+
+    /// The metrics a decision is counted in: those of the issuer entry that
+    /// accepted the token when there is one, else [`metrics`](Self::metrics).
+    pub(crate) fn metrics_for(&self, claims: Option<&Claims>) -> &IssuerMetrics {
+        claims
+            .and_then(|claims| self.inner.issuers.get(claims.data().issuer_entry))
+            .map_or_else(|| self.metrics(), |issuer| &issuer.jwks.metrics)
     }
 
     /// The rest of [`authenticate`](Self::authenticate) once
@@ -473,9 +511,11 @@ impl Authenticator {
         req: &HttpRequest,
         requirement: &Requirement,
     ) -> Result<Claims, AuthError> {
-        let claims = self.authenticate(req).await?;
-        check_scopes(&claims, requirement)?;
-        Ok(claims)
+        let answer = self.authenticate_unrecorded(req).await;
+        let metrics = self.metrics_for(answer.as_ref().ok());
+        decision::decide(req, Some(metrics), requirement, answer, |claims| {
+            check_scopes(claims, requirement)
+        })
     }
 
     /// The authenticator registered on the app serving `req`, as

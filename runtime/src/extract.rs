@@ -17,6 +17,7 @@ use futures_util::future::{Either, ErrInto, LocalBoxFuture, MapOk, Ready, TryFut
 
 use crate::authenticator::Authenticator;
 use crate::claims::Claims;
+use crate::decision;
 use crate::errors::AuthError;
 use crate::policy::{HandlerPolicy, check_handler};
 use crate::requirement::Requirement;
@@ -29,15 +30,31 @@ impl FromRequest for Claims {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let auth = match Authenticator::from_request(req) {
             Ok(auth) => auth,
-            Err(error) => return Either::Left(ready(Err(error))),
+            Err(error) => {
+                decision::settle(req, None, None, None, Some(&error));
+                return Either::Left(ready(Err(error)));
+            }
         };
         if let Some(answer) = auth.authenticate_now(req) {
+            decision::settle_answer(
+                req,
+                Some(auth.metrics_for(answer.as_ref().ok())),
+                None,
+                answer.as_ref(),
+            );
             return Either::Left(ready(answer));
         }
         let auth = auth.clone();
         let req = req.clone();
         Either::Right(Box::pin(async move {
-            auth.authenticate_by_verifying(&req).await
+            let answer = auth.authenticate_by_verifying(&req).await;
+            decision::settle_answer(
+                &req,
+                Some(auth.metrics_for(answer.as_ref().ok())),
+                None,
+                answer.as_ref(),
+            );
+            answer
         }))
     }
 }
@@ -83,27 +100,28 @@ impl<R: ScopeRequirement + 'static, T: FromRequest + 'static> FromRequest for Au
         let refuse = |error: AuthError| Either::Left(Either::Right(ready(Err(error.into()))));
         let auth = match Authenticator::from_request(req) {
             Ok(auth) => auth,
-            Err(error) => return refuse(error),
-        };
-        match auth.authenticate_now(req) {
-            Some(Ok(claims)) => {
-                match check_handler(auth, req, &claims, &R::REQUIREMENT, &R::POLICY) {
-                    Ok(()) => Either::Left(Either::Left(
-                        T::from_request(req, payload)
-                            .err_into()
-                            .map_ok(Authorized::new as fn(T) -> Self),
-                    )),
-                    Err(error) => refuse(error),
-                }
+            Err(error) => {
+                decision::settle(req, None, Some(&R::REQUIREMENT), None, Some(&error));
+                return refuse(error);
             }
+        };
+        match auth
+            .authenticate_now(req)
+            .map(|answer| decide::<R>(auth, req, answer))
+        {
+            Some(Ok(_)) => Either::Left(Either::Left(
+                T::from_request(req, payload)
+                    .err_into()
+                    .map_ok(Authorized::new as fn(T) -> Self),
+            )),
             Some(Err(error)) => refuse(error),
             None => {
                 let auth = auth.clone();
                 let req = req.clone();
                 let mut payload = payload.take();
                 Either::Right(Box::pin(async move {
-                    let claims = auth.authenticate_by_verifying(&req).await?;
-                    check_handler(&auth, &req, &claims, &R::REQUIREMENT, &R::POLICY)?;
+                    let answer = auth.authenticate_by_verifying(&req).await;
+                    decide::<R>(&auth, &req, answer)?;
                     let inner = T::from_request(&req, &mut payload)
                         .await
                         .map_err(Into::into)?;
@@ -112,6 +130,22 @@ impl<R: ScopeRequirement + 'static, T: FromRequest + 'static> FromRequest for Au
             }
         }
     }
+}
+
+/// The whole check of a handler once the token was validated (or
+/// refused), recorded as the request's decision.
+fn decide<R: ScopeRequirement>(
+    auth: &Authenticator,
+    req: &HttpRequest,
+    answer: Result<Claims, AuthError>,
+) -> Result<Claims, AuthError> {
+    decision::decide(
+        req,
+        Some(auth.metrics_for(answer.as_ref().ok())),
+        &R::REQUIREMENT,
+        answer,
+        |claims| check_handler(auth, req, claims, &R::REQUIREMENT, &R::POLICY),
+    )
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use futures_util::future::LocalBoxFuture;
 
 use crate::authenticator::Authenticator;
+use crate::decision;
 use crate::policy::{HandlerPolicy, check_handler};
 use crate::requirement::Requirement;
 
@@ -115,20 +116,31 @@ where
         let requirement = self.requirement;
         let policy = self.policy;
         Box::pin(async move {
+            decision::defer(req.request());
             let checked = match Authenticator::from_request(req.request()) {
                 Ok(auth) => {
                     let auth = auth.clone();
-                    match auth.authenticate(req.request()).await {
-                        Ok(claims) => {
-                            check_handler(&auth, req.request(), &claims, &requirement, &policy)
-                        }
-                        Err(error) => Err(error),
-                    }
+                    let answer = auth.authenticate_unrecorded(req.request()).await;
+                    let metrics = auth.metrics_for(answer.as_ref().ok());
+                    decision::decide(
+                        req.request(),
+                        Some(metrics),
+                        &requirement,
+                        answer,
+                        |claims| check_handler(&auth, req.request(), claims, &requirement, &policy),
+                    )
                 }
-                Err(error) => Err(error),
+                Err(error) => {
+                    decision::settle(req.request(), None, Some(&requirement), None, Some(&error));
+                    Err(error)
+                }
             };
             match checked {
-                Ok(_) => Ok(service.call(req).await?.map_into_left_body()),
+                Ok(_) => {
+                    let response = service.call(req).await?;
+                    decision::close(response.request());
+                    Ok(response.map_into_left_body())
+                }
                 Err(error) => Ok(req.error_response(error).map_into_right_body()),
             }
         })

@@ -2,10 +2,13 @@
 //! JWKS document turned, once, into keys ready to verify signatures.
 //!
 //! Hand-written rather than taken from jsonwebtoken's `jwk` module because
-//! the rules are stricter than parsing: only RSA signature keys, 2048 to
-//! 8192 bits, with a `kid`, usable with an allowed algorithm, and every key
-//! parsed into aws-lc-rs once per algorithm when the set is fetched, so a
-//! verification never parses key material. A key that breaks a rule is
+//! the rules are stricter than parsing: only signature keys with a `kid`,
+//! usable with an allowed algorithm (RSA keys of 2048 to 8192 bits; EC keys
+//! on P-256 or P-384 with coordinates of the curve's exact length; OKP keys
+//! on Ed25519, RFC 8037), a JWK `alg` that agrees with the key's type, and
+//! every key parsed into aws-lc-rs once per algorithm when the set is
+//! fetched, so a verification never parses key material. A key that breaks
+//! a rule, or whose type or curve is not supported or not allowed, is
 //! skipped (and logged without key material), not fatal to the set.
 
 use std::collections::HashMap;
@@ -19,10 +22,33 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-/// A JWS signature algorithm scopegate can verify.
+/// A JWS signature algorithm scopegate can verify (RFC 7518 §3, RFC 8037).
 ///
-/// Only RSA algorithms are offered: they are what Scalekit and most OAuth 2.0
-/// issuers sign access tokens with. Keys shorter than 2048 bits are refused.
+/// `RS256` is the default and the only algorithm accepted unless
+/// [`AuthenticatorBuilder::algorithms`](crate::AuthenticatorBuilder::algorithms)
+/// allows others: it is what Scalekit signs access tokens with. Each
+/// algorithm is tied to one key type, and a key is only used with the
+/// algorithms of its type:
+///
+/// | algorithm | JWK | signature |
+/// |---|---|---|
+/// | `RS256`, `RS384`, `RS512`, `PS256`, `PS384`, `PS512` | `kty: "RSA"`, 2048 to 8192 bits | the RSA signature, modulus-sized |
+/// | `ES256` | `kty: "EC"`, `crv: "P-256"`, 32-byte `x` and `y` | `R‖S`, 64 bytes |
+/// | `ES384` | `kty: "EC"`, `crv: "P-384"`, 48-byte `x` and `y` | `R‖S`, 96 bytes |
+/// | `EdDSA` | `kty: "OKP"`, `crv: "Ed25519"`, 32-byte `x` | 64 bytes |
+///
+/// An ECDSA signature in DER (as some libraries produce) is refused: JWS
+/// signatures are the fixed-length `R‖S` form (RFC 7518 §3.4). Ed448 is
+/// not supported.
+///
+/// ```
+/// use scopegate::{Algorithm, Authenticator};
+///
+/// let builder = Authenticator::builder("https://issuer.example")
+///     .algorithms([Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA]);
+/// assert_eq!("ES384".parse::<Algorithm>(), Ok(Algorithm::ES384));
+/// # let _ = builder;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Algorithm {
@@ -38,17 +64,35 @@ pub enum Algorithm {
     PS384,
     /// RSASSA-PSS with SHA-512.
     PS512,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+    /// ECDSA on P-384 with SHA-384.
+    ES384,
+    /// EdDSA on Ed25519 (RFC 8037).
+    EdDSA,
+}
+
+/// The key a JWK holds, as far as the algorithms care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Rsa,
+    P256,
+    P384,
+    Ed25519,
 }
 
 impl Algorithm {
     /// Every algorithm scopegate can verify.
-    pub const ALL: [Algorithm; 6] = [
+    pub const ALL: [Algorithm; 9] = [
         Algorithm::RS256,
         Algorithm::RS384,
         Algorithm::RS512,
         Algorithm::PS256,
         Algorithm::PS384,
         Algorithm::PS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
     ];
 
     /// The name used in the `alg` header and in JWKs.
@@ -60,6 +104,28 @@ impl Algorithm {
             Algorithm::PS256 => "PS256",
             Algorithm::PS384 => "PS384",
             Algorithm::PS512 => "PS512",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::EdDSA => "EdDSA",
+        }
+    }
+
+    /// The key this algorithm verifies with.
+    fn key_kind(self) -> KeyKind {
+        match self {
+            Algorithm::ES256 => KeyKind::P256,
+            Algorithm::ES384 => KeyKind::P384,
+            Algorithm::EdDSA => KeyKind::Ed25519,
+            _ => KeyKind::Rsa,
+        }
+    }
+
+    /// The exact signature length, for the algorithms that have one.
+    fn signature_len(self) -> Option<usize> {
+        match self {
+            Algorithm::ES256 | Algorithm::EdDSA => Some(64),
+            Algorithm::ES384 => Some(96),
+            _ => None,
         }
     }
 
@@ -71,6 +137,9 @@ impl Algorithm {
             Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
             Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
             Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+            Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+            Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+            Algorithm::EdDSA => &signature::ED25519,
         }
     }
 }
@@ -83,7 +152,9 @@ impl fmt::Display for Algorithm {
 
 /// The name is not one of [`Algorithm::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a supported algorithm (supported: RS256, RS384, RS512, PS256, PS384, PS512)")]
+#[error(
+    "`{0}` is not a supported algorithm (supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA)"
+)]
 pub struct UnsupportedAlgorithm(pub String);
 
 impl FromStr for Algorithm {
@@ -103,7 +174,8 @@ impl FromStr for Algorithm {
 /// used with.
 pub struct VerifyKey {
     kid: Arc<str>,
-    /// The key's RSAPublicKey DER: identifies the key material.
+    /// Identifies the key material: the RSAPublicKey DER of an RSA key, the
+    /// uncompressed point of an EC key, the public key of an OKP key.
     der: Box<[u8]>,
     parsed: Vec<(Algorithm, ParsedPublicKey)>,
     /// Set once the issuer stops publishing this key: tokens it verified
@@ -155,6 +227,13 @@ impl VerifyKey {
             .iter()
             .find(|(a, _)| *a == alg)
             .ok_or(KeyMismatch::Algorithm)?;
+        if alg
+            .signature_len()
+            .is_some_and(|len| len != signature.len())
+        {
+            // Not `R‖S` (a DER-encoded ECDSA signature, say).
+            return Err(KeyMismatch::Signature);
+        }
         key.verify_sig(message, signature)
             .map_err(|_| KeyMismatch::Signature)
     }
@@ -177,16 +256,20 @@ struct JwksDocument {
     keys: Vec<serde_json::Value>,
 }
 
+/// The JWK members read, of every supported key type.
 #[derive(Deserialize)]
-struct RsaJwk {
+struct Jwk {
     kty: String,
     kid: Option<String>,
     #[serde(rename = "use")]
     usage: Option<String>,
     key_ops: Option<Vec<String>>,
     alg: Option<String>,
+    crv: Option<String>,
     n: Option<String>,
     e: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
 }
 
 /// Why a JWKS document could not be used at all.
@@ -197,14 +280,16 @@ pub enum JwkError {
     #[error("the JWKS is not a JSON object with a `keys` array: {0}")]
     Malformed(#[source] Arc<serde_json::Error>),
     /// No key in the document can verify tokens under the allowed algorithms.
-    #[error("the JWKS holds no usable RSA signing key ({0} keys skipped)")]
+    #[error("the JWKS holds no usable signing key ({0} keys skipped)")]
     NoUsableKey(usize),
 }
 
-/// Parses a JWKS document, keeping the RSA signature keys usable with one of
-/// `allowed`. Keys without `kid`, for encryption, of another type, for an
-/// algorithm not allowed, shorter than 2048 bits, or whose `kid` repeats are
-/// skipped (and logged without key material).
+/// Parses a JWKS document, keeping the signature keys usable with one of
+/// `allowed`. Keys without `kid`, for encryption, of a type or curve not
+/// supported or not allowed, whose `alg` is not allowed or not of the key's
+/// type, RSA keys shorter than 2048 bits, EC or OKP keys of the wrong
+/// length, or whose `kid` repeats are skipped (and logged without key
+/// material).
 pub(crate) fn parse_jwks(body: &[u8], allowed: &[Algorithm]) -> Result<KeySet, JwkError> {
     let document: JwksDocument =
         serde_json::from_slice(body).map_err(|e| JwkError::Malformed(Arc::new(e)))?;
@@ -233,10 +318,16 @@ pub(crate) fn parse_jwks(body: &[u8], allowed: &[Algorithm]) -> Result<KeySet, J
 }
 
 fn parse_key(value: serde_json::Value, allowed: &[Algorithm]) -> Result<VerifyKey, &'static str> {
-    let jwk: RsaJwk = serde_json::from_value(value).map_err(|_| "not a well-formed JWK")?;
-    if jwk.kty != "RSA" {
-        return Err("not an RSA key");
-    }
+    let jwk: Jwk = serde_json::from_value(value).map_err(|_| "not a well-formed JWK")?;
+    let kind = match (jwk.kty.as_str(), jwk.crv.as_deref()) {
+        ("RSA", _) => KeyKind::Rsa,
+        ("EC", Some("P-256")) => KeyKind::P256,
+        ("EC", Some("P-384")) => KeyKind::P384,
+        ("EC", _) => return Err("EC key on an unsupported curve"),
+        ("OKP", Some("Ed25519")) => KeyKind::Ed25519,
+        ("OKP", _) => return Err("OKP key on an unsupported curve"),
+        _ => return Err("unsupported key type"),
+    };
     if jwk.usage.as_deref().is_some_and(|u| u != "sig") {
         return Err("not a signature key");
     }
@@ -247,30 +338,41 @@ fn parse_key(value: serde_json::Value, allowed: &[Algorithm]) -> Result<VerifyKe
     {
         return Err("key_ops does not allow verify");
     }
-    let kid: Arc<str> = jwk.kid.filter(|k| !k.is_empty()).ok_or("no kid")?.into();
+    let kid: Arc<str> = jwk
+        .kid
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .ok_or("no kid")?
+        .into();
     let algs: Vec<Algorithm> = match jwk.alg.as_deref() {
         Some(name) => {
             let alg = Algorithm::from_str(name).map_err(|_| "unsupported alg")?;
+            if alg.key_kind() != kind {
+                return Err("the JWK's alg is not for its key type");
+            }
             if !allowed.contains(&alg) {
                 return Err("alg not allowed");
             }
             vec![alg]
         }
-        None => allowed.to_vec(),
+        None => allowed
+            .iter()
+            .copied()
+            .filter(|alg| alg.key_kind() == kind)
+            .collect(),
     };
-    let n = decode_b64(jwk.n.as_deref().ok_or("no modulus")?)?;
-    let e = decode_b64(jwk.e.as_deref().ok_or("no exponent")?)?;
-    let modulus_bits = n.iter().skip_while(|&&b| b == 0).count() * 8;
-    if !(2048..=8192).contains(&modulus_bits) {
-        return Err("RSA modulus outside 2048..=8192 bits");
+    if algs.is_empty() {
+        return Err("no allowed algorithm for this key type");
     }
-    let der = rsa_public_key_der(&n, &e).into_boxed_slice();
+    let der = key_material(&jwk, kind)?.into_boxed_slice();
     let parsed = algs
         .into_iter()
         .map(|alg| {
             ParsedPublicKey::new(alg.verification(), &der)
                 .map(|key| (alg, key))
-                .map_err(|_| "RSA key rejected (shorter than 2048 bits or malformed)")
+                .map_err(
+                    |_| "key rejected (not on its curve, shorter than 2048 bits, or malformed)",
+                )
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(VerifyKey {
@@ -279,6 +381,42 @@ fn parse_key(value: serde_json::Value, allowed: &[Algorithm]) -> Result<VerifyKe
         parsed,
         retired: AtomicBool::new(false),
     })
+}
+
+/// The public key of `jwk` in the form aws-lc-rs parses: PKCS#1
+/// `RSAPublicKey` DER, an uncompressed EC point, or the raw Ed25519 key.
+fn key_material(jwk: &Jwk, kind: KeyKind) -> Result<Vec<u8>, &'static str> {
+    let coordinate = |text: Option<&str>, len: usize| -> Result<Vec<u8>, &'static str> {
+        let bytes = decode_b64(text.ok_or("no coordinate")?)?;
+        if bytes.len() != len {
+            return Err("coordinate of the wrong length for the curve");
+        }
+        Ok(bytes)
+    };
+    match kind {
+        KeyKind::Rsa => {
+            let n = decode_b64(jwk.n.as_deref().ok_or("no modulus")?)?;
+            let e = decode_b64(jwk.e.as_deref().ok_or("no exponent")?)?;
+            let modulus_bits = n.iter().skip_while(|&&b| b == 0).count() * 8;
+            if !(2048..=8192).contains(&modulus_bits) {
+                return Err("RSA modulus outside 2048..=8192 bits");
+            }
+            Ok(rsa_public_key_der(&n, &e))
+        }
+        KeyKind::P256 | KeyKind::P384 => {
+            let len = if kind == KeyKind::P256 { 32 } else { 48 };
+            let mut point = vec![0x04];
+            point.extend(coordinate(jwk.x.as_deref(), len)?);
+            point.extend(coordinate(jwk.y.as_deref(), len)?);
+            Ok(point)
+        }
+        KeyKind::Ed25519 => {
+            if jwk.y.is_some() {
+                return Err("an OKP key has no y");
+            }
+            coordinate(jwk.x.as_deref(), 32)
+        }
+    }
 }
 
 fn decode_b64(text: &str) -> Result<Vec<u8>, &'static str> {

@@ -45,6 +45,7 @@ use scopegate_wire::text::printable;
 
 use crate::errors::{AuthError, KeyDocument, KeyFetchError, TokenError};
 use crate::jwk::{Algorithm, KeySet, VerifyKey, parse_jwks};
+use crate::metrics::IssuerMetrics;
 use crate::settings::{IssuerSettings, KeySource, Settings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +126,8 @@ pub(crate) struct KeyCache {
     fetch_count: AtomicU64,
     /// Why the last fetch failed, until a fetch succeeds.
     last_error: Mutex<Option<KeyFetchError>>,
+    /// The issuer's metrics (also used by the authenticator).
+    pub(crate) metrics: IssuerMetrics,
 }
 
 impl KeyCache {
@@ -162,6 +165,7 @@ impl KeyCache {
             background: AtomicBool::new(false),
             fetch_count: AtomicU64::new(0),
             last_error: Mutex::new(None),
+            metrics: IssuerMetrics::new(&issuer.label),
         }
     }
 
@@ -189,7 +193,9 @@ impl KeyCache {
     /// The key `kid`, from memory if known, else after one (cooldown-bounded)
     /// refetch.
     pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<VerifyKey>, AuthError> {
-        if let Some(key) = self.keys.get(kid) {
+        let cached = self.keys.get(kid);
+        self.metrics.key_cache(cached.is_some());
+        if let Some(key) = cached {
             self.refresh_in_background_if_old();
             return Ok(key);
         }
@@ -333,7 +339,12 @@ impl KeyCache {
         if !matches!(self.source, KeySource::Static(_)) {
             self.fetch_count.fetch_add(1, Ordering::Relaxed);
         }
-        match self.fetch().await {
+        let timer = self.metrics.fetch_started();
+        let fetched = self.fetch().await;
+        if !matches!(self.source, KeySource::Static(_)) {
+            self.metrics.fetch_finished(timer, fetched.as_ref().err());
+        }
+        match fetched {
             Ok(set) => {
                 let count = set.len();
                 // A key the issuer no longer lists is dropped at once.

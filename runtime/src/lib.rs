@@ -25,6 +25,9 @@
 //! | `jwk` | [`Algorithm`], JWKS parsing into verification keys |
 //! | `key_cache` | the issuer's keys, fetched and cached |
 //! | `token_cache` | tokens already verified |
+//! | `reason` | the fixed label of every refusal and key-fetch outcome |
+//! | `metrics` | (feature `metrics`) the counters and histograms of an issuer |
+//! | `decision` | one decision per request: its metrics and its audit event |
 //! | `claims` | [`Claims`] |
 //! | `claim_requirement` | [`ClaimRequirement`]: a claim equals, includes, is one of |
 //! | `requirement` | [`Requirement`] |
@@ -47,6 +50,7 @@ mod catalog;
 mod claim_requirement;
 mod claim_sources;
 mod claims;
+mod decision;
 mod errors;
 mod extract;
 mod guard;
@@ -56,10 +60,12 @@ mod issuer_pattern;
 mod jwk;
 mod jws;
 mod key_cache;
+mod metrics;
 #[cfg(feature = "utoipa")]
 pub mod openapi;
 mod policy;
 mod preset;
+mod reason;
 mod requirement;
 pub mod resource_metadata;
 mod response;
@@ -81,6 +87,7 @@ pub use claim_requirement::{
 };
 pub use claim_sources::{ClientIdClaim, ScopeSource};
 pub use claims::{ClaimError, Claims};
+pub use decision::AUDIT_TARGET;
 pub use errors::{
     AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TenantTemplateError,
     TokenError, TokenPart,

@@ -3,8 +3,9 @@
 //! generated the way the dev issuer generates its own (aws-lc-rs, 2048
 //! bits), its JWKS, compact tokens signed over any header and claims text
 //! (duplicate members, wrong types and all), the raw RSA private operation
-//! for hand-made signature encodings, and an authenticator over a static
-//! key set. Included with `#[path = "support/jose.rs"] mod jose;`.
+//! for hand-made signature encodings, an authenticator over a static
+//! key set, and EC (P-256, P-384) and Ed25519 keys with their JWKs for
+//! `tests/algorithms.rs`. Included with `#[path = "support/jose.rs"] mod jose;`.
 #![allow(dead_code)]
 
 use aws_lc_rs::encoding::AsDer;
@@ -181,4 +182,115 @@ fn private_exponent(pkcs8: &[u8]) -> Option<BigUint> {
         return None;
     };
     Some(BigUint::from_bytes_be(d))
+}
+
+/// An elliptic-curve signing key (ES256, ES384 or EdDSA), generated with
+/// aws-lc-rs, with its id.
+pub struct CurveKey {
+    pub kid: String,
+    /// The JWS algorithm it signs with.
+    pub alg: &'static str,
+    signer: CurveSigner,
+}
+
+enum CurveSigner {
+    Ecdsa(aws_lc_rs::signature::EcdsaKeyPair),
+    Ed25519(aws_lc_rs::signature::Ed25519KeyPair),
+}
+
+impl CurveKey {
+    /// A fresh key for `alg`: `ES256`, `ES384` or `EdDSA`.
+    pub fn generate(kid: &str, alg: &'static str) -> CurveKey {
+        let ecdsa = |curve| {
+            CurveSigner::Ecdsa(
+                aws_lc_rs::signature::EcdsaKeyPair::generate(curve).expect("EC key generation"),
+            )
+        };
+        let signer = match alg {
+            "ES256" => ecdsa(&signature::ECDSA_P256_SHA256_FIXED_SIGNING),
+            "ES384" => ecdsa(&signature::ECDSA_P384_SHA384_FIXED_SIGNING),
+            "EdDSA" => CurveSigner::Ed25519(
+                aws_lc_rs::signature::Ed25519KeyPair::generate().expect("Ed25519 key generation"),
+            ),
+            other => panic!("no curve key for {other}"),
+        };
+        CurveKey {
+            kid: kid.to_owned(),
+            alg,
+            signer,
+        }
+    }
+
+    /// The public JWK (RFC 7518 §6.2, RFC 8037 §2).
+    pub fn jwk(&self) -> Value {
+        match &self.signer {
+            CurveSigner::Ecdsa(pair) => {
+                let point = pair.public_key().as_ref();
+                let len = (point.len() - 1) / 2;
+                json!({
+                    "kty": "EC",
+                    "kid": self.kid,
+                    "use": "sig",
+                    "crv": if len == 32 { "P-256" } else { "P-384" },
+                    "x": b64(&point[1..=len]),
+                    "y": b64(&point[1 + len..]),
+                })
+            }
+            CurveSigner::Ed25519(pair) => json!({
+                "kty": "OKP",
+                "kid": self.kid,
+                "use": "sig",
+                "crv": "Ed25519",
+                "x": b64(pair.public_key().as_ref()),
+            }),
+        }
+    }
+
+    /// The JWS signature of `message`: `R‖S` for ECDSA (RFC 7518 §3.4).
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match &self.signer {
+            CurveSigner::Ecdsa(pair) => pair
+                .sign(&SystemRandom::new(), message)
+                .expect("ECDSA signature")
+                .as_ref()
+                .to_vec(),
+            CurveSigner::Ed25519(pair) => pair.sign(message).as_ref().to_vec(),
+        }
+    }
+
+    /// `header.payload.signature` over the given JSON texts.
+    pub fn token(&self, header: &str, claims: &str) -> String {
+        let input = format!("{}.{}", b64(header), b64(claims));
+        let signature = self.sign(input.as_bytes());
+        format!("{input}.{}", b64(signature))
+    }
+}
+
+/// An ECDSA `R‖S` signature re-encoded as the DER `Ecdsa-Sig-Value`
+/// (RFC 3279 §2.2.3) that X.509 uses and JWS does not.
+pub fn ecdsa_der(fixed: &[u8]) -> Vec<u8> {
+    let integer = |bytes: &[u8]| {
+        let start = bytes
+            .iter()
+            .position(|&b| b != 0)
+            .unwrap_or(bytes.len() - 1);
+        let bytes = &bytes[start..];
+        let mut out = vec![0x02];
+        let pad = bytes[0] & 0x80 != 0;
+        out.push((bytes.len() + usize::from(pad)) as u8);
+        if pad {
+            out.push(0);
+        }
+        out.extend_from_slice(bytes);
+        out
+    };
+    let (r, s) = fixed.split_at(fixed.len() / 2);
+    let body = [integer(r), integer(s)].concat();
+    let mut out = vec![0x30];
+    if body.len() >= 0x80 {
+        out.push(0x81);
+    }
+    out.push(body.len() as u8);
+    out.extend(body);
+    out
 }

@@ -1,0 +1,234 @@
+//! One authorization decision per request, recorded in one place: counted
+//! in the metrics (feature `metrics`) and reported as an audit event.
+//!
+//! Every path that decides calls [`settle`]: the `#[require_scopes]`
+//! extractor, the [`Claims`] extractor,
+//! [`Authenticator::authenticate`](crate::Authenticator::authenticate) and
+//! [`authorize`](crate::Authenticator::authorize), and the
+//! [`ScopeGuard`](crate::ScopeGuard) middleware. A request can pass several
+//! of them (a guard around a handler that also takes `Claims`), so the
+//! request's extensions remember that its decision was recorded, and later
+//! calls for the same request record nothing. A guard [`defer`]s: inside
+//! it, a refusal is recorded at once and an acceptance is held until the
+//! wrapped service has answered ([`close`]), so that a handler's refusal
+//! behind an accepting guard is the one decision recorded.
+//!
+//! # Audit events
+//!
+//! Each decision is one `tracing` event at `INFO` on the target
+//! [`AUDIT_TARGET`] (`scopegate::audit`), with the fields `outcome`
+//! (`allowed` or the status answered), `reason` (a fixed snake-case label),
+//! `issuer` (the configured issuer), `client_id` and `oid` (only from a
+//! verified token; empty otherwise) and `requirement` (the requirement
+//! checked, empty when only a valid token was asked for). The token, a
+//! secret or key material is never a field.
+
+use actix_web::{HttpMessage, HttpRequest};
+
+use crate::claims::Claims;
+use crate::errors::AuthError;
+use crate::metrics::{IssuerMetrics, unattributed_decision};
+use crate::reason::Reason;
+use crate::requirement::Requirement;
+
+/// The `tracing` target of audit events.
+pub const AUDIT_TARGET: &str = "scopegate::audit";
+
+/// In a request's extensions once its decision is recorded: later calls for
+/// the request record nothing. Zero-sized, so that marking a request
+/// allocates nothing.
+struct Recorded;
+
+/// In a request's extensions inside `depth` guards: an acceptance waits
+/// for the guards to close.
+struct Deferred {
+    depth: u32,
+    accepted: Held,
+}
+
+/// The acceptance held by the guards, if any. Should the wrapped service
+/// fail without a response (so that no guard closes), it is recorded when
+/// the request's extensions are dropped.
+#[derive(Default)]
+struct Held(Option<Accepted>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(accepted) = self.0.take() {
+            accepted.record();
+        }
+    }
+}
+
+/// An acceptance held until the guards around a request close.
+struct Accepted {
+    metrics: IssuerMetrics,
+    requirement: Option<Requirement>,
+    claims: Claims,
+}
+
+impl Accepted {
+    fn record(self) {
+        record(
+            Some(&self.metrics),
+            self.requirement.as_ref(),
+            Some(&self.claims),
+            None,
+        );
+    }
+}
+
+/// Records the decision of a request, once per request: `claims` are the
+/// verified claims if the token was valid, `refusal` the error answered if
+/// the request is refused. `metrics` is `None` when no authenticator is
+/// registered.
+pub(crate) fn settle(
+    req: &HttpRequest,
+    metrics: Option<&IssuerMetrics>,
+    requirement: Option<&Requirement>,
+    claims: Option<&Claims>,
+    refusal: Option<&AuthError>,
+) {
+    {
+        let mut extensions = req.extensions_mut();
+        if extensions.contains::<Recorded>() {
+            return;
+        }
+        if let Some(Deferred { accepted, .. }) = extensions.get_mut::<Deferred>() {
+            if refusal.is_none() {
+                // Keep the most precise acceptance: a handler's
+                // requirement over a bare `Claims`.
+                if let (Some(metrics), Some(claims)) = (metrics, claims)
+                    && (accepted.0.is_none() || requirement.is_some())
+                {
+                    accepted.0 = Some(Accepted {
+                        metrics: metrics.clone(),
+                        requirement: requirement.copied(),
+                        claims: claims.clone(),
+                    });
+                }
+                return;
+            }
+            // The refusal is the decision: the acceptance held by a guard
+            // is dropped unrecorded.
+            accepted.0 = None;
+        }
+        extensions.insert(Recorded);
+    }
+    record(metrics, requirement, claims, refusal);
+}
+
+/// Records a decision taken from a validation's answer.
+pub(crate) fn settle_answer(
+    req: &HttpRequest,
+    metrics: Option<&IssuerMetrics>,
+    requirement: Option<&Requirement>,
+    answer: Result<&Claims, &AuthError>,
+) {
+    settle(req, metrics, requirement, answer.ok(), answer.err());
+}
+
+/// Checks the claims of a valid token with `check` (the scopes, or a
+/// handler's whole requirement), records the decision, and returns it.
+pub(crate) fn decide(
+    req: &HttpRequest,
+    metrics: Option<&IssuerMetrics>,
+    requirement: &Requirement,
+    answer: Result<Claims, AuthError>,
+    check: impl FnOnce(&Claims) -> Result<(), AuthError>,
+) -> Result<Claims, AuthError> {
+    let claims = match answer {
+        Ok(claims) => claims,
+        Err(error) => {
+            settle(req, metrics, Some(requirement), None, Some(&error));
+            return Err(error);
+        }
+    };
+    let checked = check(&claims);
+    settle(
+        req,
+        metrics,
+        Some(requirement),
+        Some(&claims),
+        checked.as_ref().err(),
+    );
+    checked.map(|()| claims)
+}
+
+/// Enters a guard: acceptances of `req` wait for [`close`].
+pub(crate) fn defer(req: &HttpRequest) {
+    let mut extensions = req.extensions_mut();
+    if extensions.contains::<Recorded>() {
+        return;
+    }
+    match extensions.get_mut::<Deferred>() {
+        Some(Deferred { depth, .. }) => *depth += 1,
+        None => {
+            extensions.insert(Deferred {
+                depth: 1,
+                accepted: Held::default(),
+            });
+        }
+    }
+}
+
+/// Leaves a guard once the wrapped service answered: the outermost guard
+/// records the acceptance held, unless a refusal was recorded meanwhile.
+pub(crate) fn close(req: &HttpRequest) {
+    let accepted = {
+        let mut extensions = req.extensions_mut();
+        let Some(Deferred { depth, accepted }) = extensions.get_mut::<Deferred>() else {
+            return;
+        };
+        *depth = depth.saturating_sub(1);
+        if *depth > 0 {
+            return;
+        }
+        let accepted = accepted.0.take();
+        extensions.remove::<Deferred>();
+        if accepted.is_some() {
+            extensions.insert(Recorded);
+        }
+        accepted
+    };
+    if let Some(accepted) = accepted {
+        accepted.record();
+    }
+}
+
+/// Counts the decision and emits its audit event.
+fn record(
+    metrics: Option<&IssuerMetrics>,
+    requirement: Option<&Requirement>,
+    claims: Option<&Claims>,
+    refusal: Option<&AuthError>,
+) {
+    let reason = Reason::of(refusal);
+    match (metrics, refusal) {
+        (Some(metrics), _) => metrics.decision(reason),
+        (None, Some(refusal)) => unattributed_decision(refusal),
+        (None, None) => {}
+    }
+    tracing::info!(
+        target: AUDIT_TARGET,
+        outcome = reason.outcome(),
+        reason = reason.label(),
+        issuer = metrics.map_or("", IssuerMetrics::issuer),
+        client_id = claims.and_then(Claims::client_id).unwrap_or(""),
+        oid = claims.and_then(Claims::oid).unwrap_or(""),
+        requirement = %OrEmpty(requirement),
+        "authorization decision"
+    );
+}
+
+/// A requirement's `Display`, or nothing.
+struct OrEmpty<'a>(Option<&'a Requirement>);
+
+impl std::fmt::Display for OrEmpty<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(requirement) => requirement.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
