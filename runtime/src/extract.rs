@@ -32,12 +32,16 @@ impl FromRequest for Claims {
             Err(error) => return Either::Left(ready(Err(error))),
         };
         if let Some(answer) = auth.authenticate_now(req) {
+            let answer =
+                answer.and_then(|claims| auth.check_revocation_for(&claims, false).map(|()| claims));
             return Either::Left(ready(answer));
         }
         let auth = auth.clone();
         let req = req.clone();
         Either::Right(Box::pin(async move {
-            auth.authenticate_by_verifying(&req).await
+            let claims = auth.authenticate_by_verifying(&req).await?;
+            auth.check_revocation_for(&claims, false)?;
+            Ok(claims)
         }))
     }
 }

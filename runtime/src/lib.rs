@@ -24,6 +24,7 @@
 //! | `claim_requirement` | [`ClaimRequirement`]: a claim equals, includes, is one of |
 //! | `requirement` | [`Requirement`] |
 //! | `policy` | [`HandlerPolicy`]: claims, tenant and revocation of a handler |
+//! | [`revocation`] | [`RevocationCheck`], [`Revocation`], [`MemoryRevocations`] (and `RedisRevocations`, feature `redis`) |
 //! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |
 //! | `response` | [`AuthError`] as an HTTP response |
 //! | `extract` | the actix-web extractors |
@@ -52,6 +53,7 @@ pub mod openapi;
 mod policy;
 mod requirement;
 pub mod resource_metadata;
+pub mod revocation;
 mod response;
 mod settings;
 mod token_cache;
@@ -69,7 +71,8 @@ pub use claim_requirement::{
 };
 pub use claims::{ClaimError, Claims};
 pub use errors::{
-    AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TokenError, TokenPart,
+    AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, RevokedBy, TokenError,
+    TokenPart,
 };
 pub use extract::{Authorized, ScopeRequirement};
 pub use guard::{ScopeGuard, ScopeGuardService};
@@ -78,6 +81,12 @@ pub use jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
 pub use policy::HandlerPolicy;
 pub use requirement::Requirement;
 pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
+#[cfg(feature = "redis")]
+pub use revocation::{RedisRevocations, RedisRevocationsBuilder};
+pub use revocation::{
+    MemoryRevocations, Revocation, RevocationCheck, RevocationError, RevocationMode,
+    RevocationStore, Verdict,
+};
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;
 

@@ -43,11 +43,12 @@ impl Default for HandlerPolicy {
 /// Checks the verified `claims` of `req` against a handler's scope
 /// `requirement` and `policy`.
 pub(crate) fn check_handler(
-    _auth: &Authenticator,
+    auth: &Authenticator,
     _req: &HttpRequest,
     claims: &Claims,
     requirement: &Requirement,
-    _policy: &HandlerPolicy,
+    policy: &HandlerPolicy,
 ) -> Result<(), AuthError> {
-    check_scopes(claims, requirement)
+    check_scopes(claims, requirement)?;
+    auth.check_revocation_for(claims, policy.check_revocation)
 }

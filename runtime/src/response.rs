@@ -25,7 +25,9 @@ impl AuthError {
             AuthError::InvalidRequest(_) => "invalid_request",
             AuthError::InvalidToken(_) => "invalid_token",
             AuthError::InsufficientScope { .. } => "insufficient_scope",
-            AuthError::KeysUnavailable { .. } => "temporarily_unavailable",
+            AuthError::KeysUnavailable { .. } | AuthError::RevocationUnavailable { .. } => {
+                "temporarily_unavailable"
+            }
             AuthError::Misconfigured => "server_error",
         }
     }
@@ -43,7 +45,9 @@ impl AuthError {
                 "Bearer error=\"insufficient_scope\", error_description=\"{description}\", scope=\"{}\"",
                 quoted_safe(scope)
             )),
-            AuthError::KeysUnavailable { .. } | AuthError::Misconfigured => None,
+            AuthError::KeysUnavailable { .. }
+            | AuthError::RevocationUnavailable { .. }
+            | AuthError::Misconfigured => None,
         }
     }
 }
@@ -151,7 +155,9 @@ impl ResponseError for AuthError {
             AuthError::MissingToken | AuthError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             AuthError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
-            AuthError::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::KeysUnavailable { .. } | AuthError::RevocationUnavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AuthError::Misconfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -163,7 +169,9 @@ impl ResponseError for AuthError {
         if let Some(challenge) = challenge {
             response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        if let AuthError::KeysUnavailable { retry_after } = self {
+        if let AuthError::KeysUnavailable { retry_after }
+        | AuthError::RevocationUnavailable { retry_after } = self
+        {
             response.insert_header((
                 header::RETRY_AFTER,
                 retry_after.as_secs().max(1).to_string(),

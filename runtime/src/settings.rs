@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::jwk::Algorithm;
+use crate::revocation::RevocationHook;
 
 /// Where the key set comes from.
 #[derive(Debug, Clone)]
@@ -36,4 +37,5 @@ pub(crate) struct Settings {
     pub(crate) max_staleness: Duration,
     pub(crate) token_cache_bytes: u64,
     pub(crate) token_cache_ttl: Duration,
+    pub(crate) revocation: Option<RevocationHook>,
 }
