@@ -99,7 +99,7 @@ pub(crate) async fn token(
 
 /// The client's id and secret, from HTTP Basic or from the body, never both
 /// (RFC 6749 §2.3.1: "MUST NOT use more than one authentication method").
-fn client_credentials(
+pub(crate) fn client_credentials(
     req: &HttpRequest,
     params: &BTreeMap<String, String>,
 ) -> Result<(String, String), DevError> {

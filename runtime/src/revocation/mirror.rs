@@ -14,8 +14,10 @@ use crate::claims::Claims;
 /// While in sync, the value of `fail_closed_at`.
 const IN_SYNC: i64 = i64::MAX;
 
-/// The local rules and their health.
+/// The local rules and their health. (Without the feature `redis`, only
+/// the in-memory store uses it, and never out of sync.)
 #[derive(Debug)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) struct Mirror {
     rules: RwLock<RuleSet>,
     max_token_lifetime: i64,
@@ -34,10 +36,12 @@ fn unix_millis() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 impl Mirror {
     /// A mirror in sync from the start (the in-memory store).
     pub(crate) fn in_sync(max_token_lifetime: Duration) -> Self {
