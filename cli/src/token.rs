@@ -51,18 +51,35 @@ pub struct TokenArgs {
     json: bool,
 }
 
-pub async fn run(args: TokenArgs) -> Result<u8, Failure> {
+/// The environment a token client reads, with the flags that name the
+/// endpoint and the client put over it (shared with `scopegate revoke`).
+pub(crate) fn client_env(
+    environment_url: Option<String>,
+    token_url: Option<String>,
+    client_id: Option<String>,
+    client_secret_stdin: bool,
+) -> Result<Env, Failure> {
     let mut env = Env::default();
-    if args.env.is_some() && args.token_url.is_none() {
+    if environment_url.is_some() && token_url.is_none() {
         // An explicit --env wins over a token URL from the environment.
         env.hide(ENV_CLIENT_TOKEN_URL);
     }
-    env.set(ENV_CLIENT_ENVIRONMENT_URL, args.env);
-    env.set(ENV_CLIENT_TOKEN_URL, args.token_url);
-    env.set(ENV_CLIENT_ID, args.client_id);
-    if args.client_secret_stdin {
+    env.set(ENV_CLIENT_ENVIRONMENT_URL, environment_url);
+    env.set(ENV_CLIENT_TOKEN_URL, token_url);
+    env.set(ENV_CLIENT_ID, client_id);
+    if client_secret_stdin {
         env.set(ENV_CLIENT_SECRET, Some(input::secret_line()?));
     }
+    Ok(env)
+}
+
+pub async fn run(args: TokenArgs) -> Result<u8, Failure> {
+    let mut env = client_env(
+        args.env,
+        args.token_url,
+        args.client_id,
+        args.client_secret_stdin,
+    )?;
     if !args.scopes.is_empty() {
         env.set(ENV_CLIENT_SCOPES, Some(args.scopes.join(" ")));
     }

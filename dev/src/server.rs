@@ -13,8 +13,8 @@ use serde_json::json;
 use crate::JwksMode;
 use crate::error::DevError;
 use crate::management;
-use crate::state::State;
 use crate::revoke;
+use crate::state::State;
 use crate::token_endpoint;
 
 /// Binds `addr` and returns the listener and the URL the issuer will answer

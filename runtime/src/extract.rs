@@ -32,8 +32,8 @@ impl FromRequest for Claims {
             Err(error) => return Either::Left(ready(Err(error))),
         };
         if let Some(answer) = auth.authenticate_now(req) {
-            let answer =
-                answer.and_then(|claims| auth.check_revocation_for(&claims, false).map(|()| claims));
+            let answer = answer
+                .and_then(|claims| auth.check_revocation_for(&claims, false).map(|()| claims));
             return Either::Left(ready(answer));
         }
         let auth = auth.clone();

@@ -53,8 +53,8 @@ pub mod openapi;
 mod policy;
 mod requirement;
 pub mod resource_metadata;
-pub mod revocation;
 mod response;
+pub mod revocation;
 mod settings;
 mod token_cache;
 mod validation;
@@ -81,12 +81,12 @@ pub use jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
 pub use policy::HandlerPolicy;
 pub use requirement::Requirement;
 pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
-#[cfg(feature = "redis")]
-pub use revocation::{RedisRevocations, RedisRevocationsBuilder};
 pub use revocation::{
     MemoryRevocations, Revocation, RevocationCheck, RevocationError, RevocationMode,
     RevocationStore, Verdict,
 };
+#[cfg(feature = "redis")]
+pub use revocation::{RedisRevocations, RedisRevocationsBuilder};
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;
 

@@ -45,15 +45,29 @@ fn millis(duration: Duration) -> i64 {
 impl Mirror {
     /// A mirror in sync from the start (the in-memory store).
     pub(crate) fn in_sync(max_token_lifetime: Duration) -> Self {
-        Mirror::new(max_token_lifetime, Duration::ZERO, Duration::from_secs(1), IN_SYNC)
+        Mirror::new(
+            max_token_lifetime,
+            Duration::ZERO,
+            Duration::from_secs(1),
+            IN_SYNC,
+        )
     }
 
     /// A mirror that fails closed until its first full sync.
-    pub(crate) fn unsynced(max_token_lifetime: Duration, grace: Duration, retry_after: Duration) -> Self {
+    pub(crate) fn unsynced(
+        max_token_lifetime: Duration,
+        grace: Duration,
+        retry_after: Duration,
+    ) -> Self {
         Mirror::new(max_token_lifetime, grace, retry_after, 0)
     }
 
-    fn new(max_token_lifetime: Duration, grace: Duration, retry_after: Duration, fail_closed_at: i64) -> Self {
+    fn new(
+        max_token_lifetime: Duration,
+        grace: Duration,
+        retry_after: Duration,
+        fail_closed_at: i64,
+    ) -> Self {
         Mirror {
             rules: RwLock::new(RuleSet::default()),
             max_token_lifetime: i64::try_from(max_token_lifetime.as_secs()).unwrap_or(i64::MAX),

@@ -454,8 +454,10 @@ impl Follower {
                 .query_async(connection)
                 .await?;
             if !keys.is_empty() {
-                let values: Vec<Option<String>> =
-                    redis::cmd("MGET").arg(&keys).query_async(connection).await?;
+                let values: Vec<Option<String>> = redis::cmd("MGET")
+                    .arg(&keys)
+                    .query_async(connection)
+                    .await?;
                 for (key, value) in keys.iter().zip(values) {
                     // A key that expired between SCAN and MGET is `None`.
                     let Some(value) = value else { continue };

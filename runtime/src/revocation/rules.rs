@@ -113,7 +113,8 @@ impl Revocation {
         let margin = EXPIRY_MARGIN.as_secs() as i64;
         let end = match self {
             Revocation::Token { exp, .. } => *exp,
-            Revocation::Client { issued_before, .. } | Revocation::Subject { issued_before, .. } => {
+            Revocation::Client { issued_before, .. }
+            | Revocation::Subject { issued_before, .. } => {
                 issued_before.saturating_add(max_token_lifetime)
             }
         };
@@ -124,9 +125,8 @@ impl Revocation {
     pub(crate) fn time(&self) -> i64 {
         match self {
             Revocation::Token { exp, .. } => *exp,
-            Revocation::Client { issued_before, .. } | Revocation::Subject { issued_before, .. } => {
-                *issued_before
-            }
+            Revocation::Client { issued_before, .. }
+            | Revocation::Subject { issued_before, .. } => *issued_before,
         }
     }
 }
@@ -189,7 +189,10 @@ impl RuleSet {
             id.and_then(|id| cutoffs.get(id))
                 .is_some_and(|cutoff| claims.iat().is_none_or(|iat| iat < cutoff.issued_before))
         };
-        if !self.tokens.is_empty() && claims.jti().is_some_and(|jti| self.tokens.contains_key(jti))
+        if !self.tokens.is_empty()
+            && claims
+                .jti()
+                .is_some_and(|jti| self.tokens.contains_key(jti))
         {
             return Some(RevokedBy::Token);
         }
