@@ -32,6 +32,20 @@ impl HandlerPolicy {
     pub const NONE: HandlerPolicy = HandlerPolicy {
         check_revocation: false,
     };
+
+    /// This policy with the revocation check asked for (what
+    /// `check_revocation` on a handler's attribute sets).
+    ///
+    /// ```
+    /// use scopegate::HandlerPolicy;
+    ///
+    /// const SENSITIVE: HandlerPolicy = HandlerPolicy::NONE.with_revocation_check();
+    /// assert!(SENSITIVE.check_revocation);
+    /// ```
+    pub const fn with_revocation_check(mut self) -> Self {
+        self.check_revocation = true;
+        self
+    }
 }
 
 impl Default for HandlerPolicy {
