@@ -168,6 +168,7 @@ impl RedisRevocationsBuilder {
             config: connection_config(self.timeout),
             writer: Mutex::new(None),
             task,
+            synced: synced.clone(),
         });
         let first = tokio::time::timeout(self.ready_timeout, synced.wait_for(|n| *n > 0)).await;
         match first {
@@ -219,6 +220,8 @@ struct Shared {
     /// after a failure.
     writer: Mutex<Option<MultiplexedConnection>>,
     task: JoinHandle<()>,
+    /// Counts the full syncs.
+    synced: watch::Receiver<u64>,
 }
 
 impl Drop for Shared {
@@ -256,6 +259,13 @@ impl RedisRevocations {
     /// of the connection until the next full resync).
     pub fn is_in_sync(&self) -> bool {
         self.shared.mirror.is_in_sync()
+    }
+
+    /// How many full syncs the mirror has made: 1 after
+    /// [`connect`](RedisRevocationsBuilder::connect), one more after every
+    /// reconnection.
+    pub fn sync_count(&self) -> u64 {
+        *self.shared.synced.borrow()
     }
 
     /// How many rules the local mirror holds.
@@ -430,7 +440,7 @@ impl Follower {
                     }
                 }
                 _ = beat.tick() => {
-                    tokio::time::timeout(self.timeout, sink.ping::<String>())
+                    tokio::time::timeout(self.timeout, sink.ping::<redis::Value>())
                         .await
                         .map_err(|_| "a ping went unanswered")??;
                     self.mirror.purge(unix_now());
