@@ -440,6 +440,8 @@ impl Follower {
                     }
                 }
                 _ = beat.tick() => {
+                    // On a subscribed connection the answer is a
+                    // `["pong", ""]` array (RESP2), not a status.
                     tokio::time::timeout(self.timeout, sink.ping::<redis::Value>())
                         .await
                         .map_err(|_| "a ping went unanswered")??;
