@@ -1,33 +1,5 @@
 //! [`RedisRevocations`] (cargo feature `redis`): revocations shared by
 //! every replica of an API through one Redis server.
-//!
-//! # Layout in Redis
-//!
-//! Each rule is one key, `<prefix>:<kind>:<id>` with `kind` one of `jti`,
-//! `client`, `sub`, holding the rule's time (the token's `exp`, or the
-//! `issued_before` cutoff) in seconds since the Unix epoch, with a TTL
-//! ending when no token the rule covers can still be valid
-//! ([`Revocation::expires_at`]). A revocation is written and announced on
-//! the pub/sub channel `<prefix>` (`<kind> <time> <id>`) by one Lua script,
-//! so the two cannot part.
-//!
-//! # The mirror
-//!
-//! Each handle keeps every rule in a local mirror, which the request path
-//! reads (no Redis round trip per request). A background task subscribes
-//! to the channel, then reads every rule (`SCAN` + `MGET`): on start and
-//! after every reconnection, so that revocations published while a
-//! replica was cut off are picked up. Pub/sub brings a revocation to every
-//! replica within milliseconds; the 1 s target holds with room to spare.
-//!
-//! The task pings Redis every [`heartbeat`](RedisRevocationsBuilder::heartbeat)
-//! (default 1 s). When the connection is lost, or a ping goes unanswered,
-//! the mirror keeps serving for [`grace`](RedisRevocationsBuilder::grace)
-//! (default 30 s): a revocation made meanwhile may be missed for that
-//! long. After that, checked handlers fail closed with `503` and a
-//! `Retry-After` of [`retry_after`](RedisRevocationsBuilder::retry_after)
-//! (default 5 s), until the task has reconnected and resynced (it retries
-//! every 250 ms, backing off to 2 s).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -189,8 +161,36 @@ fn connection_config(timeout: Duration) -> AsyncConnectionConfig {
 /// Revocations shared by every replica through Redis: a
 /// [`RevocationStore`] that writes to Redis and a [`RevocationCheck`] that
 /// reads the local mirror. Cheap to clone; the background task stops when
-/// the last clone is dropped. See the [module docs](self) for the layout,
-/// the propagation and the outage behaviour.
+/// the last clone is dropped.
+///
+/// # Layout in Redis
+///
+/// Each rule is one key, `<prefix>:<kind>:<id>` with `kind` one of `jti`,
+/// `client`, `sub`, holding the rule's time (the token's `exp`, or the
+/// `issued_before` cutoff) in seconds since the Unix epoch, with a TTL
+/// ending when no token the rule covers can still be valid
+/// ([`Revocation::expires_at`]). A revocation is written and announced on
+/// the pub/sub channel `<prefix>` (`<kind> <time> <id>`) by one Lua script,
+/// so the two cannot part.
+///
+/// # The mirror
+///
+/// Each handle keeps every rule in a local mirror, which the request path
+/// reads (no Redis round trip per request). A background task subscribes
+/// to the channel, then reads every rule (`SCAN` + `MGET`): on start and
+/// after every reconnection, so that revocations published while a
+/// replica was cut off are picked up. Pub/sub brings a revocation to every
+/// replica within milliseconds; the 1 s target holds with room to spare.
+///
+/// The task pings Redis every [`heartbeat`](RedisRevocationsBuilder::heartbeat)
+/// (default 1 s). When the connection is lost, or a ping goes unanswered,
+/// the mirror keeps serving for [`grace`](RedisRevocationsBuilder::grace)
+/// (default 30 s): a revocation made meanwhile may be missed for that
+/// long. After that, checked handlers fail closed with `503` and a
+/// `Retry-After` of [`retry_after`](RedisRevocationsBuilder::retry_after)
+/// (default 5 s), until the task has reconnected and resynced (it retries
+/// every 250 ms, backing off to 2 s).///
+/// # Example
 ///
 /// ```no_run
 /// use std::time::Duration;
