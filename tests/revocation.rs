@@ -261,6 +261,18 @@ async fn rules_are_forgotten_once_expired() {
     );
 }
 
+/// The issuer's discovery document.
+async fn discovery(issuer: &DevIssuer) -> Value {
+    http_client()
+        .get(format!("{}/.well-known/openid-configuration", issuer.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// `POST /oauth/revoke` as `client_id`:`secret` (HTTP Basic).
 async fn revoke_at(
     issuer: &DevIssuer,
@@ -338,14 +350,7 @@ async fn the_dev_issuer_revokes_tokens_per_rfc_7009() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_revoked(&api, "/sensitive", another.as_str()).await;
 
-    let config: Value = http_client()
-        .get(format!("{}/.well-known/openid-configuration", issuer.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = discovery(&issuer).await;
     assert_eq!(config["revocation_endpoint"], issuer.revocation_url());
 }
 
@@ -360,14 +365,7 @@ async fn without_a_store_the_issuer_cannot_revoke() {
         panic!("{error:?}");
     };
     assert_eq!(server.error.as_deref(), Some("unsupported_token_type"));
-    let config: Value = http_client()
-        .get(format!("{}/.well-known/openid-configuration", issuer.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config = discovery(&issuer).await;
     assert!(config.get("revocation_endpoint").is_none());
 }
 

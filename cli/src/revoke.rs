@@ -5,7 +5,7 @@ use scopegate_client::TokenClient;
 
 use crate::exit::{ALLOW_HTTP, Failure, OK};
 use crate::input;
-use crate::token::client_env;
+use crate::token::ClientArgs;
 
 // The arguments of the subcommand (its help is on `Command`).
 #[derive(Debug, Args)]
@@ -17,24 +17,11 @@ Examples:
   scopegate revoke \"$TOKEN\"
   scopegate token | scopegate revoke -")]
 pub struct RevokeArgs {
-    /// The token to revoke, or `-` to read it from stdin
+    /// The token to revoke, or `-` to read it from stdin. The revocation
+    /// endpoint is the token endpoint's sibling, <env>/oauth/revoke
     token: String,
-    /// Environment (issuer) URL; the revocation endpoint is
-    /// <URL>/oauth/revoke [default: $SCOPEGATE_CLIENT_ENVIRONMENT_URL, else
-    /// $SCALEKIT_ENVIRONMENT_URL]
-    #[arg(long = "env", value_name = "URL")]
-    env: Option<String>,
-    /// Token endpoint URL, if it is not <env>/oauth/token; the revocation
-    /// endpoint is its sibling `revoke` [default: $SCOPEGATE_CLIENT_TOKEN_URL]
-    #[arg(long, value_name = "URL")]
-    token_url: Option<String>,
-    /// Client id [default: $SCOPEGATE_CLIENT_ID, else $SCALEKIT_CLIENT_ID]
-    #[arg(long, value_name = "ID")]
-    client_id: Option<String>,
-    /// Read the client secret from the first line of stdin instead of
-    /// $SCOPEGATE_CLIENT_SECRET (not with a token read from stdin)
-    #[arg(long)]
-    client_secret_stdin: bool,
+    #[command(flatten)]
+    client: ClientArgs,
     /// Allow plain http:// URLs for hosts other than loopback (loopback is
     /// always allowed)
     #[arg(long)]
@@ -42,17 +29,12 @@ pub struct RevokeArgs {
 }
 
 pub async fn run(args: RevokeArgs) -> Result<u8, Failure> {
-    if args.token == "-" && args.client_secret_stdin {
+    if args.token == "-" && args.client.client_secret_stdin {
         return Err(Failure::usage(
             "the token and the client secret cannot both come from stdin",
         ));
     }
-    let env = client_env(
-        args.env,
-        args.token_url,
-        args.client_id,
-        args.client_secret_stdin,
-    )?;
+    let env = args.client.env()?;
     let token = input::token(&args.token)?;
     let tokens = TokenClient::builder_from_lookup(|name| env.get(name))
         .and_then(|builder| builder.allow_http(args.allow_http).build())

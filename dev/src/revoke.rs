@@ -17,7 +17,7 @@ use scopegate_wire::clock::unix_now;
 use crate::error::{DevError, printable};
 use crate::http::{no_store, parse_form, read_body, require_content_type};
 use crate::state::State;
-use crate::token_endpoint::client_credentials;
+use crate::token_endpoint::authenticated_client;
 
 /// The largest revocation request body read.
 const MAX_BODY: usize = 16 * 1024;
@@ -35,16 +35,7 @@ pub(crate) async fn revoke(
     require_content_type(&req, "application/x-www-form-urlencoded")?;
     let body = read_body(payload, MAX_BODY).await?;
     let params = parse_form(&body)?;
-    let (client_id, secret) = client_credentials(&req, &params)?;
-    let Some(grant) = state.authenticate_client(&client_id, &secret) else {
-        tracing::debug!(
-            client_id = printable(&client_id),
-            "revocation refused: client authentication failed"
-        );
-        return Err(DevError::InvalidClient(
-            "client authentication failed: unknown client, deleted client, or wrong secret".into(),
-        ));
-    };
+    let grant = authenticated_client(&req, &params, &state)?;
     let token = params
         .get("token")
         .ok_or_else(|| DevError::invalid_request("the `token` parameter is missing"))?;

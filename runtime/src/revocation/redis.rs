@@ -194,7 +194,8 @@ fn connection_config(timeout: Duration) -> AsyncConnectionConfig {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use scopegate::{Authenticator, RedisRevocations, RevocationMode};
+/// // Through the facade: `scopegate::RedisRevocations`, with its feature `redis`.
+/// use scopegate_runtime::{Authenticator, RedisRevocations, RevocationMode};
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let revocations = RedisRevocations::builder("redis://127.0.0.1:6379")
