@@ -65,7 +65,8 @@ impl RedisRevocationsBuilder {
     }
 
     /// The issuer's longest token lifetime (`exp - iat`): how long client
-    /// and subject rules are kept. Set it to at least the issuer's.
+    /// and subject rules are kept. Set it to at least the issuer's, and
+    /// alike on every replica and publisher.
     pub fn max_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.max_token_lifetime = lifetime;
         self
@@ -111,9 +112,10 @@ impl RedisRevocationsBuilder {
     /// Outside a Tokio runtime.
     pub async fn connect(self) -> Result<RedisRevocations, RevocationError> {
         if self.prefix.is_empty() || self.prefix.contains(['*', '?', '[', ']', '\\']) {
-            return Err(RevocationError::InvalidUrl(
-                "the key prefix must be non-empty, without `*?[]\\`".into(),
-            ));
+            return Err(RevocationError::InvalidSetting {
+                setting: "prefix",
+                limit: "must be non-empty, without `*?[]\\`",
+            });
         }
         let client = redis::Client::open(self.url.as_str())
             .map_err(|error| RevocationError::InvalidUrl(Box::new(error)))?;
@@ -279,10 +281,12 @@ impl RedisRevocations {
         self.len() == 0
     }
 
-    async fn writer(&self) -> Result<MultiplexedConnection, redis::RedisError> {
+    /// The write connection: the one kept, or a new one (then kept).
+    /// `true` when it is new.
+    async fn writer(&self) -> Result<(MultiplexedConnection, bool), redis::RedisError> {
         let mut writer = self.shared.writer.lock().await;
         if let Some(connection) = writer.as_ref() {
-            return Ok(connection.clone());
+            return Ok((connection.clone(), false));
         }
         let connection = self
             .shared
@@ -290,7 +294,24 @@ impl RedisRevocations {
             .get_multiplexed_async_connection_with_config(&self.shared.config)
             .await?;
         *writer = Some(connection.clone());
-        Ok(connection)
+        Ok((connection, true))
+    }
+
+    /// Runs the revocation script; on a failure over a kept connection
+    /// (Redis restarted since, say), once more over a new one.
+    async fn write(&self, script: &redis::ScriptInvocation<'_>) -> Result<(), redis::RedisError> {
+        loop {
+            let (mut connection, fresh) = self.writer().await?;
+            match script.invoke_async::<i64>(&mut connection).await {
+                Ok(_) => return Ok(()),
+                Err(error) => {
+                    *self.shared.writer.lock().await = None;
+                    if fresh {
+                        return Err(error);
+                    }
+                }
+            }
+        }
     }
 
     async fn publish(&self, revocation: Revocation) -> Result<(), RevocationError> {
@@ -307,20 +328,14 @@ impl RedisRevocations {
         let kind = kind_name(&revocation);
         let (id, time) = (revocation.id(), revocation.time());
         let prefix = &self.shared.prefix;
-        let result = async {
-            let mut connection = self.writer().await?;
-            redis::Script::new(REVOKE_SCRIPT)
-                .key(format!("{prefix}:{kind}:{id}"))
-                .arg(time)
-                .arg(ttl)
-                .arg(prefix)
-                .arg(format!("{kind} {time} {id}"))
-                .invoke_async::<i64>(&mut connection)
-                .await
-        }
-        .await;
-        if let Err(error) = result {
-            *self.shared.writer.lock().await = None;
+        let script = redis::Script::new(REVOKE_SCRIPT);
+        let mut invocation = script.key(format!("{prefix}:{kind}:{id}"));
+        invocation
+            .arg(time)
+            .arg(ttl)
+            .arg(prefix)
+            .arg(format!("{kind} {time} {id}"));
+        if let Err(error) = self.write(&invocation).await {
             tracing::warn!(%error, "a revocation could not be written to Redis");
             return Err(RevocationError::Backend(Box::new(error)));
         }

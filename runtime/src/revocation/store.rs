@@ -32,6 +32,14 @@ pub enum RevocationError {
     /// The store's URL is not usable.
     #[error("the revocation store's URL is not usable: {0}")]
     InvalidUrl(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A setting of the store is out of range.
+    #[error("{setting} {limit}")]
+    InvalidSetting {
+        /// The builder method of the setting.
+        setting: &'static str,
+        /// The rule it breaks, in words.
+        limit: &'static str,
+    },
     /// The store did not complete its first full sync in time.
     #[error("the revocation store was not synchronised within {secs} s")]
     NotSynchronised {
