@@ -202,6 +202,17 @@ pub use scopegate_runtime::{
 /// The `tracing` target of the audit events: one per authorization decision.
 pub use scopegate_runtime::AUDIT_TARGET;
 
+/// Token revocation (RFC 7009): the check after validation, its rules and
+/// stores; see [`revocation`].
+pub use scopegate_runtime::{
+    MemoryRevocations, Revocation, RevocationCheck, RevocationError, RevocationMode,
+    RevocationStore, RevokedBy, Verdict, revocation,
+};
+/// Revocations shared by every replica through Redis (feature `redis`).
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use scopegate_runtime::{RedisRevocations, RedisRevocationsBuilder};
+
 /// The client side: token client, admin client, `send_authorized`
 /// (the `scopegate-client` crate).
 #[cfg(feature = "client")]

@@ -69,7 +69,9 @@ impl From<ClientError> for Failure {
             ));
         }
         let code = match &error {
-            ClientError::Rejected(_) | ClientError::Api(_) => REJECTED,
+            ClientError::Rejected(_) | ClientError::RevocationRefused(_) | ClientError::Api(_) => {
+                REJECTED
+            }
             ClientError::Network { .. }
             | ClientError::Unavailable(_)
             | ClientError::InvalidResponse { .. } => NETWORK,

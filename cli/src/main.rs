@@ -15,6 +15,7 @@ mod decode;
 mod exit;
 mod input;
 mod orgs;
+mod revoke;
 mod token;
 
 use std::process::ExitCode;
@@ -33,10 +34,10 @@ Exit codes:
      or answered something that is not the wire format
 
 Environment:
-  SCOPEGATE_CLIENT_ENVIRONMENT_URL  environment (issuer) URL for `token`, `check`
+  SCOPEGATE_CLIENT_ENVIRONMENT_URL  environment (issuer) URL for `token`, `revoke`, `check`
                                     (falls back to SCALEKIT_ENVIRONMENT_URL)
   SCOPEGATE_CLIENT_TOKEN_URL        token endpoint, if not <env>/oauth/token
-  SCOPEGATE_CLIENT_ID               API client id for `token`
+  SCOPEGATE_CLIENT_ID               API client id for `token`, `revoke`
   SCOPEGATE_CLIENT_SECRET           its secret (the pair falls back to
                                     SCALEKIT_CLIENT_ID / SCALEKIT_CLIENT_SECRET)
   SCOPEGATE_CLIENT_SCOPES           scopes `token` asks for (space or comma separated)
@@ -94,6 +95,13 @@ enum Command {
     /// (the reason is printed), 2 on a usage error, 3 when the issuer's keys
     /// cannot be fetched.
     Check(check::CheckArgs),
+    /// Revoke an access token at the issuer's revocation endpoint
+    /// (RFC 7009), authenticating as the API client it was issued to.
+    ///
+    /// The token comes from the argument, or stdin with `-`. The server
+    /// answers success for a token that was already invalid (exit 0);
+    /// refused credentials or a token of another client exit 1.
+    Revoke(revoke::RevokeArgs),
 }
 
 fn main() -> ExitCode {
@@ -137,5 +145,6 @@ async fn run(command: Command) -> Result<u8, Failure> {
         Command::Orgs(command) => orgs::run(command).await,
         Command::Decode(args) => decode::run(args).await,
         Command::Check(args) => check::run(args).await,
+        Command::Revoke(args) => revoke::run(args).await,
     }
 }

@@ -19,21 +19,8 @@ Examples:
   scopegate token --scope deploy:applications
   curl -H \"Authorization: Bearer $(scopegate token)\" https://deploy.acmecorp.com/deploy")]
 pub struct TokenArgs {
-    /// Environment (issuer) URL; the token endpoint is <URL>/oauth/token
-    /// [default: $SCOPEGATE_CLIENT_ENVIRONMENT_URL, else $SCALEKIT_ENVIRONMENT_URL]
-    #[arg(long = "env", value_name = "URL")]
-    env: Option<String>,
-    /// Token endpoint URL, if it is not <env>/oauth/token
-    /// [default: $SCOPEGATE_CLIENT_TOKEN_URL]
-    #[arg(long, value_name = "URL")]
-    token_url: Option<String>,
-    /// Client id [default: $SCOPEGATE_CLIENT_ID, else $SCALEKIT_CLIENT_ID]
-    #[arg(long, value_name = "ID")]
-    client_id: Option<String>,
-    /// Read the client secret from the first line of stdin instead of
-    /// $SCOPEGATE_CLIENT_SECRET
-    #[arg(long)]
-    client_secret_stdin: bool,
+    #[command(flatten)]
+    client: ClientArgs,
     /// A scope to ask for (repeatable) [default: $SCOPEGATE_CLIENT_SCOPES,
     /// else the scopes the client is registered with]
     #[arg(long = "scope", value_name = "SCOPE")]
@@ -51,18 +38,47 @@ pub struct TokenArgs {
     json: bool,
 }
 
+/// The flags that name the issuer and the API client, shared by `token`
+/// and `revoke`.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// Environment (issuer) URL; the token endpoint is <URL>/oauth/token
+    /// [default: $SCOPEGATE_CLIENT_ENVIRONMENT_URL, else $SCALEKIT_ENVIRONMENT_URL]
+    #[arg(long = "env", value_name = "URL")]
+    env: Option<String>,
+    /// Token endpoint URL, if it is not <env>/oauth/token
+    /// [default: $SCOPEGATE_CLIENT_TOKEN_URL]
+    #[arg(long, value_name = "URL")]
+    token_url: Option<String>,
+    /// Client id [default: $SCOPEGATE_CLIENT_ID, else $SCALEKIT_CLIENT_ID]
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// Read the client secret from the first line of stdin instead of
+    /// $SCOPEGATE_CLIENT_SECRET
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+}
+
+impl ClientArgs {
+    /// The environment a token client reads, with these flags put over it.
+    pub fn env(self) -> Result<Env, Failure> {
+        let mut env = Env::default();
+        if self.env.is_some() && self.token_url.is_none() {
+            // An explicit --env wins over a token URL from the environment.
+            env.hide(ENV_CLIENT_TOKEN_URL);
+        }
+        env.set(ENV_CLIENT_ENVIRONMENT_URL, self.env);
+        env.set(ENV_CLIENT_TOKEN_URL, self.token_url);
+        env.set(ENV_CLIENT_ID, self.client_id);
+        if self.client_secret_stdin {
+            env.set(ENV_CLIENT_SECRET, Some(input::secret_line()?));
+        }
+        Ok(env)
+    }
+}
+
 pub async fn run(args: TokenArgs) -> Result<u8, Failure> {
-    let mut env = Env::default();
-    if args.env.is_some() && args.token_url.is_none() {
-        // An explicit --env wins over a token URL from the environment.
-        env.hide(ENV_CLIENT_TOKEN_URL);
-    }
-    env.set(ENV_CLIENT_ENVIRONMENT_URL, args.env);
-    env.set(ENV_CLIENT_TOKEN_URL, args.token_url);
-    env.set(ENV_CLIENT_ID, args.client_id);
-    if args.client_secret_stdin {
-        env.set(ENV_CLIENT_SECRET, Some(input::secret_line()?));
-    }
+    let mut env = args.client.env()?;
     if !args.scopes.is_empty() {
         env.set(ENV_CLIENT_SCOPES, Some(args.scopes.join(" ")));
     }

@@ -74,6 +74,12 @@ pub enum ClientError {
     /// (`invalid_scope`)... Never retried.
     #[error("the token endpoint refused the request: {0}")]
     Rejected(ServerError),
+    /// The revocation endpoint (RFC 7009) refused the request (`4xx`):
+    /// wrong credentials (`invalid_client`), a token of another client,
+    /// an issuer that cannot revoke (`unsupported_token_type`)... Never
+    /// retried.
+    #[error("the revocation endpoint refused the request: {0}")]
+    RevocationRefused(ServerError),
     /// The management API refused the request (`4xx`): not found, invalid
     /// field, forbidden...
     #[error("the management API refused the request: {0}")]
@@ -106,7 +112,10 @@ impl ClientError {
     /// The server's error details, when it answered with an error.
     pub fn server_error(&self) -> Option<&ServerError> {
         match self {
-            ClientError::Rejected(e) | ClientError::Api(e) | ClientError::Unavailable(e) => Some(e),
+            ClientError::Rejected(e)
+            | ClientError::RevocationRefused(e)
+            | ClientError::Api(e)
+            | ClientError::Unavailable(e) => Some(e),
             _ => None,
         }
     }

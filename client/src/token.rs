@@ -17,6 +17,7 @@ use scopegate_wire::Secret;
 use scopegate_wire::serde_helpers::lenient_u64;
 
 mod builder;
+mod revoke;
 
 pub use builder::TokenClientBuilder;
 use builder::{TokenSettings, token_builder_from};
@@ -373,20 +374,7 @@ impl TokenClient {
             .run(|timeout| {
                 self.inner.requests.fetch_add(1, Ordering::Relaxed);
                 *last_sent.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
-                let request = self
-                    .inner
-                    .http
-                    .post(settings.token_url.clone())
-                    .timeout(timeout)
-                    .header(ACCEPT, "application/json")
-                    .form(&form);
-                match settings.auth {
-                    ClientAuth::Basic => request.basic_auth(
-                        form_encode(&settings.client_id),
-                        Some(form_encode(settings.secret.expose())),
-                    ),
-                    _ => request,
-                }
+                self.authenticated_post(&settings.token_url, timeout, &form)
             })
             .await?;
         let sent_at = *last_sent.lock().unwrap_or_else(PoisonError::into_inner);
@@ -421,6 +409,32 @@ impl TokenClient {
             "the token endpoint refused the request"
         );
         Err(ClientError::Rejected(error))
+    }
+
+    /// A form POST to `url`, the client authenticated as
+    /// [`ClientAuth`] says (`form` carries the credentials for
+    /// [`ClientAuth::Post`]).
+    fn authenticated_post(
+        &self,
+        url: &reqwest::Url,
+        timeout: Duration,
+        form: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let settings = &self.inner.settings;
+        let request = self
+            .inner
+            .http
+            .post(url.clone())
+            .timeout(timeout)
+            .header(ACCEPT, "application/json")
+            .form(form);
+        match settings.auth {
+            ClientAuth::Basic => request.basic_auth(
+                form_encode(&settings.client_id),
+                Some(form_encode(settings.secret.expose())),
+            ),
+            _ => request,
+        }
     }
 
     fn parse(&self, body: &[u8], sent_at: Instant) -> Result<AccessToken, ClientError> {

@@ -84,6 +84,18 @@ pub enum DevError {
     /// `500 server_error`.
     #[error("{0}")]
     Internal(String),
+    /// The revocation endpoint cannot revoke this kind of token (RFC 7009
+    /// §2.2.1). `400 unsupported_token_type`.
+    #[error("{0}")]
+    UnsupportedTokenType(String),
+    /// The client may not revoke this token: it was issued to another
+    /// client. `400 unauthorized_client`.
+    #[error("{0}")]
+    UnauthorizedClient(String),
+    /// A revocation could not be published to the revocation store.
+    /// `503 temporarily_unavailable` with `Retry-After: 1`.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl DevError {
@@ -92,7 +104,9 @@ impl DevError {
         match self {
             DevError::InvalidRequest { .. }
             | DevError::UnsupportedGrantType(_)
-            | DevError::InvalidScope(_) => StatusCode::BAD_REQUEST,
+            | DevError::InvalidScope(_)
+            | DevError::UnsupportedTokenType(_)
+            | DevError::UnauthorizedClient(_) => StatusCode::BAD_REQUEST,
             DevError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
             DevError::Unauthorized(error) => error.status_code(),
             DevError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -102,6 +116,7 @@ impl DevError {
             DevError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             DevError::LimitReached(_) | DevError::Conflict { .. } => StatusCode::CONFLICT,
             DevError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            DevError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -121,6 +136,9 @@ impl DevError {
             DevError::LimitReached(_) => "limit_reached",
             DevError::Conflict { .. } => "conflict",
             DevError::Internal(_) => "server_error",
+            DevError::UnsupportedTokenType(_) => "unsupported_token_type",
+            DevError::UnauthorizedClient(_) => "unauthorized_client",
+            DevError::Unavailable(_) => "temporarily_unavailable",
         }
     }
 
@@ -185,6 +203,9 @@ impl ResponseError for DevError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(BASIC_REALM),
             ));
+        }
+        if let DevError::Unavailable(_) = self {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
         }
         response.json(ErrorBody {
             error: self.code(),

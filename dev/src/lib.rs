@@ -8,6 +8,7 @@
 //! | endpoint | what it does |
 //! |---|---|
 //! | `POST /oauth/token` | client-credentials grant (RFC 6749 §4.4); HTTP Basic or `client_id`/`client_secret` in the form; optional `scope` narrows the client's scopes |
+//! | `POST /oauth/revoke` | token revocation (RFC 7009): `token`, optional `token_type_hint`, client authentication as at `/oauth/token`; publishes to the [revocation store](DevIssuerBuilder::revocation_store) |
 //! | `GET /keys`, `GET /.well-known/jwks.json` | the JWKS (RSA, `use: sig`, `alg: RS256`) |
 //! | `GET /.well-known/openid-configuration` | discovery: `issuer`, `token_endpoint`, `jwks_uri`, ... |
 //! | `POST /api/v1/organizations` | create an organization ([`NewOrganization`]) → `201 {"organization": `[`Organization`]`}` |
@@ -109,6 +110,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::web;
+use scopegate_runtime::RevocationStore;
 
 mod clients;
 mod error;
@@ -121,6 +123,7 @@ mod management;
 mod mint;
 mod organizations;
 mod paging;
+mod revoke;
 mod server;
 mod state;
 mod token_endpoint;
@@ -220,12 +223,23 @@ pub enum JwksMode {
 }
 
 /// Settings of a [`DevIssuer`] before it starts.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct DevIssuerBuilder {
     bind: SocketAddr,
     scope_claim: ScopeClaim,
     admin: Option<(String, String)>,
+    revocations: Option<Arc<dyn RevocationStore>>,
+}
+
+impl std::fmt::Debug for DevIssuerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevIssuerBuilder")
+            .field("bind", &self.bind)
+            .field("scope_claim", &self.scope_claim)
+            .field("revocation_store", &self.revocations.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for DevIssuerBuilder {
@@ -234,6 +248,7 @@ impl Default for DevIssuerBuilder {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             scope_claim: ScopeClaim::Array,
             admin: None,
+            revocations: None,
         }
     }
 }
@@ -265,6 +280,16 @@ impl DevIssuerBuilder {
         self
     }
 
+    /// Publish revocations to `store`: tokens revoked at
+    /// `POST /oauth/revoke` (RFC 7009), and every token of a client that is
+    /// deleted or loses a secret (see [`DevIssuer::delete_client`]). The
+    /// discovery document then advertises `revocation_endpoint`. Without a
+    /// store, `/oauth/revoke` answers `400 unsupported_token_type`.
+    pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
+        self.revocations = Some(Arc::new(store));
+        self
+    }
+
     /// Generates the key, binds the address and starts serving on the
     /// current Tokio runtime (one worker thread).
     ///
@@ -282,7 +307,9 @@ impl DevIssuerBuilder {
             ));
         }
         let (listener, url) = server::bind(self.bind)?;
-        let state = State::new(url, self.scope_claim, self.admin).map_err(std::io::Error::other)?;
+        let state = State::new(url, self.scope_claim, self.admin)
+            .map_err(std::io::Error::other)?
+            .with_revocation_store(self.revocations);
         let state = web::Data::new(state);
         let handle = server::serve(listener, state.clone())?;
         tracing::info!(url = state.url(), "scopegate dev issuer started");
@@ -354,6 +381,11 @@ impl DevIssuer {
     /// The JWKS URL: `url() + "/keys"` (Scalekit's layout).
     pub fn jwks_url(&self) -> String {
         format!("{}/keys", self.url())
+    }
+
+    /// The revocation endpoint (RFC 7009): `url() + "/oauth/revoke"`.
+    pub fn revocation_url(&self) -> String {
+        format!("{}/oauth/revoke", self.url())
     }
 
     /// The token endpoint: `url() + "/oauth/token"`.
@@ -502,10 +534,17 @@ impl DevIssuer {
         self.state().clients().update(org_id, client_id, &update)
     }
 
-    /// Deletes a client: its secrets stop working at once (tokens already
-    /// issued stay valid until they expire).
+    /// Deletes a client: its secrets stop working at once. Tokens already
+    /// issued stay valid until they expire, unless a
+    /// [revocation store](DevIssuerBuilder::revocation_store) is set: every
+    /// token issued to the client up to this second is then revoked (at
+    /// once with a `MemoryRevocations`; in a task on the current Tokio
+    /// runtime with a store that must wait, such as Redis; the HTTP API
+    /// waits for it).
     pub fn delete_client(&self, org_id: &str, client_id: &str) -> Result<(), DevError> {
-        self.state().clients().delete(org_id, client_id)
+        self.state().clients().delete(org_id, client_id)?;
+        revoke::after_client_change(self.state(), client_id);
+        Ok(())
     }
 
     /// Adds a secret to a client; the answer holds it in plain text, this
@@ -519,7 +558,11 @@ impl DevIssuer {
         state.clients().add_secret(state.ids(), org_id, client_id)
     }
 
-    /// Removes a secret from a client.
+    /// Removes a secret from a client. With a
+    /// [revocation store](DevIssuerBuilder::revocation_store), every token
+    /// issued to the client up to this second is revoked, as for
+    /// [`delete_client`](Self::delete_client): tokens do not say which
+    /// secret obtained them.
     pub fn delete_secret(
         &self,
         org_id: &str,
@@ -528,7 +571,9 @@ impl DevIssuer {
     ) -> Result<(), DevError> {
         self.state()
             .clients()
-            .delete_secret(org_id, client_id, secret_id)
+            .delete_secret(org_id, client_id, secret_id)?;
+        revoke::after_client_change(self.state(), client_id);
+        Ok(())
     }
 
     /// Creates an organization, with the HTTP API's validation, and returns

@@ -225,6 +225,7 @@ pub(crate) async fn delete_client(
 ) -> Result<HttpResponse, DevError> {
     let org = authorized_org(&req, &state).await?;
     let client_id = path_param(&req, "client_id");
+    crate::revoke::before_client_change(&state, org, client_id, None).await?;
     state.clients().delete(org, client_id)?;
     tracing::info!(
         org_id = org,
@@ -253,11 +254,9 @@ pub(crate) async fn delete_secret(
     state: web::Data<State>,
 ) -> Result<HttpResponse, DevError> {
     let org = authorized_org(&req, &state).await?;
-    state.clients().delete_secret(
-        org,
-        path_param(&req, "client_id"),
-        path_param(&req, "secret_id"),
-    )?;
+    let (client_id, secret_id) = (path_param(&req, "client_id"), path_param(&req, "secret_id"));
+    crate::revoke::before_client_change(&state, org, client_id, Some(secret_id)).await?;
+    state.clients().delete_secret(org, client_id, secret_id)?;
     Ok(json_response(StatusCode::OK, &serde_json::json!({})))
 }
 

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::JwksMode;
 use crate::error::DevError;
 use crate::management;
+use crate::revoke;
 use crate::state::State;
 use crate::token_endpoint;
 
@@ -61,6 +62,7 @@ fn resource(path: &str) -> Resource {
 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/oauth/token").route(web::post().to(token_endpoint::token)))
+        .service(resource("/oauth/revoke").route(web::post().to(revoke::revoke)))
         .service(resource("/keys").route(web::get().to(jwks)))
         .service(resource("/.well-known/jwks.json").route(web::get().to(jwks)))
         .service(resource("/.well-known/openid-configuration").route(web::get().to(discovery)))
@@ -155,7 +157,7 @@ fn pad_json(document: String, size: usize) -> String {
 /// §3, RFC 8414 §2).
 async fn discovery(state: web::Data<State>) -> HttpResponse {
     let url = state.url();
-    HttpResponse::Ok().json(json!({
+    let mut document = json!({
         "issuer": url,
         "token_endpoint": format!("{url}/oauth/token"),
         "jwks_uri": format!("{url}/keys"),
@@ -165,7 +167,14 @@ async fn discovery(state: web::Data<State>) -> HttpResponse {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "access_token_signing_alg_values_supported": ["RS256"],
-    }))
+    });
+    if state.revocation_store().is_some() {
+        // RFC 8414 §2: advertised only when tokens can be revoked.
+        document["revocation_endpoint"] = json!(format!("{url}/oauth/revoke"));
+        document["revocation_endpoint_auth_methods_supported"] =
+            json!(["client_secret_basic", "client_secret_post"]);
+    }
+    HttpResponse::Ok().json(document)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::ids::{self, IdSource, SecretHash};
 use crate::jwt::{self, Signer};
 use crate::keys::{KeyStore, SigningKey};
 use crate::{JwksMode, ScopeClaim};
-use scopegate_runtime::Authenticator;
+use scopegate_runtime::{Authenticator, Claims, RevocationStore};
 
 /// Clock skew tolerated on the management API's bearer tokens.
 const ADMIN_LEEWAY: Duration = Duration::from_secs(30);
@@ -48,6 +48,7 @@ pub(crate) struct State {
     jwks_mode: Mutex<JwksMode>,
     jwks_fetches: AtomicU64,
     token_requests: AtomicU64,
+    revocations: Option<Arc<dyn RevocationStore>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -85,7 +86,24 @@ impl State {
             jwks_mode: Mutex::new(JwksMode::Normal),
             jwks_fetches: AtomicU64::new(0),
             token_requests: AtomicU64::new(0),
+            revocations: None,
         })
+    }
+
+    /// Publishes revocations to `store`.
+    pub(crate) fn with_revocation_store(mut self, store: Option<Arc<dyn RevocationStore>>) -> Self {
+        self.revocations = store;
+        self
+    }
+
+    /// Where revocations are published, if anywhere.
+    pub(crate) fn revocation_store(&self) -> Option<Arc<dyn RevocationStore>> {
+        self.revocations.clone()
+    }
+
+    /// Whether `client_id` is the environment's management client.
+    pub(crate) fn is_admin(&self, client_id: &str) -> bool {
+        client_id == self.admin.client_id
     }
 
     pub(crate) fn url(&self) -> &str {
@@ -242,11 +260,10 @@ impl State {
 
     // --- the management API's bearer check ---
 
-    /// Checks a management API bearer token with the runtime's own
-    /// validator, over the keys this issuer publishes right now (a static
-    /// key set: no HTTP round trip, so [`jwks_fetches`](Self::jwks_fetches)
-    /// is not disturbed), and requires it to be the management client's.
-    pub(crate) async fn check_admin_token(&self, token: &str) -> Result<(), DevError> {
+    /// Validates a token of this issuer with the runtime's own validator,
+    /// over the keys it publishes right now (a static key set: no HTTP
+    /// round trip).
+    pub(crate) async fn verify_own_token(&self, token: &str) -> Result<Claims, DevError> {
         let jwks = serde_json::to_vec(&self.jwks())
             .map_err(|e| DevError::Internal(format!("the JWKS could not be serialized: {e}")))?;
         let auth = Authenticator::builder(&self.url)
@@ -255,8 +272,16 @@ impl State {
             .max_token_bytes(MAX_ADMIN_TOKEN)
             .token_cache_bytes(0)
             .build()
-            .map_err(|e| DevError::Internal(format!("the management API's validator: {e}")))?;
-        let claims = auth.validate(token).await?;
+            .map_err(|e| DevError::Internal(format!("the issuer's own validator: {e}")))?;
+        Ok(auth.validate(token).await?)
+    }
+
+    /// Checks a management API bearer token with the runtime's own
+    /// validator, over the keys this issuer publishes right now (a static
+    /// key set: no HTTP round trip, so [`jwks_fetches`](Self::jwks_fetches)
+    /// is not disturbed), and requires it to be the management client's.
+    pub(crate) async fn check_admin_token(&self, token: &str) -> Result<(), DevError> {
+        let claims = self.verify_own_token(token).await?;
         if claims.client_id() != Some(self.admin.client_id.as_str()) {
             return Err(DevError::Forbidden(
                 "the management API only accepts tokens of the environment's management client"

@@ -17,6 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 
+use crate::clients::Grant;
 use crate::error::{DevError, printable};
 use crate::http::{form_decode, no_store, parse_form, read_body, require_content_type};
 use crate::state::State;
@@ -52,16 +53,7 @@ pub(crate) async fn token(
             printable(grant_type)
         )));
     }
-    let (client_id, secret) = client_credentials(&req, &params)?;
-    let Some(grant) = state.authenticate_client(&client_id, &secret) else {
-        tracing::debug!(
-            client_id = printable(&client_id),
-            "token request refused: client authentication failed"
-        );
-        return Err(DevError::InvalidClient(
-            "client authentication failed: unknown client, deleted client, or wrong secret".into(),
-        ));
-    };
+    let grant = authenticated_client(&req, &params, &state)?;
     let scopes = match params.get("scope") {
         None => grant.scopes.clone(),
         Some(requested) => {
@@ -95,6 +87,29 @@ pub(crate) async fn token(
             expires_in: issued.expires_in,
             scope: scopes.join(" "),
         }))
+}
+
+/// The client that authenticated the request (RFC 6749 §2.3.1), as the
+/// token and revocation endpoints require it, or `401 invalid_client`.
+pub(crate) fn authenticated_client(
+    req: &HttpRequest,
+    params: &BTreeMap<String, String>,
+    state: &State,
+) -> Result<Grant, DevError> {
+    let (client_id, secret) = client_credentials(req, params)?;
+    state
+        .authenticate_client(&client_id, &secret)
+        .ok_or_else(|| {
+            tracing::debug!(
+                client_id = printable(&client_id),
+                path = req.path(),
+                "request refused: client authentication failed"
+            );
+            DevError::InvalidClient(
+                "client authentication failed: unknown client, deleted client, or wrong secret"
+                    .into(),
+            )
+        })
 }
 
 /// The client's id and secret, from HTTP Basic or from the body, never both

@@ -505,6 +505,26 @@ impl Authenticator {
         self.keep_in_request(req, answer)
     }
 
+    /// Checks valid `claims` against the revocation check set with
+    /// [`AuthenticatorBuilder::revocation`], whatever its mode: `Ok` when
+    /// none is set. For tokens validated with [`validate`](Self::validate).
+    pub fn check_revocation(&self, claims: &Claims) -> Result<(), AuthError> {
+        self.check_revocation_for(claims, true)
+    }
+
+    /// The revocation check of a handler that did (`opted_in`) or did not
+    /// ask for it, as the mode says.
+    pub(crate) fn check_revocation_for(
+        &self,
+        claims: &Claims,
+        opted_in: bool,
+    ) -> Result<(), AuthError> {
+        match &self.inner.settings.revocation {
+            Some(hook) => hook.check(claims, opted_in),
+            None => Ok(()),
+        }
+    }
+
     /// Authenticates `req` and checks that its token satisfies `requirement`.
     pub async fn authorize(
         &self,

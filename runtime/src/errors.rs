@@ -76,6 +76,15 @@ pub enum AuthError {
         /// How long the client should wait before retrying.
         retry_after: Duration,
     },
+    /// Whether the token was revoked cannot be checked: the revocation
+    /// mirror has lost its store for longer than it may serve alone (see
+    /// [`RevocationCheck`](crate::RevocationCheck)). `503` with
+    /// `Retry-After`, only for handlers whose revocation is checked.
+    #[error("whether the token was revoked cannot be checked right now; retry later")]
+    RevocationUnavailable {
+        /// How long the client should wait before retrying.
+        retry_after: Duration,
+    },
     /// The server is misconfigured: no `Authenticator` was registered as app
     /// data. `500`. The error is logged; in debug builds the response also
     /// says what to add (`App::new().app_data(authenticator)`), in release
@@ -315,6 +324,9 @@ pub enum TokenError {
     /// The server requires an audience and the token has no `aud`.
     #[error("the token has no `aud` (audience) claim, and this server requires one")]
     AudienceMissing,
+    /// The token was revoked (RFC 7009) before it expired.
+    #[error("the token has been revoked")]
+    Revoked(RevokedBy),
     /// None of the token's audiences is one this server accepts.
     #[error(
         "the token is for another audience; this server accepts {}",
@@ -351,6 +363,19 @@ pub enum TokenError {
     RequirementNotMet(ClaimMismatch),
 }
 
+/// Which revocation covers a revoked token. Only for matching and logs:
+/// the description sent to the client is the same for all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RevokedBy {
+    /// The token itself, by its `jti`.
+    Token,
+    /// Every token of its `client_id` issued before a time.
+    Client,
+    /// Every token of its `sub` issued before a time.
+    Subject,
+}
+
 fn claim_meaning(claim: &str) -> &'static str {
     match claim {
         "iss" => "issuer",
@@ -359,6 +384,7 @@ fn claim_meaning(claim: &str) -> &'static str {
         "nbf" => "not before",
         "iat" => "issued at",
         "sub" => "subject",
+        "jti" => "token id",
         _ => "required",
     }
 }

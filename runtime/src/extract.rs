@@ -36,6 +36,8 @@ impl FromRequest for Claims {
             }
         };
         if let Some(answer) = auth.authenticate_now(req) {
+            let answer = answer
+                .and_then(|claims| auth.check_revocation_for(&claims, false).map(|()| claims));
             decision::settle_answer(
                 req,
                 Some(auth.metrics_for(answer.as_ref().ok())),
@@ -47,7 +49,10 @@ impl FromRequest for Claims {
         let auth = auth.clone();
         let req = req.clone();
         Either::Right(Box::pin(async move {
-            let answer = auth.authenticate_by_verifying(&req).await;
+            let answer = auth
+                .authenticate_by_verifying(&req)
+                .await
+                .and_then(|claims| auth.check_revocation_for(&claims, false).map(|()| claims));
             decision::settle_answer(
                 &req,
                 Some(auth.metrics_for(answer.as_ref().ok())),

@@ -568,6 +568,7 @@ mod tests {
             max_staleness: Duration::from_secs(3600),
             token_cache_bytes: 0,
             token_cache_ttl: Duration::from_secs(60),
+            revocation: None,
         };
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))

@@ -33,6 +33,7 @@
 //! | `requirement` | [`Requirement`] |
 //! | `policy` | [`HandlerPolicy`]: claims, tenant and revocation of a handler |
 //! | `tenant` | [`TenantBinding`]: a claim bound to a path parameter |
+//! | [`revocation`] | [`RevocationCheck`], [`Revocation`], [`MemoryRevocations`] (and `RedisRevocations`, feature `redis`) |
 //! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |
 //! | `response` | [`AuthError`] as an HTTP response |
 //! | `extract` | the actix-web extractors |
@@ -69,6 +70,7 @@ mod reason;
 mod requirement;
 pub mod resource_metadata;
 mod response;
+pub mod revocation;
 mod settings;
 mod tenant;
 mod token_cache;
@@ -89,8 +91,8 @@ pub use claim_sources::{ClientIdClaim, ScopeSource};
 pub use claims::{ClaimError, Claims};
 pub use decision::AUDIT_TARGET;
 pub use errors::{
-    AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, TenantTemplateError,
-    TokenError, TokenPart,
+    AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, RevokedBy,
+    TenantTemplateError, TokenError, TokenPart,
 };
 pub use extract::{Authorized, ScopeRequirement};
 pub use guard::{ScopeGuard, ScopeGuardService};
@@ -100,6 +102,12 @@ pub use jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
 pub use policy::HandlerPolicy;
 pub use requirement::Requirement;
 pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
+pub use revocation::{
+    MemoryRevocations, Revocation, RevocationCheck, RevocationError, RevocationMode,
+    RevocationStore, Verdict,
+};
+#[cfg(feature = "redis")]
+pub use revocation::{RedisRevocations, RedisRevocationsBuilder};
 pub use scopegate_grammar as grammar;
 pub use scopegate_wire::url_policy::UrlPolicyError;
 pub use tenant::{

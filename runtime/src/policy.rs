@@ -143,7 +143,15 @@ impl HandlerPolicy {
         }
     }
 
-    /// The same policy, consulting the revocation store for this handler.
+    /// The same policy, consulting the revocation store for this handler
+    /// (what `check_revocation` in the attribute sets).
+    ///
+    /// ```
+    /// use scopegate::HandlerPolicy;
+    ///
+    /// const SENSITIVE: HandlerPolicy = HandlerPolicy::NONE.with_revocation_check();
+    /// assert!(SENSITIVE.check_revocation);
+    /// ```
     pub const fn with_revocation_check(self) -> Self {
         HandlerPolicy {
             check_revocation: true,
@@ -159,15 +167,17 @@ impl Default for HandlerPolicy {
 }
 
 /// Checks the verified `claims` of `req` against a handler's scope
-/// `requirement` and `policy`: scopes, claim requirements, tenant binding,
-/// in that order; the first failure is the answer.
+/// `requirement` and `policy`: revocation (a revoked token is not a valid
+/// token: `401`, whatever else it lacks), scopes, claim requirements, tenant
+/// binding, in that order; the first failure is the answer.
 pub(crate) fn check_handler(
-    _auth: &Authenticator,
+    auth: &Authenticator,
     req: &HttpRequest,
     claims: &Claims,
     requirement: &Requirement,
     policy: &HandlerPolicy,
 ) -> Result<(), AuthError> {
+    auth.check_revocation_for(claims, policy.check_revocation)?;
     check_scopes(claims, requirement)?;
     for claim in policy.claims {
         claim.check(claims).map_err(|mismatch| {

@@ -45,10 +45,12 @@ pub(crate) enum Reason {
     TenantNotAllowed,
     IssuerTenantMismatch,
     IssuerRequirementNotMet,
+    Revoked,
     InsufficientScope,
     ClaimMismatch,
     TenantMismatch,
     KeysUnavailable,
+    RevocationUnavailable,
     HandlerMisconfigured,
     Misconfigured,
 }
@@ -71,6 +73,7 @@ impl Reason {
             Some(AuthError::TenantMismatch(_)) => Reason::TenantMismatch,
             Some(AuthError::HandlerMisconfigured(_)) => Reason::HandlerMisconfigured,
             Some(AuthError::KeysUnavailable { .. }) => Reason::KeysUnavailable,
+            Some(AuthError::RevocationUnavailable { .. }) => Reason::RevocationUnavailable,
             Some(AuthError::Misconfigured) => Reason::Misconfigured,
         }
     }
@@ -115,6 +118,7 @@ impl Reason {
             TokenError::TenantNotAllowed { .. } => Reason::TenantNotAllowed,
             TokenError::TenantMismatch { .. } => Reason::IssuerTenantMismatch,
             TokenError::RequirementNotMet(_) => Reason::IssuerRequirementNotMet,
+            TokenError::Revoked(_) => Reason::Revoked,
         }
     }
 
@@ -135,7 +139,7 @@ impl Reason {
             | Reason::MultipleCredentials
             | Reason::NotB64Token => "400",
             Reason::InsufficientScope | Reason::ClaimMismatch | Reason::TenantMismatch => "403",
-            Reason::KeysUnavailable => "503",
+            Reason::KeysUnavailable | Reason::RevocationUnavailable => "503",
             Reason::Misconfigured | Reason::HandlerMisconfigured => "500",
             _ => "401",
         }
@@ -179,10 +183,12 @@ impl Reason {
             Reason::TenantNotAllowed => "tenant_not_allowed",
             Reason::IssuerTenantMismatch => "issuer_tenant_mismatch",
             Reason::IssuerRequirementNotMet => "issuer_requirement_not_met",
+            Reason::Revoked => "revoked",
             Reason::InsufficientScope => "insufficient_scope",
             Reason::ClaimMismatch => "claim_mismatch",
             Reason::TenantMismatch => "tenant_mismatch",
             Reason::KeysUnavailable => "keys_unavailable",
+            Reason::RevocationUnavailable => "revocation_unavailable",
             Reason::HandlerMisconfigured => "handler_misconfigured",
             Reason::Misconfigured => "misconfigured",
         }
@@ -278,10 +284,12 @@ mod tests {
         Reason::TenantNotAllowed,
         Reason::IssuerTenantMismatch,
         Reason::IssuerRequirementNotMet,
+        Reason::Revoked,
         Reason::InsufficientScope,
         Reason::ClaimMismatch,
         Reason::TenantMismatch,
         Reason::KeysUnavailable,
+        Reason::RevocationUnavailable,
         Reason::HandlerMisconfigured,
         Reason::Misconfigured,
     ];

@@ -27,7 +27,9 @@ impl AuthError {
             AuthError::InsufficientScope { .. }
             | AuthError::ClaimMismatch(_)
             | AuthError::TenantMismatch(_) => "insufficient_scope",
-            AuthError::KeysUnavailable { .. } => "temporarily_unavailable",
+            AuthError::KeysUnavailable { .. } | AuthError::RevocationUnavailable { .. } => {
+                "temporarily_unavailable"
+            }
             AuthError::Misconfigured | AuthError::HandlerMisconfigured(_) => "server_error",
         }
     }
@@ -52,6 +54,7 @@ impl AuthError {
                 "Bearer error=\"insufficient_scope\", error_description=\"{description}\""
             )),
             AuthError::KeysUnavailable { .. }
+            | AuthError::RevocationUnavailable { .. }
             | AuthError::Misconfigured
             | AuthError::HandlerMisconfigured(_) => None,
         }
@@ -163,7 +166,9 @@ impl ResponseError for AuthError {
             AuthError::InsufficientScope { .. }
             | AuthError::ClaimMismatch(_)
             | AuthError::TenantMismatch(_) => StatusCode::FORBIDDEN,
-            AuthError::KeysUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::KeysUnavailable { .. } | AuthError::RevocationUnavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AuthError::Misconfigured | AuthError::HandlerMisconfigured(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -177,7 +182,9 @@ impl ResponseError for AuthError {
         if let Some(challenge) = challenge {
             response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        if let AuthError::KeysUnavailable { retry_after } = self {
+        if let AuthError::KeysUnavailable { retry_after }
+        | AuthError::RevocationUnavailable { retry_after } = self
+        {
             response.insert_header((
                 header::RETRY_AFTER,
                 retry_after.as_secs().max(1).to_string(),

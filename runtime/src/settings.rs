@@ -12,6 +12,7 @@ use crate::claim_requirement::ClaimRequirement;
 use crate::claim_sources::{ClientIdClaim, ScopeSource};
 use crate::issuer_pattern::IssuerPattern;
 use crate::jwk::Algorithm;
+use crate::revocation::RevocationHook;
 
 /// Where the key set comes from.
 #[derive(Debug, Clone)]
@@ -56,4 +57,5 @@ pub(crate) struct Settings {
     pub(crate) max_staleness: Duration,
     pub(crate) token_cache_bytes: u64,
     pub(crate) token_cache_ttl: Duration,
+    pub(crate) revocation: Option<RevocationHook>,
 }

@@ -8,6 +8,7 @@ use super::Authenticator;
 use crate::errors::ConfigError;
 use crate::issuer::{Issuer, check_distinct};
 use crate::jwk::Algorithm;
+use crate::revocation::{RevocationCheck, RevocationHook, RevocationMode};
 use crate::settings::{KeySource, Settings};
 
 /// Environment variable holding the Scalekit environment URL, which is both
@@ -110,6 +111,7 @@ pub struct AuthenticatorBuilder {
     token_cache_ttl: Duration,
     allow_http: bool,
     client: Option<reqwest::Client>,
+    revocation: Option<RevocationHook>,
 }
 
 impl AuthenticatorBuilder {
@@ -136,6 +138,7 @@ impl AuthenticatorBuilder {
             token_cache_ttl: Duration::from_secs(600),
             allow_http: false,
             client: None,
+            revocation: None,
         }
     }
 
@@ -309,6 +312,15 @@ impl AuthenticatorBuilder {
         self
     }
 
+    /// Check valid tokens against `check` (a
+    /// [`MemoryRevocations`](crate::MemoryRevocations), or a
+    /// `RedisRevocations` shared by every replica) for the handlers `mode`
+    /// says: see [`revocation`](crate::revocation). Default: no check.
+    pub fn revocation(mut self, check: impl RevocationCheck, mode: RevocationMode) -> Self {
+        self.revocation = Some(RevocationHook::new(std::sync::Arc::new(check), mode));
+        self
+    }
+
     /// Checks the settings and builds the [`Authenticator`]. No network
     /// traffic happens here: keys are fetched on first use.
     pub fn build(self) -> Result<Authenticator, ConfigError> {
@@ -374,6 +386,7 @@ impl AuthenticatorBuilder {
             max_staleness: self.max_staleness,
             token_cache_bytes: self.token_cache_bytes,
             token_cache_ttl: self.token_cache_ttl,
+            revocation: self.revocation,
         };
         Ok(Authenticator::from_settings(settings, client))
     }

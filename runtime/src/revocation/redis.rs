@@ -1,0 +1,533 @@
+//! [`RedisRevocations`] (cargo feature `redis`): revocations shared by
+//! every replica of an API through one Redis server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::future::{BoxFuture, FutureExt};
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
+use scopegate_wire::clock::unix_now;
+use tokio::sync::{Mutex, watch};
+use tokio::task::JoinHandle;
+
+use super::mirror::Mirror;
+use super::rules::{DEFAULT_MAX_TOKEN_LIFETIME, Revocation};
+use super::store::{RevocationError, RevocationStore, check_id};
+use super::{RevocationCheck, Verdict};
+use crate::claims::Claims;
+
+/// Writes a rule unless a later one is there, and announces it.
+const REVOKE_SCRIPT: &str = r"
+local current = redis.call('GET', KEYS[1])
+if (not current) or tonumber(current) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+";
+
+/// The first wait between reconnection attempts, and the longest.
+const BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(2));
+
+/// Settings of a [`RedisRevocations`] before it connects.
+///
+/// | setting | default |
+/// |---|---|
+/// | key prefix and channel | `scopegate:revoked` |
+/// | longest token lifetime (how long client and subject rules are kept) | 24 h |
+/// | serve from the mirror after Redis is lost | 30 s |
+/// | `Retry-After` once failing closed | 5 s |
+/// | heartbeat (ping) | 1 s |
+/// | connect and response timeouts | 2 s |
+/// | wait for the first full sync in [`connect`](Self::connect) | 5 s |
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RedisRevocationsBuilder {
+    url: String,
+    prefix: String,
+    max_token_lifetime: Duration,
+    grace: Duration,
+    retry_after: Duration,
+    heartbeat: Duration,
+    timeout: Duration,
+    ready_timeout: Duration,
+}
+
+impl RedisRevocationsBuilder {
+    /// The key prefix, which is also the pub/sub channel. Every replica
+    /// and the publisher must use the same one. It may not hold the glob
+    /// characters `*?[]\`.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The issuer's longest token lifetime (`exp - iat`): how long client
+    /// and subject rules are kept. Set it to at least the issuer's, and
+    /// alike on every replica and publisher.
+    pub fn max_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_token_lifetime = lifetime;
+        self
+    }
+
+    /// How long the mirror keeps serving once Redis is lost, before
+    /// checked handlers answer `503`.
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// The `Retry-After` of a `503` once failing closed.
+    pub fn retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// How often the connection is pinged, to notice a silent loss.
+    pub fn heartbeat(mut self, heartbeat: Duration) -> Self {
+        self.heartbeat = heartbeat;
+        self
+    }
+
+    /// The connect and response timeout of every Redis call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long [`connect`](Self::connect) waits for the first full sync.
+    pub fn ready_timeout(mut self, timeout: Duration) -> Self {
+        self.ready_timeout = timeout;
+        self
+    }
+
+    /// Starts the background task and waits for its first full sync: the
+    /// handle answers only once it knows every rule. Fails if Redis cannot
+    /// be reached within the ready timeout (the task is stopped).
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime.
+    pub async fn connect(self) -> Result<RedisRevocations, RevocationError> {
+        if self.prefix.is_empty() || self.prefix.contains(['*', '?', '[', ']', '\\']) {
+            return Err(RevocationError::InvalidSetting {
+                setting: "prefix",
+                limit: "must be non-empty, without `*?[]\\`",
+            });
+        }
+        let client = redis::Client::open(self.url.as_str())
+            .map_err(|error| RevocationError::InvalidUrl(Box::new(error)))?;
+        let mirror = Arc::new(Mirror::unsynced(
+            self.max_token_lifetime,
+            self.grace,
+            self.retry_after,
+        ));
+        let (synced_tx, mut synced) = watch::channel(0_u64);
+        let follower = Follower {
+            mirror: mirror.clone(),
+            client: client.clone(),
+            prefix: self.prefix.clone(),
+            heartbeat: self.heartbeat,
+            config: connection_config(self.timeout),
+            timeout: self.timeout,
+            synced: synced_tx,
+        };
+        let task = tokio::spawn(follower.run());
+        let shared = Arc::new(Shared {
+            mirror,
+            client,
+            prefix: self.prefix,
+            config: connection_config(self.timeout),
+            writer: Mutex::new(None),
+            task,
+            synced: synced.clone(),
+        });
+        let first = tokio::time::timeout(self.ready_timeout, synced.wait_for(|n| *n > 0)).await;
+        match first {
+            Ok(Ok(_)) => Ok(RedisRevocations { shared }),
+            _ => Err(RevocationError::NotSynchronised {
+                secs: self.ready_timeout.as_secs(),
+            }),
+        }
+    }
+}
+
+fn connection_config(timeout: Duration) -> AsyncConnectionConfig {
+    AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
+}
+
+/// Revocations shared by every replica through Redis: a
+/// [`RevocationStore`] that writes to Redis and a [`RevocationCheck`] that
+/// reads the local mirror. Cheap to clone; the background task stops when
+/// the last clone is dropped.
+///
+/// # Layout in Redis
+///
+/// Each rule is one key, `<prefix>:<kind>:<id>` with `kind` one of `jti`,
+/// `client`, `sub`, holding the rule's time (the token's `exp`, or the
+/// `issued_before` cutoff) in seconds since the Unix epoch, with a TTL
+/// ending when no token the rule covers can still be valid
+/// ([`Revocation::expires_at`]). A revocation is written and announced on
+/// the pub/sub channel `<prefix>` (`<kind> <time> <id>`) by one Lua script,
+/// so the two cannot part.
+///
+/// # The mirror
+///
+/// Each handle keeps every rule in a local mirror, which the request path
+/// reads (no Redis round trip per request). A background task subscribes
+/// to the channel, then reads every rule (`SCAN` + `MGET`): on start and
+/// after every reconnection, so that revocations published while a
+/// replica was cut off are picked up. Pub/sub brings a revocation to every
+/// replica within milliseconds; the 1 s target holds with room to spare.
+///
+/// The task pings Redis every [`heartbeat`](RedisRevocationsBuilder::heartbeat)
+/// (default 1 s). When the connection is lost, or a ping goes unanswered,
+/// the mirror keeps serving for [`grace`](RedisRevocationsBuilder::grace)
+/// (default 30 s): a revocation made meanwhile may be missed for that
+/// long. After that, checked handlers fail closed with `503` and a
+/// `Retry-After` of [`retry_after`](RedisRevocationsBuilder::retry_after)
+/// (default 5 s), until the task has reconnected and resynced (it retries
+/// every 250 ms, backing off to 2 s).///
+/// # Example
+///
+/// ```no_run
+/// use std::time::Duration;
+/// // Through the facade: `scopegate::RedisRevocations`, with its feature `redis`.
+/// use scopegate_runtime::{Authenticator, RedisRevocations, RevocationMode};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let revocations = RedisRevocations::builder("redis://127.0.0.1:6379")
+///     .grace(Duration::from_secs(30))
+///     .connect()
+///     .await?;
+/// let auth = Authenticator::builder_from_env()?
+///     .revocation(revocations.clone(), RevocationMode::OptIn)
+///     .build()?;
+/// # let _ = auth; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisRevocations {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    mirror: Arc<Mirror>,
+    client: redis::Client,
+    prefix: String,
+    config: AsyncConnectionConfig,
+    /// The connection writes go through, opened on first use and dropped
+    /// after a failure.
+    writer: Mutex<Option<MultiplexedConnection>>,
+    task: JoinHandle<()>,
+    /// Counts the full syncs.
+    synced: watch::Receiver<u64>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl std::fmt::Debug for RedisRevocations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: not shown.
+        f.debug_struct("RedisRevocations")
+            .field("prefix", &self.shared.prefix)
+            .field("in_sync", &self.is_in_sync())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisRevocations {
+    /// Settings for a store at `url` (`redis://[:password@]host:port[/db]`).
+    pub fn builder(url: impl Into<String>) -> RedisRevocationsBuilder {
+        RedisRevocationsBuilder {
+            url: url.into(),
+            prefix: "scopegate:revoked".to_owned(),
+            max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME,
+            grace: Duration::from_secs(30),
+            retry_after: Duration::from_secs(5),
+            heartbeat: Duration::from_secs(1),
+            timeout: Duration::from_secs(2),
+            ready_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// Whether the mirror is in sync with Redis now (`false` from the loss
+    /// of the connection until the next full resync).
+    pub fn is_in_sync(&self) -> bool {
+        self.shared.mirror.is_in_sync()
+    }
+
+    /// How many full syncs the mirror has made: 1 after
+    /// [`connect`](RedisRevocationsBuilder::connect), one more after every
+    /// reconnection.
+    pub fn sync_count(&self) -> u64 {
+        *self.shared.synced.borrow()
+    }
+
+    /// How many rules the local mirror holds.
+    pub fn len(&self) -> usize {
+        self.shared.mirror.len()
+    }
+
+    /// Whether the local mirror holds no rule.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The write connection: the one kept, or a new one (then kept).
+    /// `true` when it is new.
+    async fn writer(&self) -> Result<(MultiplexedConnection, bool), redis::RedisError> {
+        let mut writer = self.shared.writer.lock().await;
+        if let Some(connection) = writer.as_ref() {
+            return Ok((connection.clone(), false));
+        }
+        let connection = self
+            .shared
+            .client
+            .get_multiplexed_async_connection_with_config(&self.shared.config)
+            .await?;
+        *writer = Some(connection.clone());
+        Ok((connection, true))
+    }
+
+    /// Runs the revocation script; on a failure over a kept connection
+    /// (Redis restarted since, say), once more over a new one.
+    async fn write(&self, script: &redis::ScriptInvocation<'_>) -> Result<(), redis::RedisError> {
+        loop {
+            let (mut connection, fresh) = self.writer().await?;
+            match script.invoke_async::<i64>(&mut connection).await {
+                Ok(_) => return Ok(()),
+                Err(error) => {
+                    *self.shared.writer.lock().await = None;
+                    if fresh {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn publish(&self, revocation: Revocation) -> Result<(), RevocationError> {
+        check_id(&revocation)?;
+        let now = unix_now();
+        let mirror = &self.shared.mirror;
+        let ttl = revocation
+            .expires_at(mirror.max_token_lifetime())
+            .saturating_sub(now);
+        if ttl <= 0 {
+            // No token it covers can still be valid.
+            return Ok(());
+        }
+        let kind = kind_name(&revocation);
+        let (id, time) = (revocation.id(), revocation.time());
+        let prefix = &self.shared.prefix;
+        let script = redis::Script::new(REVOKE_SCRIPT);
+        let mut invocation = script.key(format!("{prefix}:{kind}:{id}"));
+        invocation
+            .arg(time)
+            .arg(ttl)
+            .arg(prefix)
+            .arg(format!("{kind} {time} {id}"));
+        if let Err(error) = self.write(&invocation).await {
+            tracing::warn!(%error, "a revocation could not be written to Redis");
+            return Err(RevocationError::Backend(Box::new(error)));
+        }
+        mirror.apply(&revocation, now);
+        tracing::info!(kind, "revocation published");
+        Ok(())
+    }
+}
+
+impl RevocationStore for RedisRevocations {
+    fn revoke(&self, revocation: Revocation) -> BoxFuture<'_, Result<(), RevocationError>> {
+        self.publish(revocation).boxed()
+    }
+}
+
+impl RevocationCheck for RedisRevocations {
+    fn check(&self, claims: &Claims) -> Verdict {
+        self.shared.mirror.verdict(claims)
+    }
+}
+
+fn kind_name(revocation: &Revocation) -> &'static str {
+    match revocation {
+        Revocation::Token { .. } => "jti",
+        Revocation::Client { .. } => "client",
+        Revocation::Subject { .. } => "sub",
+    }
+}
+
+/// A rule from its kind, time and id (a message, or a key and its value).
+fn parse_rule(kind: &str, time: &str, id: &str) -> Option<Revocation> {
+    let time: i64 = time.trim().parse().ok()?;
+    if id.is_empty() {
+        return None;
+    }
+    Some(match kind {
+        "jti" => Revocation::token(id, time),
+        "client" => Revocation::client(id, time),
+        "sub" => Revocation::subject(id, time),
+        _ => return None,
+    })
+}
+
+/// A pub/sub message: `<kind> <time> <id>`.
+fn parse_message(text: &str) -> Option<Revocation> {
+    let mut parts = text.splitn(3, ' ');
+    let (kind, time, id) = (parts.next()?, parts.next()?, parts.next()?);
+    parse_rule(kind, time, id)
+}
+
+/// The background task: follows the channel, resyncs after every
+/// (re)connection, marks the mirror out of sync when the connection is
+/// lost.
+struct Follower {
+    mirror: Arc<Mirror>,
+    client: redis::Client,
+    prefix: String,
+    heartbeat: Duration,
+    config: AsyncConnectionConfig,
+    timeout: Duration,
+    /// Counts full syncs.
+    synced: watch::Sender<u64>,
+}
+
+/// Why a session with Redis ended.
+type SessionError = Box<dyn std::error::Error + Send + Sync>;
+
+impl Follower {
+    async fn run(self) {
+        let mut backoff = BACKOFF.0;
+        loop {
+            let before = *self.synced.borrow();
+            let error = match self.session().await {
+                Ok(never) => match never {},
+                Err(error) => error,
+            };
+            self.mirror.mark_out_of_sync();
+            if *self.synced.borrow() > before {
+                backoff = BACKOFF.0;
+                tracing::warn!(%error, "lost the revocation store; serving from the local mirror");
+            } else {
+                tracing::debug!(%error, "the revocation store is still unreachable");
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(BACKOFF.1);
+        }
+    }
+
+    /// One connection: subscribe, resync, then apply messages and ping
+    /// until something fails.
+    async fn session(&self) -> Result<std::convert::Infallible, SessionError> {
+        let mut pubsub = tokio::time::timeout(self.timeout, self.client.get_async_pubsub())
+            .await
+            .map_err(|_| "timed out connecting")??;
+        tokio::time::timeout(self.timeout, pubsub.subscribe(&self.prefix))
+            .await
+            .map_err(|_| "timed out subscribing")??;
+        let (mut sink, mut messages) = pubsub.split();
+        let mut connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&self.config)
+            .await?;
+        let count = self.resync(&mut connection).await?;
+        drop(connection);
+        self.mirror.mark_in_sync();
+        self.synced.send_modify(|n| *n += 1);
+        tracing::info!(rules = count, "revocation mirror in sync");
+        let mut beat = tokio::time::interval(self.heartbeat);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                message = messages.next() => {
+                    let message = message.ok_or("the subscription was closed")?;
+                    let payload = message.get_payload::<String>().ok();
+                    match payload.as_deref().and_then(parse_message) {
+                        Some(rule) => self.mirror.apply(&rule, unix_now()),
+                        None => tracing::warn!("ignored a malformed revocation message"),
+                    }
+                }
+                _ = beat.tick() => {
+                    // On a subscribed connection the answer is a
+                    // `["pong", ""]` array (RESP2), not a status.
+                    tokio::time::timeout(self.timeout, sink.ping::<redis::Value>())
+                        .await
+                        .map_err(|_| "a ping went unanswered")??;
+                    self.mirror.purge(unix_now());
+                }
+            }
+        }
+    }
+
+    /// Reads every rule into the mirror; returns how many were read.
+    async fn resync(&self, connection: &mut MultiplexedConnection) -> Result<usize, SessionError> {
+        let pattern = format!("{}:*", self.prefix);
+        let mut cursor = 0_u64;
+        let mut rules = Vec::new();
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(connection)
+                .await?;
+            if !keys.is_empty() {
+                let values: Vec<Option<String>> = redis::cmd("MGET")
+                    .arg(&keys)
+                    .query_async(connection)
+                    .await?;
+                for (key, value) in keys.iter().zip(values) {
+                    // A key that expired between SCAN and MGET is `None`.
+                    let Some(value) = value else { continue };
+                    let rest = key
+                        .strip_prefix(self.prefix.as_str())
+                        .and_then(|rest| rest.strip_prefix(':'));
+                    let rule = rest
+                        .and_then(|rest| rest.split_once(':'))
+                        .and_then(|(kind, id)| parse_rule(kind, &value, id));
+                    match rule {
+                        Some(rule) => rules.push(rule),
+                        None => tracing::warn!("ignored a malformed revocation key"),
+                    }
+                }
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        self.mirror.apply_all(&rules, unix_now());
+        Ok(rules.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_and_keys_read_back_as_rules() {
+        assert_eq!(
+            parse_message("jti 1900000000 tkn_1"),
+            Some(Revocation::token("tkn_1", 1_900_000_000))
+        );
+        assert_eq!(
+            parse_message("client 17 m2m org 1"),
+            Some(Revocation::client("m2m org 1", 17))
+        );
+        assert_eq!(parse_message("sub 5 u"), Some(Revocation::subject("u", 5)));
+        for bad in ["", "jti", "jti x tkn", "jti 5 ", "tenant 5 a", "jti 5"] {
+            assert_eq!(parse_message(bad), None, "{bad}");
+        }
+    }
+}

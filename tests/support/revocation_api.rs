@@ -1,0 +1,54 @@
+//! An API whose handlers differ in how revocation applies to them, for
+//! `tests/revocation.rs` and `tests/revocation_redis.rs`. Included with
+//! `#[path = "support/revocation_api.rs"] mod revocation_api;`, beside
+//! `mod common;`.
+//!
+//! | route | handler |
+//! |---|---|
+//! | `GET /sensitive` | `read:deployments`, revocation checked (`HandlerPolicy::check_revocation`) |
+//! | `GET /plain` | `read:deployments`, no revocation asked for |
+//! | `GET /whoami` | the bare `Claims` extractor |
+
+#![allow(dead_code)]
+
+use actix_web::{HttpResponse, web};
+use scopegate::{Authenticator, Claims, HandlerPolicy, Requirement};
+use scopegate_runtime::{Authorized, ScopeRequirement};
+
+/// `read:deployments`, with the revocation check: what `#[require_scopes]`
+/// writes for a handler that opts in, written by hand.
+pub struct Sensitive;
+
+impl ScopeRequirement for Sensitive {
+    const REQUIREMENT: Requirement = Requirement::Scope("read:deployments");
+    const POLICY: HandlerPolicy = HandlerPolicy::NONE.with_revocation_check();
+}
+
+/// `read:deployments`, nothing more.
+pub struct Plain;
+
+impl ScopeRequirement for Plain {
+    const REQUIREMENT: Requirement = Requirement::Scope("read:deployments");
+}
+
+async fn sensitive(_: Authorized<Sensitive, ()>) -> HttpResponse {
+    HttpResponse::Ok().body("sensitive")
+}
+
+async fn plain(_: Authorized<Plain, ()>) -> HttpResponse {
+    HttpResponse::Ok().body("plain")
+}
+
+async fn whoami(claims: Claims) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "sub": claims.sub() }))
+}
+
+/// Serves the API with `auth` on an ephemeral loopback port; its base URL.
+pub fn spawn(auth: Authenticator) -> String {
+    crate::common::serve(move |cfg| {
+        cfg.app_data(auth.clone())
+            .route("/sensitive", web::get().to(sensitive))
+            .route("/plain", web::get().to(plain))
+            .route("/whoami", web::get().to(whoami));
+    })
+}
