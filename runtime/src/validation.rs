@@ -403,16 +403,33 @@ impl Granted {
         }
     }
 
+    /// The scopes granted, in order: only scope tokens (RFC 6749 §3.3), so
+    /// a list element holding a space, a tab or any other character a scope
+    /// cannot hold grants nothing, and is never split into scopes later
+    /// (the `scope` claim handlers' claim requirements read is the granted
+    /// scopes joined with spaces).
     fn into_vec(self) -> Vec<String> {
         match self {
-            Granted::List(list) => list,
+            Granted::List(mut list) => {
+                list.retain(|s| is_scope_token(s));
+                list
+            }
             Granted::Spaced(string) => string
                 .split(' ')
-                .filter(|s| !s.is_empty())
+                .filter(|s| is_scope_token(s))
                 .map(str::to_owned)
                 .collect(),
         }
     }
+}
+
+/// Whether `scope` is a `scope-token` of RFC 6749 §3.3: one or more of
+/// `%x21 / %x23-5B / %x5D-7E` (visible ASCII but `"` and `\`).
+fn is_scope_token(scope: &str) -> bool {
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 /// The granted scopes: those of the first configured source present that
