@@ -178,7 +178,8 @@ impl Claims {
         self.inner.nbf
     }
 
-    /// `iat`: issued at, in seconds since the Unix epoch.
+    /// `iat`: issued at, in seconds since the Unix epoch (a fractional
+    /// `iat` rounded down: the second the token was issued in).
     pub fn iat(&self) -> Option<i64> {
         self.inner.iat
     }

@@ -219,12 +219,15 @@ pub(crate) fn check_claims(
         .ok_or(TokenError::MissingClaim { claim: "exp" })?;
     let nbf = take_date(raw.nbf.take(), "nbf", Round::Up)?;
     check_lifetime(exp, nbf, rules.leeway, rules.now)?;
-    let iat = take_date(raw.iat.take(), "iat", Round::Up)?;
-    if let Some(iat) = iat
-        && rules.now.saturating_add(rules.leeway) < iat
+    let iat_value = raw.iat.take();
+    if let Some(latest) = take_date(iat_value.clone(), "iat", Round::Up)?
+        && rules.now.saturating_add(rules.leeway) < latest
     {
         return Err(TokenError::IssuedInFuture);
     }
+    // Kept rounded down: revocation compares `iat` with a cutoff, and a
+    // token issued half a second before the cutoff was issued before it.
+    let iat = take_date(iat_value, "iat", Round::Down)?;
     let aud = take_audience(raw.aud.take())?;
     if !rules.audiences.is_empty() {
         if aud.is_empty() {
@@ -323,8 +326,9 @@ fn take_string(value: Option<Value>, name: &'static str) -> Result<Option<String
 }
 
 /// Which way a fractional NumericDate goes: always toward refusing, so a
-/// fraction never buys a token time (`exp` down; `nbf` and `iat` up: an
-/// `nbf` of `t + 0.7` is not yet valid at second `t`).
+/// fraction never buys a token time (`exp` down; `nbf` up: an `nbf` of
+/// `t + 0.7` is not yet valid at second `t`; `iat` up when checked against
+/// the clock, down when kept, for revocation cutoffs).
 #[derive(Clone, Copy)]
 enum Round {
     Down,
@@ -505,6 +509,9 @@ mod tests {
             check_claims(claims(json!({"iat": 1_000_030.2})), &rules()).err(),
             Some(TokenError::IssuedInFuture)
         );
+        // Kept rounded down, for revocation cutoffs (tests/review_revocation.rs).
+        let data = check_claims(claims(json!({"iat": 999_989.5})), &rules()).unwrap();
+        assert_eq!(data.iat, Some(999_989));
         assert!(check_claims(claims(json!({"exp": 999_970.9})), &rules()).is_err());
         assert!(check_claims(claims(json!({"exp": 999_971.0})), &rules()).is_ok());
     }
