@@ -319,3 +319,39 @@ async fn a_high_s_ecdsa_signature_is_accepted_as_jose_allows() {
         );
     }
 }
+
+/// The tenant claim may be one scopegate reads into a field of its own
+/// (`oid`, `sub`, `client_id`): it is compared all the same. Before the
+/// fix only claims outside those fields were looked at, so a template
+/// bound to `oid` refused every token, its own tenant's included.
+#[actix_web::test]
+async fn a_tenant_claim_may_be_a_registered_claim() {
+    let key = TestKey::generate("t-1");
+    let server = JwksServer::start(vec![("/keys".into(), jwks(&[&key]))]);
+    let base = server.base.clone();
+    let api = claims_api(
+        Authenticator::builder_for(
+            Issuer::multi_tenant(format!("{base}/{{org}}"))
+                .tenant_claim("oid")
+                .jwks_url(format!("{base}/keys"))
+                .any_tenant(),
+        )
+        .build()
+        .unwrap(),
+    );
+    let token = |tenant: &str, oid: Value| {
+        let mut c = claims(&format!("{base}/{tenant}"));
+        c["oid"] = oid;
+        mint(&key, header(&key), c)
+    };
+    let (status, body) = call(&api, &token("org_1", json!("org_1"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_refused(&api, &token("org_1", json!("org_2")), "`oid`").await;
+    assert_refused(&api, &token("org_1", json!(1)), "`oid`").await;
+    assert_refused(
+        &api,
+        &mint(&key, header(&key), claims(&format!("{base}/org_1"))),
+        "`oid`",
+    )
+    .await;
+}
