@@ -70,6 +70,25 @@ impl RawClaims {
         }
     }
 
+    /// The claim `name`, from its slot or from `other`.
+    fn get(&self, name: &str) -> Option<&Value> {
+        let slot = match name {
+            "iss" => &self.iss,
+            "sub" => &self.sub,
+            "aud" => &self.aud,
+            "exp" => &self.exp,
+            "nbf" => &self.nbf,
+            "iat" => &self.iat,
+            "jti" => &self.jti,
+            "client_id" => &self.client_id,
+            "oid" => &self.oid,
+            "scope" => &self.scope,
+            "scopes" => &self.scopes,
+            _ => return self.other.get(name),
+        };
+        slot.as_ref()
+    }
+
     fn slot(&mut self, name: &str) -> Option<&mut Option<Value>> {
         Some(match name {
             "iss" => &mut self.iss,
@@ -190,7 +209,7 @@ fn check_issuer(raw: &RawClaims, iss: &str, rules: &ClaimRules<'_>) -> Result<()
         IssuerMatch::Yes(None) => Ok(()),
         IssuerMatch::Yes(Some(tenant)) => {
             let claim = rules.issuer.tenant_claim().unwrap_or("tid");
-            match raw.other.get(claim) {
+            match raw.get(claim) {
                 Some(Value::String(value)) if value == tenant => Ok(()),
                 Some(Value::String(_)) | None => Err(TokenError::TenantMismatch { claim }),
                 Some(_) => Err(wrong_type(claim, "a string")),
