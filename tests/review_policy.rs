@@ -320,3 +320,39 @@ async fn a_parameter_named_twice_must_match_the_claim_both_times() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
     }
 }
+
+/// `includes ""` written by hand (the attribute or `Issuer::require`):
+/// an empty string is not an item of a space-separated list, so doubled,
+/// leading or trailing spaces in the claim never satisfy it. Before the
+/// fix, `"dev  ops"` held an empty item between its two spaces.
+struct IncludesEmpty;
+
+const INCLUDES_EMPTY: &[scopegate::ClaimRequirement] = &[scopegate::ClaimRequirement::new(
+    "groups",
+    scopegate::ClaimTest::Includes(scopegate::ClaimValue::str("")),
+)];
+
+impl scopegate_runtime::ScopeRequirement for IncludesEmpty {
+    const REQUIREMENT: scopegate::Requirement = scopegate::Requirement::Scope("read:deployments");
+    const POLICY: scopegate::HandlerPolicy =
+        scopegate::HandlerPolicy::for_handler("review::includes_empty").with_claims(INCLUDES_EMPTY);
+}
+
+async fn includes_empty(_: scopegate_runtime::Authorized<IncludesEmpty, ()>) -> &'static str {
+    "includes empty"
+}
+
+#[actix_web::test]
+async fn includes_an_empty_string_never_matches_a_spaced_list() {
+    let issuer = DevIssuer::start().await.expect("dev issuer");
+    let auth = issuer.authenticator().build().expect("authenticator");
+    let api = serve(move |cfg| {
+        cfg.app_data(auth.clone())
+            .route("/empty", web::get().to(includes_empty));
+    });
+    let f = Fixture { issuer, api };
+    for list in ["dev  ops", " ops", "ops ", "", " "] {
+        let (status, body) = f.get("/empty", &f.token(json!({ "groups": list }))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{list:?}: {body}");
+    }
+}
