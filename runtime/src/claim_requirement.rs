@@ -213,7 +213,11 @@ impl ClaimRequirement {
             ClaimTest::Includes(expected) => match &value {
                 Value::Array(items) => items.iter().any(|item| expected.matches(item)),
                 Value::String(list) => match expected {
-                    ClaimValue::Str(expected) => list.split(' ').any(|item| item == expected),
+                    // Empty items (doubled, leading, trailing spaces) are
+                    // not items: `includes ""` never matches a string.
+                    ClaimValue::Str(expected) => list
+                        .split(' ')
+                        .any(|item| !item.is_empty() && item == expected),
                     _ => false,
                 },
                 _ => false,

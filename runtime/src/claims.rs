@@ -37,6 +37,12 @@ use crate::claim_sources::ClientIdClaim;
 /// source of the wrong JSON type (a `scopes` that is not an array of
 /// strings, a `scope` that is not a string) makes the token invalid.
 ///
+/// Only scope tokens are granted (RFC 6749 §3.3: visible ASCII characters
+/// other than `"` and `\`): in a `scope` string a single space separates
+/// them, and a tab or a newline is not a separator but makes the item it
+/// is in grant nothing; an array element that holds a space, or is empty,
+/// grants nothing either (it is not split).
+///
 /// # Client id
 ///
 /// [`client_id`](Self::client_id) reads the first of the issuer's
@@ -172,7 +178,8 @@ impl Claims {
         self.inner.nbf
     }
 
-    /// `iat`: issued at, in seconds since the Unix epoch.
+    /// `iat`: issued at, in seconds since the Unix epoch (a fractional
+    /// `iat` rounded down: the second the token was issued in).
     pub fn iat(&self) -> Option<i64> {
         self.inner.iat
     }

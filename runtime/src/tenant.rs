@@ -53,9 +53,13 @@ impl TenantBinding {
         TenantBinding { claim, ..self }
     }
 
-    /// Checks the claims of a request against its path.
+    /// Checks the claims of a request against its path. A route that names
+    /// the parameter more than once (an enclosing `web::scope` and its
+    /// resource) must carry the same value in each place, or a handler
+    /// reading the other one would serve another tenant.
     pub(crate) fn check(&self, req: &HttpRequest, claims: &Claims) -> Result<(), TenantRefusal> {
-        let Some(expected) = req.match_info().get(self.param) else {
+        let path = req.match_info();
+        let Some(expected) = path.get(self.param) else {
             return Err(TenantRefusal::NoPathParameter);
         };
         let mismatch = |kind| {
@@ -64,9 +68,12 @@ impl TenantBinding {
                 kind,
             })
         };
+        let repeated_differs = path
+            .iter()
+            .any(|(name, value)| name == self.param && value != expected);
         match claims.claim_value(self.claim) {
             None => Err(mismatch(TenantMismatchKind::MissingClaim)),
-            Some(Value::String(actual)) if actual == expected => Ok(()),
+            Some(Value::String(actual)) if actual == expected && !repeated_differs => Ok(()),
             Some(Value::String(_)) => Err(mismatch(TenantMismatchKind::Different)),
             Some(_) => Err(mismatch(TenantMismatchKind::NotAString)),
         }

@@ -70,6 +70,25 @@ impl RawClaims {
         }
     }
 
+    /// The claim `name`, from its slot or from `other`.
+    fn get(&self, name: &str) -> Option<&Value> {
+        let slot = match name {
+            "iss" => &self.iss,
+            "sub" => &self.sub,
+            "aud" => &self.aud,
+            "exp" => &self.exp,
+            "nbf" => &self.nbf,
+            "iat" => &self.iat,
+            "jti" => &self.jti,
+            "client_id" => &self.client_id,
+            "oid" => &self.oid,
+            "scope" => &self.scope,
+            "scopes" => &self.scopes,
+            _ => return self.other.get(name),
+        };
+        slot.as_ref()
+    }
+
     fn slot(&mut self, name: &str) -> Option<&mut Option<Value>> {
         Some(match name {
             "iss" => &mut self.iss,
@@ -190,7 +209,7 @@ fn check_issuer(raw: &RawClaims, iss: &str, rules: &ClaimRules<'_>) -> Result<()
         IssuerMatch::Yes(None) => Ok(()),
         IssuerMatch::Yes(Some(tenant)) => {
             let claim = rules.issuer.tenant_claim().unwrap_or("tid");
-            match raw.other.get(claim) {
+            match raw.get(claim) {
                 Some(Value::String(value)) if value == tenant => Ok(()),
                 Some(Value::String(_)) | None => Err(TokenError::TenantMismatch { claim }),
                 Some(_) => Err(wrong_type(claim, "a string")),
@@ -219,12 +238,15 @@ pub(crate) fn check_claims(
         .ok_or(TokenError::MissingClaim { claim: "exp" })?;
     let nbf = take_date(raw.nbf.take(), "nbf", Round::Up)?;
     check_lifetime(exp, nbf, rules.leeway, rules.now)?;
-    let iat = take_date(raw.iat.take(), "iat", Round::Up)?;
-    if let Some(iat) = iat
-        && rules.now.saturating_add(rules.leeway) < iat
+    let iat_value = raw.iat.take();
+    if let Some(latest) = take_date(iat_value.clone(), "iat", Round::Up)?
+        && rules.now.saturating_add(rules.leeway) < latest
     {
         return Err(TokenError::IssuedInFuture);
     }
+    // Kept rounded down: revocation compares `iat` with a cutoff, and a
+    // token issued half a second before the cutoff was issued before it.
+    let iat = take_date(iat_value, "iat", Round::Down)?;
     let aud = take_audience(raw.aud.take())?;
     if !rules.audiences.is_empty() {
         if aud.is_empty() {
@@ -323,8 +345,9 @@ fn take_string(value: Option<Value>, name: &'static str) -> Result<Option<String
 }
 
 /// Which way a fractional NumericDate goes: always toward refusing, so a
-/// fraction never buys a token time (`exp` down; `nbf` and `iat` up: an
-/// `nbf` of `t + 0.7` is not yet valid at second `t`).
+/// fraction never buys a token time (`exp` down; `nbf` up: an `nbf` of
+/// `t + 0.7` is not yet valid at second `t`; `iat` up when checked against
+/// the clock, down when kept, for revocation cutoffs).
 #[derive(Clone, Copy)]
 enum Round {
     Down,
@@ -403,16 +426,33 @@ impl Granted {
         }
     }
 
+    /// The scopes granted, in order: only scope tokens (RFC 6749 §3.3), so
+    /// a list element holding a space, a tab or any other character a scope
+    /// cannot hold grants nothing, and is never split into scopes later
+    /// (the `scope` claim handlers' claim requirements read is the granted
+    /// scopes joined with spaces).
     fn into_vec(self) -> Vec<String> {
         match self {
-            Granted::List(list) => list,
+            Granted::List(mut list) => {
+                list.retain(|s| is_scope_token(s));
+                list
+            }
             Granted::Spaced(string) => string
                 .split(' ')
-                .filter(|s| !s.is_empty())
+                .filter(|s| is_scope_token(s))
                 .map(str::to_owned)
                 .collect(),
         }
     }
+}
+
+/// Whether `scope` is a `scope-token` of RFC 6749 §3.3: one or more of
+/// `%x21 / %x23-5B / %x5D-7E` (visible ASCII but `"` and `\`).
+fn is_scope_token(scope: &str) -> bool {
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
 /// The granted scopes: those of the first configured source present that
@@ -488,6 +528,9 @@ mod tests {
             check_claims(claims(json!({"iat": 1_000_030.2})), &rules()).err(),
             Some(TokenError::IssuedInFuture)
         );
+        // Kept rounded down, for revocation cutoffs (tests/review_revocation.rs).
+        let data = check_claims(claims(json!({"iat": 999_989.5})), &rules()).unwrap();
+        assert_eq!(data.iat, Some(999_989));
         assert!(check_claims(claims(json!({"exp": 999_970.9})), &rules()).is_err());
         assert!(check_claims(claims(json!({"exp": 999_971.0})), &rules()).is_ok());
     }

@@ -22,7 +22,15 @@ pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// a client or subject issued before a time.
 ///
 /// A rule is kept until no token it covers can still be valid (see
-/// [`expires_at`](Self::expires_at)), then forgotten.
+/// [`expires_at`](Self::expires_at)), then forgotten: a token rule as long
+/// as the token's own `exp`, however far ahead.
+///
+/// A rule names an id, not an issuer: with several trusted issuers
+/// checked against one store, a rule for `jti`, `client_id` or `sub` X
+/// refuses every issuer's tokens that carry X. That errs toward refusing
+/// (a `jti` is unique per issuer, RFC 7519 §4.1.7, and chosen by it, not
+/// by a client); where the trusted issuers' client or subject ids can
+/// coincide, a client or subject rule reaches the tokens of all of them.
 ///
 /// ```
 /// use scopegate::Revocation;
