@@ -378,6 +378,9 @@ mod tests {
     use super::*;
     use crate::issuer::KeyLocation;
 
+    /// Variables, as name and value.
+    type Vars<'a> = &'a [(&'a str, &'a str)];
+
     fn lookup<'a>(vars: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| {
             vars.iter()
@@ -517,7 +520,7 @@ mod tests {
     /// audiences its constructor gives, and it builds.
     #[test]
     fn each_preset_is_configured_from_its_variables() {
-        let cases: [(&[(&str, &str)], &str, &str, &[&str]); 7] = [
+        let cases: [(Vars, &str, &str, &[&str]); 7] = [
             (
                 &[
                     (ENV_PRESET, "scalekit"),
@@ -687,7 +690,7 @@ mod tests {
 
     #[test]
     fn a_preset_names_what_it_misses() {
-        let cases: [(&[(&str, &str)], &str, &str); 10] = [
+        let cases: [(Vars, &str, &str); 10] = [
             (&[(ENV_PRESET, "scalekit")], "scalekit", ENV_ENVIRONMENT_URL),
             (
                 &[(ENV_PRESET, "auth0"), (ENV_AUDIENCE, "https://api.acme")],
