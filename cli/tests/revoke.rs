@@ -9,96 +9,16 @@
 mod common;
 #[path = "../../tests/support/revocation_api.rs"]
 mod revocation_api;
-
-use std::io::Write;
-use std::process::{Command, Stdio};
+#[path = "support/run.rs"]
+mod run;
 
 use common::{closed_port_url, get_bearer, register_client};
 use reqwest::StatusCode;
+use run::scopegate;
 use scopegate::{MemoryRevocations, RevocationMode};
 use scopegate_dev::DevIssuer;
 
 const SCOPE: &str = "read:deployments";
-
-/// Every variable the binary reads: cleared so the caller's environment
-/// cannot leak into a test.
-const VARS: [&str; 10] = [
-    "SCOPEGATE_CLIENT_ENVIRONMENT_URL",
-    "SCOPEGATE_CLIENT_TOKEN_URL",
-    "SCOPEGATE_CLIENT_ID",
-    "SCOPEGATE_CLIENT_SECRET",
-    "SCOPEGATE_CLIENT_SCOPES",
-    "SCOPEGATE_CLIENT_AUDIENCE",
-    "SCALEKIT_ENVIRONMENT_URL",
-    "SCALEKIT_CLIENT_ID",
-    "SCALEKIT_CLIENT_SECRET",
-    "RUST_LOG",
-];
-
-/// What one run of the binary did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "unexpected exit code: {self:#?}");
-        self
-    }
-
-    /// Asserts that none of `secrets` appears in stdout or stderr.
-    fn assert_hides(&self, secrets: &[&str]) -> &Self {
-        for secret in secrets {
-            assert!(
-                !self.stdout.contains(secret) && !self.stderr.contains(secret),
-                "a secret was printed: {self:#?}"
-            );
-        }
-        self
-    }
-}
-
-/// Runs `scopegate` with `args`, only the variables in `env`, and `stdin`.
-async fn scopegate(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let stdin = stdin.map(str::to_owned);
-    tokio::task::spawn_blocking(move || {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_scopegate"));
-        for var in VARS {
-            command.env_remove(var);
-        }
-        command
-            .args(&args)
-            .envs(env)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("run the scopegate binary");
-        if let Some(text) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin is piped");
-            pipe.write_all(text.as_bytes()).expect("write stdin");
-        }
-        let output = child.wait_with_output().expect("wait for scopegate");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
-            stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
-        }
-    })
-    .await
-    .expect("the blocking task ran")
-}
 
 /// The client variables for `id`:`secret` at `issuer`.
 fn client_env<'a>(issuer: &'a DevIssuer, id: &'a str, secret: &'a str) -> [(&'a str, &'a str); 3] {
