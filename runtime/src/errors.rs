@@ -440,7 +440,7 @@ pub enum ConfigError {
     #[error("the HTTP client could not be built: {0}")]
     HttpClient(#[source] reqwest::Error),
     /// Two environment variables ask for settings that exclude each other
-    /// (a JWKS URL and discovery).
+    /// (a JWKS URL and discovery; a provider preset and another issuer).
     #[error("the environment variables {first} and {second} conflict: set only one of them")]
     ConflictingEnv {
         /// The first variable.
