@@ -187,6 +187,14 @@ pub use scopegate_runtime::{
     UnsupportedAlgorithm, check_scopes, grammar, parse_authorization,
 };
 
+/// Provider presets from the environment (`SCOPEGATE_PRESET`); see
+/// [`AuthenticatorBuilder`](crate::AuthenticatorBuilder#provider-presets).
+pub use scopegate_runtime::{
+    ENV_AUTH0_DOMAIN, ENV_COGNITO_POOL, ENV_COGNITO_REGION, ENV_ENTRA_ANY_TENANT, ENV_ENTRA_TENANT,
+    ENV_KEYCLOAK_REALM, ENV_KEYCLOAK_URL, ENV_OKTA_DOMAIN, ENV_OKTA_SERVER, ENV_PRESET,
+    EnvValueError,
+};
+
 /// Several trusted issuers, scopes from any provider's claims, provider
 /// presets; see [`Issuer`].
 pub use scopegate_runtime::{

@@ -25,8 +25,10 @@ use crate::trusted::TrustedIssuer;
 use crate::validation::{ClaimRules, RawClaims, check_claims, check_lifetime};
 
 pub(crate) mod builder;
+pub(crate) mod env;
 
-use builder::{AuthenticatorBuilder, builder_from_env};
+use builder::AuthenticatorBuilder;
+use env::{builder_from_env, builder_from_lookup};
 
 /// Validates bearer tokens against one or several trusted issuers and
 /// checks their scopes.
@@ -105,7 +107,8 @@ impl Authenticator {
     /// `SCALEKIT_ENVIRONMENT_URL` (issuer = that URL, keys at `<url>/keys`),
     /// checking `aud` against `SCOPEGATE_AUDIENCE` when it is set; or for
     /// any issuer with `SCOPEGATE_ISSUER`, `SCOPEGATE_JWKS_URL`,
-    /// `SCOPEGATE_DISCOVERY` (see [`AuthenticatorBuilder`] for the table).
+    /// `SCOPEGATE_DISCOVERY`; or for a provider preset with
+    /// `SCOPEGATE_PRESET` (see [`AuthenticatorBuilder`] for the tables).
     pub fn from_env() -> Result<Self, ConfigError> {
         builder_from_env()?.build()
     }
@@ -114,6 +117,15 @@ impl Authenticator {
     /// building.
     pub fn builder_from_env() -> Result<AuthenticatorBuilder, ConfigError> {
         builder_from_env()
+    }
+
+    /// Like [`builder_from_env`](Self::builder_from_env), reading each
+    /// variable through `lookup` instead of the process environment (a
+    /// configuration file's map, or a test's).
+    pub fn builder_from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<AuthenticatorBuilder, ConfigError> {
+        builder_from_lookup(lookup)
     }
 
     pub(crate) fn from_settings(settings: Settings, client: Option<reqwest::Client>) -> Self {

@@ -440,7 +440,7 @@ pub enum ConfigError {
     #[error("the HTTP client could not be built: {0}")]
     HttpClient(#[source] reqwest::Error),
     /// Two environment variables ask for settings that exclude each other
-    /// (a JWKS URL and discovery).
+    /// (a JWKS URL and discovery; a provider preset and another issuer).
     #[error("the environment variables {first} and {second} conflict: set only one of them")]
     ConflictingEnv {
         /// The first variable.
@@ -454,7 +454,28 @@ pub enum ConfigError {
         /// The variable.
         name: &'static str,
         /// What is wrong with its value.
-        reason: String,
+        #[source]
+        reason: EnvValueError,
+    },
+    /// `SCOPEGATE_PRESET` names a provider preset, and a variable that
+    /// preset needs is unset (its domain, its tenant, the audience...).
+    #[error("SCOPEGATE_PRESET={preset} needs the environment variable {name}")]
+    PresetNeedsEnv {
+        /// The preset, as `SCOPEGATE_PRESET` spells it (`auth0`).
+        preset: &'static str,
+        /// The variable it needs.
+        name: &'static str,
+    },
+    /// A variable that only one provider preset reads is set, but
+    /// `SCOPEGATE_PRESET` names another preset, or none.
+    #[error(
+        "the environment variable {name} is read only with SCOPEGATE_PRESET={preset}; set that preset or unset {name}"
+    )]
+    PresetForeignEnv {
+        /// The variable.
+        name: &'static str,
+        /// The preset that reads it.
+        preset: &'static str,
     },
     /// Two trusted issuers have the same `iss` (or a multi-tenant template
     /// matches another entry's `iss`): a token could not tell which to use.
@@ -477,6 +498,38 @@ pub enum ConfigError {
         /// The issuer (or template).
         issuer: String,
     },
+}
+
+/// Why the value of an environment variable is not usable
+/// ([`ConfigError::InvalidEnv`]). The values shown are cut to 32
+/// printable characters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvValueError {
+    /// Not one of the spellings of a boolean.
+    #[error("`{0}` is not a boolean (true or false, 1 or 0, yes or no, on or off)")]
+    NotBoolean(String),
+    /// `SCOPEGATE_PRESET` names no preset.
+    #[error(
+        "`{0}` is not a provider preset; use scalekit, auth0, entra-id, okta, keycloak or cognito"
+    )]
+    UnknownPreset(String),
+    /// Not a host name (a domain, with or without `https://`, no path).
+    #[error("`{0}` is not a host name (a domain, with or without https://, and no path)")]
+    NotHost(String),
+    /// Not one path segment of a URL (an id, a realm, a region...).
+    #[error(
+        "`{0}` is not one path segment (no `/`, `?`, `#`, `%`, `@`, whitespace, and not `.` or `..`)"
+    )]
+    NotPathSegment(String),
+    /// `*` (or `any`) as the Microsoft Entra ID tenant without the opt-in.
+    #[error(
+        "`*` accepts a token of every Microsoft Entra ID tenant; set SCOPEGATE_ENTRA_ANY_TENANT=true to allow that"
+    )]
+    AnyTenantNeedsOptIn,
+    /// `*` (or `any`) in a list of Microsoft Entra ID tenants.
+    #[error("`*` (every tenant) cannot be listed with tenant ids")]
+    AnyTenantInList,
 }
 
 /// Why a multi-tenant issuer template is not usable

@@ -12,7 +12,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | `authenticator` (+ `authenticator::builder`) | [`Authenticator`], [`AuthenticatorBuilder`] |
+//! | `authenticator` (+ `authenticator::builder`, `authenticator::env`) | [`Authenticator`], [`AuthenticatorBuilder`], the variables of `from_env` |
 //! | `settings` | the resolved settings the caches read |
 //! | `issuer` | [`Issuer`]: one trusted issuer, as configured |
 //! | `preset` | the provider presets: `Issuer::auth0`, `Issuer::entra_id`, ... |
@@ -77,9 +77,11 @@ mod token_cache;
 mod trusted;
 mod validation;
 
-pub use authenticator::builder::{
-    AuthenticatorBuilder, ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER,
-    ENV_JWKS_URL,
+pub use authenticator::builder::AuthenticatorBuilder;
+pub use authenticator::env::{
+    ENV_AUDIENCE, ENV_AUTH0_DOMAIN, ENV_COGNITO_POOL, ENV_COGNITO_REGION, ENV_DISCOVERY,
+    ENV_ENTRA_ANY_TENANT, ENV_ENTRA_TENANT, ENV_ENVIRONMENT_URL, ENV_ISSUER, ENV_JWKS_URL,
+    ENV_KEYCLOAK_REALM, ENV_KEYCLOAK_URL, ENV_OKTA_DOMAIN, ENV_OKTA_SERVER, ENV_PRESET,
 };
 pub use authenticator::{Authenticator, check_scopes};
 pub use bearer::{bearer_token, parse_authorization};
@@ -91,7 +93,7 @@ pub use claim_sources::{ClientIdClaim, ScopeSource};
 pub use claims::{ClaimError, Claims};
 pub use decision::AUDIT_TARGET;
 pub use errors::{
-    AuthError, ConfigError, KeyDocument, KeyFetchError, RequestError, RevokedBy,
+    AuthError, ConfigError, EnvValueError, KeyDocument, KeyFetchError, RequestError, RevokedBy,
     TenantTemplateError, TokenError, TokenPart,
 };
 pub use extract::{Authorized, ScopeRequirement};

@@ -1,5 +1,6 @@
-//! Configuration: [`AuthenticatorBuilder`] with a setting per method, and
-//! `from_env` for Scalekit or any other issuer. It resolves into
+//! Configuration: [`AuthenticatorBuilder`] with a setting per method (the
+//! environment's variables are read by the sibling module `env`). It
+//! resolves into
 //! `Settings`, which the authenticator and its caches read.
 
 use std::time::Duration;
@@ -10,25 +11,6 @@ use crate::issuer::{Issuer, check_distinct};
 use crate::jwk::Algorithm;
 use crate::revocation::{RevocationCheck, RevocationHook, RevocationMode};
 use crate::settings::{KeySource, Settings};
-
-/// Environment variable holding the Scalekit environment URL, which is both
-/// the issuer and the base of the JWKS URL (`<env>/keys`). Read when
-/// [`ENV_ISSUER`] is unset.
-pub const ENV_ENVIRONMENT_URL: &str = "SCALEKIT_ENVIRONMENT_URL";
-/// Optional environment variable with the audience(s) this API accepts,
-/// separated by commas or spaces. When unset, `aud` is not checked.
-pub const ENV_AUDIENCE: &str = "SCOPEGATE_AUDIENCE";
-/// Optional environment variable naming the issuer (the exact `iss`) of an
-/// issuer other than Scalekit; read instead of [`ENV_ENVIRONMENT_URL`]
-/// when set.
-pub const ENV_ISSUER: &str = "SCOPEGATE_ISSUER";
-/// Optional environment variable with the JWKS URL, when the keys are not
-/// at `<issuer>/keys`. Excludes [`ENV_DISCOVERY`]` = true`.
-pub const ENV_JWKS_URL: &str = "SCOPEGATE_JWKS_URL";
-/// Optional environment variable: `true` finds the JWKS URL through OpenID
-/// Connect discovery (`<issuer>/.well-known/openid-configuration`).
-/// Accepts `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off` (any case).
-pub const ENV_DISCOVERY: &str = "SCOPEGATE_DISCOVERY";
 
 /// Builds an [`Authenticator`]. Every setting has a default but the issuer.
 ///
@@ -67,11 +49,12 @@ pub const ENV_DISCOVERY: &str = "SCOPEGATE_DISCOVERY";
 ///
 /// | variable | meaning | when unset |
 /// |---|---|---|
-/// | `SCOPEGATE_ISSUER` ([`ENV_ISSUER`]) | the issuer, the exact `iss` of its tokens (any issuer) | `SCALEKIT_ENVIRONMENT_URL` |
-/// | `SCALEKIT_ENVIRONMENT_URL` ([`ENV_ENVIRONMENT_URL`]) | the Scalekit environment URL, the issuer when `SCOPEGATE_ISSUER` is unset | one of the two is required |
-/// | `SCOPEGATE_JWKS_URL` ([`ENV_JWKS_URL`]) | the JWKS URL ([`jwks_url`](Self::jwks_url)) | `<issuer>/keys` |
-/// | `SCOPEGATE_DISCOVERY` ([`ENV_DISCOVERY`]) | `true`: find the JWKS URL through discovery ([`discover`](Self::discover)); also `1`/`yes`/`on`, and `false`/`0`/`no`/`off` | `false` |
-/// | `SCOPEGATE_AUDIENCE` ([`ENV_AUDIENCE`]) | the audiences accepted, separated by commas or spaces | `aud` not checked |
+/// | `SCOPEGATE_ISSUER` ([`ENV_ISSUER`](crate::ENV_ISSUER)) | the issuer, the exact `iss` of its tokens (any issuer) | `SCALEKIT_ENVIRONMENT_URL` |
+/// | `SCALEKIT_ENVIRONMENT_URL` ([`ENV_ENVIRONMENT_URL`](crate::ENV_ENVIRONMENT_URL)) | the Scalekit environment URL, the issuer when `SCOPEGATE_ISSUER` is unset | one of the two is required (without a preset) |
+/// | `SCOPEGATE_JWKS_URL` ([`ENV_JWKS_URL`](crate::ENV_JWKS_URL)) | the JWKS URL ([`jwks_url`](Self::jwks_url)); with a preset, replaces the preset's | `<issuer>/keys`, or the preset's |
+/// | `SCOPEGATE_DISCOVERY` ([`ENV_DISCOVERY`](crate::ENV_DISCOVERY)) | `true`: find the JWKS URL through discovery ([`discover`](Self::discover)); also `1`/`yes`/`on`, and `false`/`0`/`no`/`off` | `false` |
+/// | `SCOPEGATE_AUDIENCE` ([`ENV_AUDIENCE`](crate::ENV_AUDIENCE)) | the audiences accepted, separated by commas or spaces | `aud` not checked (required by `auth0`, `entra-id`, `okta`) |
+/// | `SCOPEGATE_PRESET` ([`ENV_PRESET`](crate::ENV_PRESET)) | a provider preset: `scalekit`, `auth0`, `entra-id`, `okta`, `keycloak`, `cognito` (any case) | no preset: the variables above |
 ///
 /// A JWKS URL together with `SCOPEGATE_DISCOVERY=true` is
 /// [`ConfigError::ConflictingEnv`] naming both variables; a
@@ -89,13 +72,65 @@ pub const ENV_DISCOVERY: &str = "SCOPEGATE_DISCOVERY";
 /// let auth = Authenticator::from_env()?;
 /// # Ok(()) }
 /// ```
+///
+/// ## Provider presets
+///
+/// `SCOPEGATE_PRESET` configures the issuer the way the provider
+/// documents its access tokens (see [`Issuer::auth0`] and the other
+/// presets), from the variables of its row:
+///
+/// | `SCOPEGATE_PRESET` | variables | `SCOPEGATE_AUDIENCE` |
+/// |---|---|---|
+/// | `scalekit` | `SCALEKIT_ENVIRONMENT_URL` | optional |
+/// | `auth0` | `SCOPEGATE_AUTH0_DOMAIN`: `acme.us.auth0.com` or a custom domain | required: the API identifier |
+/// | `entra-id` | `SCOPEGATE_ENTRA_TENANT`: a tenant id, several separated by commas or spaces, or `*` (also `any`: every tenant) with `SCOPEGATE_ENTRA_ANY_TENANT=true` | required: the API's application (client) id |
+/// | `okta` | `SCOPEGATE_OKTA_DOMAIN`: `acme.okta.com`; `SCOPEGATE_OKTA_SERVER`: the authorization server id, `default` when unset | required: the authorization server's audience |
+/// | `keycloak` | `SCOPEGATE_KEYCLOAK_URL`: the server's base URL; `SCOPEGATE_KEYCLOAK_REALM` | optional |
+/// | `cognito` | `SCOPEGATE_COGNITO_REGION`; `SCOPEGATE_COGNITO_POOL`: the user pool id | not allowed: Cognito access tokens have no `aud` |
+///
+/// The preset is the issuer, so it refuses what would contradict it, each
+/// error naming the variable:
+///
+/// * an unknown preset, or an id, realm, region or domain that is not one
+///   path segment or host: [`ConfigError::InvalidEnv`];
+/// * a variable the preset needs, unset: [`ConfigError::PresetNeedsEnv`];
+/// * a variable of another preset (or of a preset while `SCOPEGATE_PRESET`
+///   is unset): [`ConfigError::PresetForeignEnv`];
+/// * `SCOPEGATE_ISSUER` with any preset, `SCALEKIT_ENVIRONMENT_URL` with a
+///   preset other than `scalekit`, `SCOPEGATE_AUDIENCE` with `cognito`,
+///   `SCOPEGATE_DISCOVERY=true` with `entra-id` (its tenants share the
+///   keys of the common endpoint, and have no one discovery document),
+///   `SCOPEGATE_ENTRA_ANY_TENANT=true` beside tenant ids:
+///   [`ConfigError::ConflictingEnv`].
+///
+/// `SCOPEGATE_JWKS_URL` may replace a preset's key location (a key proxy,
+/// a local stand-in in tests); the issuer, scope and client-id claims,
+/// audience and claim requirements stay the preset's. With
+/// `SCOPEGATE_DISCOVERY=true`, a preset other than `entra-id` finds its
+/// keys through the discovery document of its issuer.
+///
+/// ```
+/// use scopegate::Authenticator;
+///
+/// let vars = [
+///     ("SCOPEGATE_PRESET", "auth0"),
+///     ("SCOPEGATE_AUTH0_DOMAIN", "acme.us.auth0.com"),
+///     ("SCOPEGATE_AUDIENCE", "https://deployments.acmecorp.com"),
+/// ];
+/// let lookup = |name: &str| {
+///     vars.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+/// };
+/// let auth = Authenticator::builder_from_lookup(lookup)?.build()?;
+/// assert_eq!(auth.issuer(), "https://acme.us.auth0.com/");
+/// # Ok::<(), scopegate::ConfigError>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct AuthenticatorBuilder {
     /// The issuer of [`Authenticator::builder`] or
     /// [`Authenticator::builder_for`], which the per-issuer methods
     /// (`jwks_url`, `audience`, `algorithms`...) configure.
-    primary: Issuer,
+    pub(super) primary: Issuer,
     /// The issuers added with [`trust`](Self::trust).
     trusted: Vec<Issuer>,
     leeway: Duration,
@@ -392,72 +427,9 @@ impl AuthenticatorBuilder {
     }
 }
 
-/// Reads the variables of the builder's table (see
-/// [`AuthenticatorBuilder`]) from the process environment into a builder.
-pub(crate) fn builder_from_env() -> Result<AuthenticatorBuilder, ConfigError> {
-    builder_from_lookup(|name| std::env::var(name).ok())
-}
-
-/// Like [`builder_from_env`], reading the variables through `lookup`.
-pub(crate) fn builder_from_lookup(
-    lookup: impl Fn(&str) -> Option<String>,
-) -> Result<AuthenticatorBuilder, ConfigError> {
-    let var = |name: &str| {
-        lookup(name)
-            .map(|value| value.trim().to_owned())
-            .filter(|value| !value.is_empty())
-    };
-    let issuer = var(ENV_ISSUER)
-        .or_else(|| var(ENV_ENVIRONMENT_URL))
-        .ok_or(ConfigError::MissingEnv(ENV_ENVIRONMENT_URL))?;
-    let discovery = var(ENV_DISCOVERY)
-        .map(|value| parse_bool(ENV_DISCOVERY, &value))
-        .transpose()?
-        .unwrap_or(false);
-    let mut builder = AuthenticatorBuilder::new(issuer);
-    match (var(ENV_JWKS_URL), discovery) {
-        (Some(_), true) => {
-            return Err(ConfigError::ConflictingEnv {
-                first: ENV_JWKS_URL,
-                second: ENV_DISCOVERY,
-            });
-        }
-        (Some(url), false) => builder = builder.jwks_url(url),
-        (None, true) => builder = builder.discover(),
-        (None, false) => {}
-    }
-    if let Some(audiences) = var(ENV_AUDIENCE) {
-        builder = builder.audiences(
-            audiences
-                .split([',', ' '])
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(str::to_owned),
-        );
-    }
-    Ok(builder)
-}
-
-/// A boolean variable: `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, in
-/// any case.
-fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError::InvalidEnv {
-            name,
-            reason: format!(
-                "`{}` is not a boolean (true or false, 1 or 0, yes or no, on or off)",
-                scopegate_wire::text::printable(value, 32)
-            ),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::issuer::KeyLocation;
 
     #[test]
     fn https_is_required_except_on_loopback() {
@@ -525,131 +497,5 @@ mod tests {
                 .build(),
             Err(ConfigError::InvalidJwks(crate::jwk::JwkError::Malformed(_)))
         ));
-    }
-
-    fn lookup<'a>(vars: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            vars.iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| (*value).to_owned())
-        }
-    }
-
-    fn from(vars: &[(&str, &str)]) -> Result<AuthenticatorBuilder, ConfigError> {
-        builder_from_lookup(lookup(vars))
-    }
-
-    #[test]
-    fn the_environment_names_the_issuer_and_where_its_keys_are() {
-        // Scalekit: the environment URL, keys at <url>/keys.
-        let builder = from(&[(ENV_ENVIRONMENT_URL, " https://acme.scalekit.dev ")]).unwrap();
-        assert_eq!(builder.primary.issuer, "https://acme.scalekit.dev");
-        assert!(matches!(builder.primary.key, KeyLocation::Default));
-        assert!(builder.primary.audiences.is_empty());
-
-        // Any issuer: SCOPEGATE_ISSUER wins over the Scalekit variable.
-        let builder = from(&[
-            (ENV_ENVIRONMENT_URL, "https://acme.scalekit.dev"),
-            (ENV_ISSUER, "https://login.example.com/tenant-1"),
-            (ENV_JWKS_URL, "https://login.example.com/tenant-1/jwks"),
-            (ENV_AUDIENCE, "api-1, api-2 api-3"),
-        ])
-        .unwrap();
-        assert_eq!(builder.primary.issuer, "https://login.example.com/tenant-1");
-        assert_eq!(
-            builder.primary.key_url().as_deref(),
-            Some("https://login.example.com/tenant-1/jwks")
-        );
-        assert_eq!(builder.primary.audiences, ["api-1", "api-2", "api-3"]);
-        assert!(builder.build().is_ok());
-
-        // Discovery, in the spellings of a boolean; false changes nothing.
-        for yes in ["true", "TRUE", "1", "yes", "On"] {
-            let builder =
-                from(&[(ENV_ISSUER, "https://idp.example"), (ENV_DISCOVERY, yes)]).unwrap();
-            assert!(
-                matches!(builder.primary.key, KeyLocation::Discover),
-                "{yes}"
-            );
-        }
-        let builder = from(&[
-            (ENV_ISSUER, "https://idp.example"),
-            (ENV_DISCOVERY, "false"),
-            (ENV_JWKS_URL, "https://idp.example/jwks"),
-        ])
-        .unwrap();
-        assert!(matches!(builder.primary.key, KeyLocation::Jwks(_)));
-        // Blank counts as unset.
-        let builder = from(&[
-            (ENV_ISSUER, "https://idp.example"),
-            (ENV_DISCOVERY, " "),
-            (ENV_JWKS_URL, ""),
-        ])
-        .unwrap();
-        assert!(matches!(builder.primary.key, KeyLocation::Default));
-    }
-
-    #[test]
-    fn environment_errors_name_their_variables() {
-        let error = from(&[(ENV_ISSUER, " ")]).unwrap_err();
-        assert!(matches!(
-            error,
-            ConfigError::MissingEnv(ENV_ENVIRONMENT_URL)
-        ));
-
-        let error = from(&[
-            (ENV_ISSUER, "https://idp.example"),
-            (ENV_JWKS_URL, "https://idp.example/jwks"),
-            (ENV_DISCOVERY, "yes"),
-        ])
-        .unwrap_err();
-        assert!(matches!(
-            error,
-            ConfigError::ConflictingEnv {
-                first: ENV_JWKS_URL,
-                second: ENV_DISCOVERY
-            }
-        ));
-        let message = error.to_string();
-        assert!(
-            message.contains("SCOPEGATE_JWKS_URL") && message.contains("SCOPEGATE_DISCOVERY"),
-            "{message}"
-        );
-
-        let error = from(&[
-            (ENV_ISSUER, "https://idp.example"),
-            (ENV_DISCOVERY, "maybe"),
-        ])
-        .unwrap_err();
-        assert!(matches!(
-            error,
-            ConfigError::InvalidEnv {
-                name: ENV_DISCOVERY,
-                ..
-            }
-        ));
-        assert!(
-            error.to_string().contains("`maybe` is not a boolean"),
-            "{error}"
-        );
-
-        // URLs are checked when the builder builds, naming the setting.
-        let error = from(&[
-            (ENV_ISSUER, "https://idp.example"),
-            (ENV_JWKS_URL, "not a url"),
-        ])
-        .unwrap()
-        .build()
-        .unwrap_err();
-        assert!(
-            matches!(
-                error,
-                ConfigError::InvalidUrl {
-                    field: "jwks_url",
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
     }
 }
