@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use scopegate_grammar::claims::{ClaimKind, registered_claim};
 use serde_json::Value;
 
 use crate::claims::Claims;
@@ -188,7 +189,104 @@ impl ClaimMismatch {
     }
 }
 
+/// Why a claim requirement can never be met as written: what
+/// [`ClaimRequirement::validate`] finds, and `#[require_scopes]` refuses at
+/// compile time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClaimRequirementError {
+    /// The claim's name is empty.
+    #[error("a claim requirement names no claim")]
+    EmptyName,
+    /// `in [..]` with no value: no token could meet it.
+    #[error("the requirement on `{claim}` accepts no value (an empty `in []`)")]
+    NoValues {
+        /// The claim.
+        claim: String,
+    },
+    /// A value of another type than the registered claim's.
+    #[error("`{claim}` is {expected}, so it can never equal {value}")]
+    WrongType {
+        /// The claim.
+        claim: String,
+        /// Its type.
+        expected: ClaimKind,
+        /// The value given.
+        value: ClaimValue,
+    },
+    /// `==` or `in` on a claim that is a list (`aud`, `scope`, `scopes`).
+    #[error("`{claim}` is a list of strings: require that it includes a value")]
+    ListNeedsIncludes {
+        /// The claim.
+        claim: String,
+    },
+    /// `includes` on a registered claim that is not a list.
+    #[error("`{claim}` is {expected}, not a list: require that it equals a value")]
+    IncludesOnScalar {
+        /// The claim.
+        claim: String,
+        /// Its type.
+        expected: ClaimKind,
+    },
+}
+
 impl ClaimRequirement {
+    /// Checks that this requirement can be met at all: a claim name, at
+    /// least one value, and, for the claims scopegate reads itself (`exp`,
+    /// `iss`, `aud`, ... see [`registered_claim`]), values of their type and
+    /// a test that fits (`includes` for the lists).
+    ///
+    /// ```
+    /// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue};
+    ///
+    /// let soon = ClaimRequirement::new("exp", ClaimTest::Equals(ClaimValue::str("soon")));
+    /// assert!(soon.validate().is_err());
+    /// let access = ClaimRequirement::new("token_use", ClaimTest::Equals(ClaimValue::str("access")));
+    /// assert!(access.validate().is_ok());
+    /// ```
+    pub fn validate(&self) -> Result<(), ClaimRequirementError> {
+        let claim = || self.claim.to_string();
+        if self.claim.is_empty() {
+            return Err(ClaimRequirementError::EmptyName);
+        }
+        if let ClaimTest::OneOf(values) = &self.test
+            && values.is_empty()
+        {
+            return Err(ClaimRequirementError::NoValues { claim: claim() });
+        }
+        let Some(kind) = registered_claim(&self.claim) else {
+            return Ok(());
+        };
+        let values: &[ClaimValue] = match &self.test {
+            ClaimTest::Includes(value) if kind == ClaimKind::StringList => {
+                std::slice::from_ref(value)
+            }
+            ClaimTest::Includes(_) => {
+                return Err(ClaimRequirementError::IncludesOnScalar {
+                    claim: claim(),
+                    expected: kind,
+                });
+            }
+            _ if kind == ClaimKind::StringList => {
+                return Err(ClaimRequirementError::ListNeedsIncludes { claim: claim() });
+            }
+            ClaimTest::Equals(value) => std::slice::from_ref(value),
+            ClaimTest::OneOf(values) => values,
+        };
+        let fits = |value: &ClaimValue| match kind {
+            ClaimKind::Integer => matches!(value, ClaimValue::Int(_)),
+            ClaimKind::String | ClaimKind::StringList => matches!(value, ClaimValue::Str(_)),
+        };
+        match values.iter().find(|value| !fits(value)) {
+            Some(value) => Err(ClaimRequirementError::WrongType {
+                claim: claim(),
+                expected: kind,
+                value: value.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// A requirement on `claim`, for `const` contexts.
     pub const fn new(claim: &'static str, test: ClaimTest) -> Self {
         ClaimRequirement {
@@ -248,6 +346,58 @@ impl fmt::Display for ClaimRequirement {
                 }
                 f.write_str("]")
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod validate_tests {
+    use super::*;
+
+    fn req(claim: &'static str, test: ClaimTest) -> ClaimRequirement {
+        ClaimRequirement::new(claim, test)
+    }
+
+    #[test]
+    fn requirements_that_can_never_be_met_are_refused() {
+        use ClaimRequirementError as E;
+        let cases = [
+            (req("", ClaimTest::Equals(1.into())), "EmptyName"),
+            (req("tid", ClaimTest::one_of(&[])), "NoValues"),
+            (req("exp", ClaimTest::Equals("soon".into())), "WrongType"),
+            (req("iss", ClaimTest::Equals(7.into())), "WrongType"),
+            (
+                req("aud", ClaimTest::Equals("api".into())),
+                "ListNeedsIncludes",
+            ),
+            (req("scope", ClaimTest::Includes(true.into())), "WrongType"),
+            (
+                req("sub", ClaimTest::Includes("x".into())),
+                "IncludesOnScalar",
+            ),
+        ];
+        for (requirement, expected) in cases {
+            let error = requirement.validate().expect_err(expected);
+            let name = match error {
+                E::EmptyName => "EmptyName",
+                E::NoValues { .. } => "NoValues",
+                E::WrongType { .. } => "WrongType",
+                E::ListNeedsIncludes { .. } => "ListNeedsIncludes",
+                E::IncludesOnScalar { .. } => "IncludesOnScalar",
+            };
+            assert_eq!(name, expected, "{requirement}");
+        }
+        for fine in [
+            req("token_use", ClaimTest::Equals("access".into())),
+            req("gty", ClaimTest::Equals(1.into())),
+            req("aud", ClaimTest::Includes("api".into())),
+            req("iat", ClaimTest::Equals(1_767_225_600.into())),
+            req(
+                "client_id",
+                ClaimTest::OneOf(vec![ClaimValue::str("a")].into()),
+            ),
+        ] {
+            assert_eq!(fine.validate(), Ok(()), "{fine}");
         }
     }
 }

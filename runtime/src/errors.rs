@@ -16,7 +16,7 @@ use std::time::Duration;
 use reqwest::{StatusCode, Url};
 use scopegate_wire::url_policy::UrlPolicyError;
 
-use crate::claim_requirement::ClaimMismatch;
+use crate::claim_requirement::{ClaimMismatch, ClaimRequirementError};
 use crate::jwk::{Algorithm, JwkError};
 use crate::tenant::{MisconfiguredHandler, TenantMismatch};
 
@@ -497,6 +497,16 @@ pub enum ConfigError {
     NoScopeSources {
         /// The issuer (or template).
         issuer: String,
+    },
+    /// A claim requirement of an issuer ([`Issuer::require`](crate::Issuer::require))
+    /// can never be met as written.
+    #[error("a claim requirement of the issuer `{issuer}` can never be met: {reason}")]
+    ClaimRequirement {
+        /// The issuer (or template).
+        issuer: String,
+        /// What is wrong with it.
+        #[source]
+        reason: ClaimRequirementError,
     },
 }
 

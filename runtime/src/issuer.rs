@@ -353,6 +353,14 @@ impl Issuer {
         if self.scope_sources.is_empty() {
             return Err(ConfigError::NoScopeSources { issuer });
         }
+        for requirement in &self.requirements {
+            requirement
+                .validate()
+                .map_err(|reason| ConfigError::ClaimRequirement {
+                    issuer: issuer.clone(),
+                    reason,
+                })?;
+        }
         let mut audiences = self.audiences.clone();
         audiences.retain(|a| !a.is_empty());
         Ok(IssuerSettings {
@@ -404,6 +412,22 @@ pub(crate) fn check_distinct(entries: &[IssuerSettings]) -> Result<(), ConfigErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claim_requirement::{ClaimRequirementError, ClaimTest};
+
+    #[test]
+    fn a_claim_requirement_that_can_never_be_met_is_a_build_error() {
+        let issuer = Issuer::new("https://acme.scalekit.dev").require(ClaimRequirement::new(
+            "exp",
+            ClaimTest::Equals("tomorrow".into()),
+        ));
+        match issuer.resolve(false) {
+            Err(ConfigError::ClaimRequirement { issuer, reason }) => {
+                assert_eq!(issuer, "https://acme.scalekit.dev");
+                assert!(matches!(reason, ClaimRequirementError::WrongType { .. }));
+            }
+            other => panic!("expected a claim requirement error, got {other:?}"),
+        }
+    }
 
     #[test]
     fn key_urls_follow_the_issuer_without_doubling_its_slash() {

@@ -87,7 +87,8 @@ pub use authenticator::{Authenticator, check_scopes};
 pub use bearer::{bearer_token, parse_authorization};
 pub use catalog::{CatalogScope, ScopeCatalog};
 pub use claim_requirement::{
-    ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue,
+    ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimRequirementError, ClaimTest,
+    ClaimValue,
 };
 pub use claim_sources::{ClientIdClaim, ScopeSource};
 pub use claims::{ClaimError, Claims};
