@@ -5,7 +5,8 @@
 # dev-dependency enables it), so this script removes that one feature from
 # Cargo.toml's [dev-dependencies] for the build and puts the file back
 # afterwards, whatever happens. Criterion's results land in the group
-# `metrics_feature_off`. Extra arguments go to the bench (e.g. a filter).
+# `metrics_feature_off`. Arguments go to `cargo bench` (`--no-run`, or
+# `-- FILTER` for the bench itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +16,4 @@ backup=$(mktemp)
 cp Cargo.toml "$backup"
 trap 'cp "$backup" Cargo.toml; rm -f "$backup"' EXIT
 sed -i "s/^scopegate-runtime = { workspace = true, features = \[\"metrics\"\] }$/scopegate-runtime = { workspace = true }/" Cargo.toml
-cargo bench --features dev --bench metrics -- "$@"
+cargo bench --features dev --bench metrics "$@"
