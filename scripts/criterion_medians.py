@@ -8,8 +8,9 @@ GROUP is a criterion group (`metrics`, `revocation`, `validation`, ...);
 every case under it is printed with its median (criterion's
 `median.point_estimate`, from `new/estimates.json`) and its median
 absolute deviation. Each A:B argument prints the ratio of case A's median
-to case B's and their difference. Case names are paths under the group,
-as criterion writes them (`handler/no_recorder`). Reads
+to case B's and their difference. Case names are as criterion writes
+them under the group (`handler_no_recorder`; `handler/no_recorder` is
+read the same). Reads
 `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
 `target/criterion`.
 """
@@ -54,7 +55,8 @@ def main() -> int:
     for case, (median, mad) in cases.items():
         print(f"{sys.argv[1]}/{case}: median {show(median)} (MAD {show(mad)})")
     for pair in sys.argv[2:]:
-        a, _, b = pair.partition(":")
+        # criterion writes a `/` inside a case's name as `_`
+        a, _, b = (side.replace("/", "_") for side in pair.partition(":"))
         if a not in cases or b not in cases:
             print(f"{pair}: unknown case (write A:B)", file=sys.stderr)
             return 1
