@@ -1,43 +1,62 @@
 //! What the metrics cost on the path of nearly every request: a
-//! `#[require_scopes]` check answered by the verified-token cache.
+//! `#[require_scopes]` check answered by the verified-token cache, with a
+//! real exporter's recorder and without one, **in one run**.
 //!
 //! ```text
 //! cargo bench --features dev --bench metrics
+//! scripts/bench_metrics_off.sh        # the same bench, the feature compiled out
+//! python3 scripts/criterion_medians.py metrics   # medians and ratios of the last run
 //! ```
 //!
-//! Each iteration is one request's check: the extractor `#[require_scopes]`
-//! puts in front of a handler (`Authorized::from_request`) on a request
-//! whose bearer token the caches hold, its ready future resolved, and the
-//! request's extensions cleared (as actix-web clears them between
-//! requests), so that the claims are looked up and the decision recorded
-//! on every iteration. With the metrics on, that is a token-cache hit
-//! counted and a decision counted.
+//! Two authenticators of the same dev issuer serve the same routes:
 //!
-//! | case | what it measures |
+//! * **no recorder**: built, and its token verified and cached, before any
+//!   recorder is installed. The runtime registers its metric handles on
+//!   first use and keeps them, so this authenticator's handles stay the
+//!   `metrics` facade's no-op ones for the whole run: what an application
+//!   pays that enables the feature and exports nothing.
+//! * **prometheus**: built after `metrics-exporter-prometheus`'s recorder
+//!   is installed as the global recorder (as an application does), so its
+//!   handles count into that exporter: the real cost of counting.
+//!
+//! Both exist at once, so the cases alternate in one process: no recorder,
+//! Prometheus, no recorder again, Prometheus again, for each path. The
+//! repeated pair shows how far this machine drifts within the run.
+//!
+//! | case | what one iteration is |
 //! |---|---|
-//! | `cache_hit_no_recorder` | the feature compiled in, no recorder installed: what an application pays that enables the feature and exports nothing; every handle is the facade's no-op |
-//! | `cache_hit_prometheus` | the same with `metrics-exporter-prometheus`'s recorder installed: the real cost of counting |
+//! | `handler/*` | `GET /protected` (`#[require_scopes("read:deployments")]`, a token the caches hold) through actix-web's service stack (`test::call_service`), request construction included, as in `benches/handler.rs` |
+//! | `extractor/*` | only the extractor `#[require_scopes]` puts in front of a handler (`Authorized::from_request`) on one request, its extensions cleared each time (as actix-web does between requests), so the claims are looked up and the decision recorded every iteration |
 //!
-//! The benches, tests and examples of this package are built with the
-//! feature on (the main example serves `/metrics`), so the build with the
-//! feature off is measured by the `handler` bench's
-//! `protected_repeated_token` on a checkout without it; see
-//! `docs/performance.md`. The two cases run in one process: the no-recorder
-//! case first, then the recorder is installed and a fresh authenticator
-//! (whose handles register with it) measured.
+//! On a cache hit the feature counts one token-cache hit and one decision.
+//! With the feature compiled out (`scripts/bench_metrics_off.sh`) the group
+//! is named `metrics_feature_off` and both cases are the same code (there
+//! is nothing to count): that is the "off" figure.
+//!
+//! With `SCOPEGATE_COUNT=<no_recorder|prometheus>:<n>` in the environment
+//! the bench skips criterion and sends `n` requests to that app through the
+//! non-inlined `counted_loop`, for callgrind (`--collect-atstart=no
+//! --toggle-collect='*counted_loop*'`): an instruction count that does not
+//! depend on the machine's load.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::Payload;
+use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, test};
+use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::FutureExt as _;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use scopegate::dev::DevIssuer;
-use scopegate::{Authenticator, Requirement};
+use scopegate::{Authenticator, Requirement, require_scopes};
 use scopegate_runtime::{Authorized, ScopeRequirement};
+
+#[get("/protected")]
+#[require_scopes("read:deployments")]
+async fn protected() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
 
 /// `#[require_scopes("read:deployments")]`, written out.
 struct Read;
@@ -55,70 +74,150 @@ fn check(req: &HttpRequest) -> bool {
     answer.is_ok()
 }
 
-/// A request to `auth` with `token`, its token verified and cached.
-fn warm(system: &actix_web::rt::SystemRunner, auth: Authenticator, token: &str) -> HttpRequest {
-    let req = test::TestRequest::get()
-        .uri("/deployments")
-        .insert_header((AUTHORIZATION, format!("Bearer {token}")))
-        .app_data(auth)
-        .to_http_request();
+/// One request through an app.
+macro_rules! call {
+    ($app:expr, $header:expr) => {
+        test::call_service(
+            $app,
+            test::TestRequest::get()
+                .uri("/protected")
+                .insert_header((AUTHORIZATION, $header))
+                .to_request(),
+        )
+    };
+}
+
+/// `n` requests in one `block_on`, in a function of its own for
+/// callgrind's `--toggle-collect`.
+#[inline(never)]
+fn counted_loop<F, Fut>(system: &actix_web::rt::SystemRunner, mut request: F, n: u64)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ServiceResponse>,
+{
     system.block_on(async {
-        for _ in 0..2 {
-            req.extensions_mut().clear();
-            let answer = Authorized::<Read, ()>::from_request(&req, &mut Payload::None).await;
-            assert!(answer.is_ok(), "the token is accepted");
+        for _ in 0..n {
+            black_box(request().await);
         }
     });
-    assert!(check(&req));
-    req
+}
+
+/// An app and a bare request on an authenticator, the token verified and
+/// cached by both (so every handle a cache hit uses is registered now, with
+/// the recorder of this moment).
+macro_rules! warm {
+    ($system:expr, $auth:expr, $header:expr) => {{
+        let auth: Authenticator = $auth;
+        let req = test::TestRequest::get()
+            .uri("/protected")
+            .insert_header((AUTHORIZATION, $header))
+            .app_data(auth.clone())
+            .to_http_request();
+        let app = $system.block_on(async {
+            let app = test::init_service(App::new().app_data(auth).service(protected)).await;
+            for _ in 0..2 {
+                assert_eq!(call!(&app, $header).await.status().as_u16(), 200);
+            }
+            app
+        });
+        assert!(check(&req), "the token is accepted");
+        (app, req)
+    }};
 }
 
 fn metrics(c: &mut Criterion) {
     let system = actix_web::rt::System::new();
-    let (issuer, token) = system.block_on(async {
+    let (issuer, header) = system.block_on(async {
         let issuer = DevIssuer::start().await.expect("the dev issuer");
         let token = issuer
             .token()
             .scopes(["deploy:applications", "read:deployments"])
             .mint();
-        (issuer, token)
+        (issuer, format!("Bearer {token}"))
     });
+    let header = header.as_str();
     let authenticator = || issuer.authenticator().build().expect("authenticator");
 
-    let mut group = c.benchmark_group("metrics");
-    group.measurement_time(Duration::from_secs(8));
-    let bench = |group: &mut criterion::BenchmarkGroup<'_, _>, name: &str, req: &HttpRequest| {
-        group.bench_function(name, |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    black_box(check(req));
-                }
-                start.elapsed()
-            })
-        });
-    };
-
-    let req = warm(&system, authenticator(), &token);
-    bench(&mut group, "cache_hit_no_recorder", &req);
-
+    // Before any recorder: this authenticator's handles are no-ops for good.
+    let (quiet_app, quiet_req) = warm!(system, authenticator(), header);
     let handle = PrometheusBuilder::new()
         .install_recorder()
         .expect("the only recorder of this process");
-    let req = warm(&system, authenticator(), &token);
-    bench(&mut group, "cache_hit_prometheus", &req);
+    let (counted_app, counted_req) = warm!(system, authenticator(), header);
+
+    // Whether anything is counted at all: nothing when the feature is off.
+    let decisions = |text: &str| -> Option<String> {
+        text.lines()
+            .find(|line| {
+                line.starts_with("scopegate_decisions_total{")
+                    && line.contains("outcome=\"allowed\"")
+            })
+            .map(str::to_owned)
+    };
+    let feature_on = decisions(&handle.render()).is_some();
+
+    if let Ok(spec) = std::env::var("SCOPEGATE_COUNT") {
+        let (case, n) = spec.split_once(':').expect("SCOPEGATE_COUNT=<case>:<n>");
+        let n: u64 = n.parse().expect("a request count");
+        match case {
+            "no_recorder" => counted_loop(&system, || call!(&quiet_app, header), n),
+            "prometheus" => counted_loop(&system, || call!(&counted_app, header), n),
+            _ => panic!("SCOPEGATE_COUNT: no_recorder or prometheus"),
+        }
+        return;
+    }
+
+    let mut group = c.benchmark_group(if feature_on {
+        "metrics"
+    } else {
+        "metrics_feature_off"
+    });
+    group.measurement_time(Duration::from_secs(6));
+    for round in ["", "_again"] {
+        for (name, app) in [("no_recorder", &quiet_app), ("prometheus", &counted_app)] {
+            group.bench_function(format!("handler/{name}{round}"), |b| {
+                b.iter_custom(|iters| {
+                    system.block_on(async {
+                        let start = Instant::now();
+                        for _ in 0..iters {
+                            black_box(call!(app, header).await);
+                        }
+                        start.elapsed()
+                    })
+                })
+            });
+        }
+    }
+    for round in ["", "_again"] {
+        for (name, req) in [("no_recorder", &quiet_req), ("prometheus", &counted_req)] {
+            group.bench_function(format!("extractor/{name}{round}"), |b| {
+                b.iter_custom(|iters| {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        black_box(check(req));
+                    }
+                    start.elapsed()
+                })
+            });
+        }
+    }
     group.finish();
 
-    // Whether the counting was real: the decisions in the exporter's text
-    // (none in a build with the feature off).
-    let text = handle.render();
-    let decisions = text
-        .lines()
-        .find(|line| {
-            line.starts_with("scopegate_decisions_total{") && line.contains("outcome=\"allowed\"")
-        })
-        .unwrap_or("no scopegate_decisions_total: the metrics feature is off");
-    println!("recorded: {decisions}");
+    // The counting was real: the exporter holds the measured decisions of
+    // the Prometheus authenticator only.
+    match decisions(&handle.render()) {
+        Some(line) => {
+            let count: f64 = line
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("a counter value");
+            // Warming made 3 decisions; anything more was measured.
+            assert!(count > 3.0, "the recorder counted the decisions: {line}");
+            println!("recorded: {line}");
+        }
+        None => println!("recorded: nothing (the metrics feature is compiled out)"),
+    }
 }
 
 criterion_group!(benches, metrics);

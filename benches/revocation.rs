@@ -15,10 +15,17 @@
 //! read lock and up to three hash lookups, no allocation. The mirror of
 //! `RedisRevocations` is the same structure (Redis is never asked on the
 //! request path), so its cost is this one.
+//!
+//! With `SCOPEGATE_COUNT=<cache_hit_mirror_off|cache_hit_mirror_on>:<n>` in
+//! the environment the bench skips criterion and sends `n` requests of that
+//! case through the non-inlined `counted_loop`, for callgrind
+//! (`--collect-atstart=no --toggle-collect='*counted_loop*'`): an
+//! instruction count that does not depend on the machine's load.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use actix_web::dev::ServiceResponse;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{App, HttpResponse, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -50,6 +57,21 @@ fn full_mirror() -> MemoryRevocations {
             .unwrap();
     }
     store
+}
+
+/// `n` requests in one `block_on`, in a function of its own for
+/// callgrind's `--toggle-collect`.
+#[inline(never)]
+fn counted_loop<F, Fut>(system: &actix_web::rt::SystemRunner, mut request: F, n: u64)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ServiceResponse>,
+{
+    system.block_on(async {
+        for _ in 0..n {
+            black_box(request().await);
+        }
+    });
 }
 
 fn revocation(c: &mut Criterion) {
@@ -84,6 +106,17 @@ fn revocation(c: &mut Criterion) {
         assert_eq!(call!(&off).await.status().as_u16(), 200);
         assert_eq!(call!(&on).await.status().as_u16(), 200);
     });
+
+    if let Ok(spec) = std::env::var("SCOPEGATE_COUNT") {
+        let (case, n) = spec.split_once(':').expect("SCOPEGATE_COUNT=<case>:<n>");
+        let n: u64 = n.parse().expect("a request count");
+        match case {
+            "cache_hit_mirror_off" => counted_loop(&system, || call!(&off), n),
+            "cache_hit_mirror_on" => counted_loop(&system, || call!(&on), n),
+            _ => panic!("SCOPEGATE_COUNT: cache_hit_mirror_off or cache_hit_mirror_on"),
+        }
+        return;
+    }
 
     let mut group = c.benchmark_group("revocation");
     group.measurement_time(Duration::from_secs(8));

@@ -249,6 +249,7 @@ impl Authenticator {
     /// shared cache (the key is still published, `exp` and `nbf`), plus the
     /// entry's own deadline. `None` on a miss, or when the entry may no
     /// longer be used (it is then dropped, and the shared cache decides).
+    #[inline]
     fn front_hit(&self, token: &[u8], now: i64) -> Option<Result<Claims, AuthError>> {
         let answer = self.inner.verified.front(token, |hit| {
             if now >= hit.deadline || !self.still_published(hit) {
@@ -270,6 +271,7 @@ impl Authenticator {
     /// Whether the key that verified a cached token is still published by
     /// the issuer entry that accepted it: an index into the entries and the
     /// same atomic loads as with one issuer.
+    #[inline]
     fn still_published(&self, hit: &Verified) -> bool {
         self.inner
             .issuers
