@@ -42,7 +42,7 @@ const BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::fro
 /// | heartbeat (ping) | 1 s |
 /// | connect and response timeouts | 2 s |
 /// | wait for the first full sync in [`connect`](Self::connect) | 5 s |
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct RedisRevocationsBuilder {
     url: String,
@@ -53,6 +53,21 @@ pub struct RedisRevocationsBuilder {
     heartbeat: Duration,
     timeout: Duration,
     ready_timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisRevocationsBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: not shown.
+        f.debug_struct("RedisRevocationsBuilder")
+            .field("prefix", &self.prefix)
+            .field("max_token_lifetime", &self.max_token_lifetime)
+            .field("grace", &self.grace)
+            .field("retry_after", &self.retry_after)
+            .field("heartbeat", &self.heartbeat)
+            .field("timeout", &self.timeout)
+            .field("ready_timeout", &self.ready_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RedisRevocationsBuilder {
@@ -245,6 +260,11 @@ impl std::fmt::Debug for RedisRevocations {
 
 impl RedisRevocations {
     /// Settings for a store at `url` (`redis://[:password@]host:port[/db]`).
+    ///
+    /// ```
+    /// let builder = scopegate_runtime::RedisRevocations::builder("redis://:hunter2@127.0.0.1:6379");
+    /// assert!(!format!("{builder:?}").contains("hunter2"));
+    /// ```
     pub fn builder(url: impl Into<String>) -> RedisRevocationsBuilder {
         RedisRevocationsBuilder {
             url: url.into(),
