@@ -2,7 +2,7 @@
 //! the in-memory store: revoked tokens answered from the verified-token
 //! caches, `iat` of unusual shapes under a client rule, rules for tokens
 //! that expire far in the future, rules that name the same id at two
-//! trusted issuers, and the dev issuer's RFC 7009 endpoint (another
+//! trusted issuers (scoped to one of them, or to both), and the dev issuer's RFC 7009 endpoint (another
 //! client's token, `token_type_hint`, oversized bodies).
 
 mod common;
@@ -158,18 +158,10 @@ async fn a_rule_for_a_far_future_exp_holds_as_long_as_the_token() {
     assert_revoked(get(&api, "/sensitive", &token).await, "far exp");
 }
 
-/// Rules name a `jti`, `client_id` or `sub` without an issuer: with two
-/// trusted issuers sharing one store, a rule published for issuer A's
-/// token also refuses issuer B's token with the same id. This fails
-/// closed (a refusal, never an acceptance); ids are chosen by the issuers
-/// (a `jti` is unique per issuer, RFC 7519 §4.1.7), so a client cannot
-/// aim a rule at another issuer's token unless the issuers' ids collide.
-/// Pinned as documented behaviour: deployments trusting several issuers
-/// whose `client_id`/`sub` spaces may overlap should give each its own
-/// store or accept that a client rule reaches both.
-#[actix_web::test]
-async fn rules_are_not_scoped_by_issuer() {
-    let store = MemoryRevocations::new();
+/// Two trusted issuers sharing one store, both with a client `backend`
+/// and tokens of one `jti` (ids are unique only per issuer): the API with
+/// both issuers trusted and the shared store.
+async fn two_issuers(store: &MemoryRevocations) -> (DevIssuer, DevIssuer, String) {
     let issuer_a = DevIssuer::builder()
         .revocation_store(store.clone())
         .start()
@@ -183,22 +175,116 @@ async fn rules_are_not_scoped_by_issuer() {
         .build()
         .unwrap();
     let api = revocation_api::spawn(auth);
-    let token_a = issuer_a.token().scopes([SCOPE]).mint();
-    let jti = decode_jwt(&token_a).1["jti"].as_str().unwrap().to_owned();
-    let token_b = issuer_b
+    (issuer_a, issuer_b, api)
+}
+
+/// A token of `issuer` with this `jti`, `client_id` and `sub`.
+fn token_of(issuer: &DevIssuer, jti: &str, client: &str, sub: &str) -> String {
+    issuer
         .token()
         .scopes([SCOPE])
         .claim("jti", json!(jti))
-        .mint();
-    assert_eq!(get(&api, "/sensitive", &token_b).await.0, StatusCode::OK);
+        .client_id(client)
+        .subject(sub)
+        .mint()
+}
+
+/// A rule scoped to one issuer (`issued_by`) covers only the tokens whose
+/// verified `iss` equals it exactly: the other issuer's token with the
+/// same `jti`, `client_id` or `sub` is still served, and so is the
+/// token of an issuer that differs by a trailing slash. A rule without an
+/// issuer covers the tokens of both, as before rules could be scoped.
+#[actix_web::test]
+async fn an_issuer_scoped_rule_spares_the_other_issuers_token_with_the_same_id() {
+    let store = MemoryRevocations::new();
+    let (issuer_a, issuer_b, api) = two_issuers(&store).await;
+    let (a, b) = (issuer_a.url(), issuer_b.url());
+    let (token_a, token_b) = (
+        token_of(&issuer_a, "tkn_same", "backend", "user_1"),
+        token_of(&issuer_b, "tkn_same", "backend", "user_1"),
+    );
+    for token in [&token_a, &token_b] {
+        assert_eq!(get(&api, "/sensitive", token).await.0, StatusCode::OK);
+    }
+    let far = unix_now() + 3600;
+    let cutoff = unix_now() + 1;
+
+    // Scoped to A: A's token refused, B's served.
     store
-        .revoke_now(Revocation::token(&jti, unix_now() + 3600))
+        .revoke_now(Revocation::token("tkn_same", far).issued_by(a))
         .unwrap();
-    assert_revoked(get(&api, "/sensitive", &token_a).await, "issuer A");
+    assert_revoked(get(&api, "/sensitive", &token_a).await, "A, jti rule for A");
+    assert_eq!(get(&api, "/sensitive", &token_b).await.0, StatusCode::OK);
+
+    // Exact comparison: B's URL with a trailing slash is not B.
+    store
+        .revoke_now(Revocation::client("backend", cutoff).issued_by(format!("{b}/")))
+        .unwrap();
+    assert_eq!(get(&api, "/sensitive", &token_b).await.0, StatusCode::OK);
+
+    // Scoped to B: B's token refused too, by its client.
+    store
+        .revoke_now(Revocation::client("backend", cutoff).issued_by(b))
+        .unwrap();
     assert_revoked(
         get(&api, "/sensitive", &token_b).await,
-        "issuer B, same jti",
+        "B, client rule for B",
     );
+    assert_eq!(store.len(), 3);
+
+    // Without an issuer: both issuers' tokens of that subject.
+    let (other_a, other_b) = (
+        token_of(&issuer_a, "tkn_a2", "m2m_a", "user_2"),
+        token_of(&issuer_b, "tkn_b2", "m2m_b", "user_2"),
+    );
+    for token in [&other_a, &other_b] {
+        assert_eq!(get(&api, "/sensitive", token).await.0, StatusCode::OK);
+    }
+    store
+        .revoke_now(Revocation::subject("user_2", cutoff))
+        .unwrap();
+    assert_revoked(get(&api, "/sensitive", &other_a).await, "A, subject rule");
+    assert_revoked(get(&api, "/sensitive", &other_b).await, "B, subject rule");
+
+    // And a token rule without an issuer: both tokens of that `jti`.
+    let (third_a, third_b) = (
+        token_of(&issuer_a, "tkn_3", "m2m_a", "user_3"),
+        token_of(&issuer_b, "tkn_3", "m2m_b", "user_3"),
+    );
+    store.revoke_now(Revocation::token("tkn_3", far)).unwrap();
+    assert_revoked(get(&api, "/sensitive", &third_a).await, "A, jti rule");
+    assert_revoked(get(&api, "/sensitive", &third_b).await, "B, jti rule");
+
+    // An issuer no URL can be is refused, not stored.
+    for bad in ["", "https://a.example /x"] {
+        assert!(matches!(
+            store.revoke_now(Revocation::subject("u", cutoff).issued_by(bad)),
+            Err(scopegate::RevocationError::InvalidIssuer)
+        ));
+    }
+}
+
+/// What the dev issuer publishes, at its RFC 7009 endpoint and when a
+/// client is deleted, is scoped to its own URL: the other trusted
+/// issuer's token of the same `jti` and `client_id` is still served.
+#[actix_web::test]
+async fn the_dev_issuer_revokes_only_its_own_tokens() {
+    let store = MemoryRevocations::new();
+    let (issuer_a, issuer_b, api) = two_issuers(&store).await;
+    let (id, secret) = common::register_client(&issuer_a, &[SCOPE], None);
+    let token_a = token_of(&issuer_a, "tkn_shared", &id, "user_1");
+    let token_b = token_of(&issuer_b, "tkn_shared", &id, "user_1");
+    let response = revoke_at(&issuer_a, (&id, &secret), format!("token={token_a}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_revoked(get(&api, "/sensitive", &token_a).await, "A, revoked");
+    assert_eq!(get(&api, "/sensitive", &token_b).await.0, StatusCode::OK);
+
+    let other_a = token_of(&issuer_a, "tkn_other", &id, "user_1");
+    assert_eq!(get(&api, "/sensitive", &other_a).await.0, StatusCode::OK);
+    issuer_a.delete_client(common::ORG, &id).unwrap();
+    assert_revoked(get(&api, "/sensitive", &other_a).await, "A, client deleted");
+    assert_eq!(get(&api, "/sensitive", &token_b).await.0, StatusCode::OK);
+    assert_eq!(store.len(), 2);
 }
 
 async fn revoke_at(issuer: &DevIssuer, client: (&str, &str), body: String) -> reqwest::Response {

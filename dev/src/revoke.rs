@@ -1,6 +1,10 @@
 //! Revocation at the dev issuer: `POST /oauth/revoke` (RFC 7009), and the
 //! revocations published when an API client is deleted or loses a secret.
 //!
+//! Every rule published is scoped to this issuer's URL
+//! ([`Revocation::issued_by`]), so that an API trusting other issuers too
+//! does not refuse their tokens that carry the same `jti` or `client_id`.
+//!
 //! The issuer publishes to the [`RevocationStore`] given to
 //! [`DevIssuerBuilder::revocation_store`](crate::DevIssuerBuilder::revocation_store)
 //! (a `MemoryRevocations` for one process, a `RedisRevocations` shared by
@@ -62,7 +66,8 @@ pub(crate) async fn revoke(
         // Validators refuse such tokens in revocation-checked handlers.
         return Ok(done());
     };
-    publish(store.as_ref(), Revocation::token(jti, claims.exp())).await?;
+    let rule = Revocation::token(jti, claims.exp()).issued_by(state.url());
+    publish(store.as_ref(), rule).await?;
     tracing::info!(client_id = grant.client_id, "dev issuer revoked a token");
     Ok(done())
 }
@@ -81,11 +86,12 @@ async fn publish(store: &dyn RevocationStore, revocation: Revocation) -> Result<
 }
 
 /// The rule published when `client_id` is deleted or loses a secret: every
-/// token issued to it up to this second, the current one included (a token
-/// issued later in the same second is covered too, and must be fetched
-/// again a second later).
-fn client_rule(client_id: &str) -> Revocation {
-    Revocation::client(client_id, unix_now().saturating_add(1))
+/// token this issuer issued to it up to this second, the current one
+/// included (a token issued later in the same second is covered too, and
+/// must be fetched again a second later). Scoped to this issuer: another
+/// trusted issuer's client of the same id is not touched.
+fn client_rule(state: &State, client_id: &str) -> Revocation {
+    Revocation::client(client_id, unix_now().saturating_add(1)).issued_by(state.url())
 }
 
 /// Before a client of `org_id` is deleted, or loses `secret_id`: checks
@@ -108,7 +114,7 @@ pub(crate) async fn before_client_change(
         )));
     }
     if let Some(store) = state.revocation_store() {
-        publish(store.as_ref(), client_rule(client_id)).await?;
+        publish(store.as_ref(), client_rule(state, client_id)).await?;
         tracing::info!(
             client_id = printable(client_id),
             "dev issuer revoked the tokens of a client"
@@ -125,7 +131,7 @@ pub(crate) fn after_client_change(state: &State, client_id: &str) {
     let Some(store) = state.revocation_store() else {
         return;
     };
-    let rule = client_rule(client_id);
+    let rule = client_rule(state, client_id);
     let mut publishing = async move { publish(store.as_ref(), rule).await }.boxed();
     if (&mut publishing).now_or_never().is_some() {
         return;

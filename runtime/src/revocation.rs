@@ -9,7 +9,8 @@
 //! lives for hours, and deleting its API client or rotating its secret
 //! does not make the tokens already issued invalid. A revocation (RFC 7009)
 //! names one token by its `jti`, or every token of a `client_id` or `sub`
-//! issued before a time.
+//! issued before a time; of every trusted issuer, or, scoped with
+//! [`Revocation::issued_by`], of one.
 //!
 //! # Where the check runs
 //!

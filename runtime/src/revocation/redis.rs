@@ -190,6 +190,16 @@ fn connection_config(timeout: Duration) -> AsyncConnectionConfig {
 /// the pub/sub channel `<prefix>` (`<kind> <time> <id>`) by one Lua script,
 /// so the two cannot part.
 ///
+/// A rule scoped to an issuer ([`Revocation::issued_by`]) writes its kind
+/// as `<kind>@<issuer>`: the key `<prefix>:<kind>@<issuer> <id>` and the
+/// message `<kind>@<issuer> <time> <id>`. An issuer holds no whitespace,
+/// so the first space ends it, and the id (which may hold spaces, `:` or
+/// `@`) is the rest. Keys and messages without `@` after the kind are
+/// rules for every issuer, as written before rules could be scoped.
+/// (A replica of a release without issuer scoping ignores scoped rules
+/// as malformed, with a warning: upgrade every replica before publishing
+/// them.)
+///
 /// # The mirror
 ///
 /// Each handle keeps every rule in a local mirror, which the request path
@@ -206,7 +216,8 @@ fn connection_config(timeout: Duration) -> AsyncConnectionConfig {
 /// long. After that, checked handlers fail closed with `503` and a
 /// `Retry-After` of [`retry_after`](RedisRevocationsBuilder::retry_after)
 /// (default 5 s), until the task has reconnected and resynced (it retries
-/// every 250 ms, backing off to 2 s).///
+/// every 250 ms, backing off to 2 s).
+///
 /// # Example
 ///
 /// ```no_run
@@ -346,21 +357,24 @@ impl RedisRevocations {
             return Ok(());
         }
         let kind = kind_name(&revocation);
-        let (id, time) = (revocation.id(), revocation.time());
         let prefix = &self.shared.prefix;
         let script = redis::Script::new(REVOKE_SCRIPT);
-        let mut invocation = script.key(format!("{prefix}:{kind}:{id}"));
+        let mut invocation = script.key(format!("{prefix}:{}", key_suffix(&revocation)));
         invocation
-            .arg(time)
+            .arg(revocation.time())
             .arg(ttl)
             .arg(prefix)
-            .arg(format!("{kind} {time} {id}"));
+            .arg(message(&revocation));
         if let Err(error) = self.write(&invocation).await {
             tracing::warn!(%error, "a revocation could not be written to Redis");
             return Err(RevocationError::Backend(Box::new(error)));
         }
         mirror.apply(&revocation, now);
-        tracing::info!(kind, "revocation published");
+        tracing::info!(
+            kind,
+            scoped = revocation.issuer().is_some(),
+            "revocation published"
+        );
         Ok(())
     }
 }
@@ -385,25 +399,78 @@ fn kind_name(revocation: &Revocation) -> &'static str {
     }
 }
 
-/// A rule from its kind, time and id (a message, or a key and its value).
-fn parse_rule(kind: &str, time: &str, id: &str) -> Option<Revocation> {
+/// The rule's kind, then `@` and its issuer if it is scoped to one: the
+/// first word of its message. Kinds hold neither `@` nor `:`, issuers no
+/// whitespace.
+fn scope(revocation: &Revocation) -> String {
+    let kind = kind_name(revocation);
+    match revocation.issuer() {
+        Some(issuer) => format!("{kind}@{issuer}"),
+        None => kind.to_owned(),
+    }
+}
+
+/// The key of a rule after `<prefix>:`: `<kind>:<id>`, or
+/// `<kind>@<issuer> <id>` for a rule scoped to an issuer (which holds `:`
+/// but no space).
+fn key_suffix(revocation: &Revocation) -> String {
+    let id = revocation.id();
+    match revocation.issuer() {
+        Some(_) => format!("{} {id}", scope(revocation)),
+        None => format!("{}:{id}", kind_name(revocation)),
+    }
+}
+
+/// The pub/sub message announcing a rule: `<kind> <time> <id>`, or
+/// `<kind>@<issuer> <time> <id>`.
+fn message(revocation: &Revocation) -> String {
+    format!(
+        "{} {} {}",
+        scope(revocation),
+        revocation.time(),
+        revocation.id()
+    )
+}
+
+/// A rule from its kind (with `@<issuer>` if scoped), time and id.
+fn parse_rule(scope: &str, time: &str, id: &str) -> Option<Revocation> {
     let time: i64 = time.trim().parse().ok()?;
     if id.is_empty() {
         return None;
     }
-    Some(match kind {
+    let (kind, issuer) = match scope.split_once('@') {
+        Some((kind, issuer)) => (kind, Some(issuer)),
+        None => (scope, None),
+    };
+    let rule = match kind {
         "jti" => Revocation::token(id, time),
         "client" => Revocation::client(id, time),
         "sub" => Revocation::subject(id, time),
         _ => return None,
-    })
+    };
+    match issuer {
+        None => Some(rule),
+        Some(issuer) if issuer.is_empty() || issuer.contains(char::is_whitespace) => None,
+        Some(issuer) => Some(rule.issued_by(issuer)),
+    }
 }
 
-/// A pub/sub message: `<kind> <time> <id>`.
+/// A pub/sub message: `<kind>[@<issuer>] <time> <id>`.
 fn parse_message(text: &str) -> Option<Revocation> {
     let mut parts = text.splitn(3, ' ');
-    let (kind, time, id) = (parts.next()?, parts.next()?, parts.next()?);
-    parse_rule(kind, time, id)
+    let (scope, time, id) = (parts.next()?, parts.next()?, parts.next()?);
+    parse_rule(scope, time, id)
+}
+
+/// A key after `<prefix>:` (`<kind>:<id>` or `<kind>@<issuer> <id>`) and
+/// its value, the rule's time.
+fn parse_key(suffix: &str, time: &str) -> Option<Revocation> {
+    let split = suffix.find([':', '@'])?;
+    if suffix[split..].starts_with(':') {
+        return parse_rule(&suffix[..split], time, &suffix[split + 1..]);
+    }
+    let (scope, id) = suffix.split_once(' ')?;
+    parse_rule(scope, time, id)
 }
 
 /// The background task: follows the channel, resyncs after every
@@ -512,9 +579,7 @@ impl Follower {
                     let rest = key
                         .strip_prefix(self.prefix.as_str())
                         .and_then(|rest| rest.strip_prefix(':'));
-                    let rule = rest
-                        .and_then(|rest| rest.split_once(':'))
-                        .and_then(|(kind, id)| parse_rule(kind, &value, id));
+                    let rule = rest.and_then(|rest| parse_key(rest, &value));
                     match rule {
                         Some(rule) => rules.push(rule),
                         None => tracing::warn!("ignored a malformed revocation key"),
@@ -549,5 +614,68 @@ mod tests {
         for bad in ["", "jti", "jti x tkn", "jti 5 ", "tenant 5 a", "jti 5"] {
             assert_eq!(parse_message(bad), None, "{bad}");
         }
+    }
+
+    /// Rules written as `<kind>:<id>` keys and `<kind> <time> <id>`
+    /// messages, before rules could name an issuer, read back without one.
+    #[test]
+    fn rules_in_the_format_without_issuers_read_back_issuerless() {
+        let rule = parse_key("client:m2m org:1 @x", "17");
+        assert_eq!(rule, Some(Revocation::client("m2m org:1 @x", 17)));
+        assert_eq!(rule.and_then(|r| r.issuer().map(str::to_owned)), None);
+        assert_eq!(
+            parse_key("jti:tkn_1", "1900000000"),
+            Some(Revocation::token("tkn_1", 1_900_000_000))
+        );
+        assert_eq!(
+            parse_message("sub 5 a@b c"),
+            Some(Revocation::subject("a@b c", 5))
+        );
+    }
+
+    /// Every rule, with and without an issuer, and with ids holding
+    /// spaces, `:` and `@`, reads back from its key and from its message
+    /// as the rule written; the issuer-less ones in the older format.
+    #[test]
+    fn keys_and_messages_round_trip_with_and_without_issuers() {
+        let realm = "https://sso.example:8443/realms/a";
+        let rules = [
+            Revocation::token("tkn_1", 1_900_000_000),
+            Revocation::client("backend", 17),
+            Revocation::subject("user one", 5),
+            Revocation::token("tkn 2:x@y", 1_900_000_000).issued_by(realm),
+            Revocation::client("backend", 17).issued_by(realm),
+            Revocation::subject("a b:c", 5).issued_by("https://u@idp.example"),
+        ];
+        for rule in rules {
+            let suffix = key_suffix(&rule);
+            let time = rule.time().to_string();
+            assert_eq!(parse_key(&suffix, &time).as_ref(), Some(&rule), "{suffix}");
+            let text = message(&rule);
+            assert_eq!(parse_message(&text).as_ref(), Some(&rule), "{text}");
+            if rule.issuer().is_none() {
+                let kind = kind_name(&rule);
+                assert_eq!(suffix, format!("{kind}:{}", rule.id()));
+                assert_eq!(text, format!("{kind} {time} {}", rule.id()));
+            }
+        }
+        assert_eq!(
+            key_suffix(&Revocation::client("backend", 17).issued_by(realm)),
+            "client@https://sso.example:8443/realms/a backend"
+        );
+        assert_eq!(
+            message(&Revocation::client("backend", 17).issued_by(realm)),
+            "client@https://sso.example:8443/realms/a 17 backend"
+        );
+        // An empty issuer, or one of an unknown kind, is not a rule.
+        for bad in [
+            "client@ 17 backend",
+            "tenant@https://a 5 x",
+            "@https://a 5 x",
+        ] {
+            assert_eq!(parse_message(bad), None, "{bad}");
+        }
+        assert_eq!(parse_key("client@https://a", "5"), None);
+        assert_eq!(parse_key("client@ backend", "5"), None);
     }
 }

@@ -25,12 +25,15 @@ pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// [`expires_at`](Self::expires_at)), then forgotten: a token rule as long
 /// as the token's own `exp`, however far ahead.
 ///
-/// A rule names an id, not an issuer: with several trusted issuers
-/// checked against one store, a rule for `jti`, `client_id` or `sub` X
-/// refuses every issuer's tokens that carry X. That errs toward refusing
-/// (a `jti` is unique per issuer, RFC 7519 §4.1.7, and chosen by it, not
-/// by a client); where the trusted issuers' client or subject ids can
-/// coincide, a client or subject rule reaches the tokens of all of them.
+/// A rule may be scoped to one issuer with [`issued_by`](Self::issued_by):
+/// it then covers only tokens whose verified `iss` equals that issuer
+/// exactly (RFC 7519 §4.1.1, compared as a case-sensitive string, so
+/// `https://sso.example/realms/a` and `https://sso.example/realms/a/`
+/// differ). Ids are unique only per issuer: two Keycloak realms may both
+/// have a client `backend`, and a `jti` is unique per issuer (RFC 7519
+/// §4.1.7). A rule without an issuer covers the tokens of every trusted
+/// issuer that carry its id; with several trusted issuers whose ids can
+/// coincide, scope each rule to the issuer it is meant for.
 ///
 /// ```
 /// use scopegate::Revocation;
@@ -38,6 +41,12 @@ pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// let one = Revocation::token("tkn_123", 1_900_000_000);
 /// let all = Revocation::client("m2morg_42", 1_800_000_000);
 /// assert_eq!(all.expires_at(24 * 3600), 1_800_000_000 + 24 * 3600 + 300);
+/// assert_eq!(all.issuer(), None);
+///
+/// // Only realm A's client `backend`, not realm B's.
+/// let realm_a = Revocation::client("backend", 1_800_000_000)
+///     .issued_by("https://sso.example/realms/a");
+/// assert_eq!(realm_a.issuer(), Some("https://sso.example/realms/a"));
 /// # let _ = one;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +59,8 @@ pub enum Revocation {
         jti: String,
         /// The token's `exp`.
         exp: i64,
+        /// The issuer whose token it is; `None` for every issuer's.
+        issuer: Option<String>,
     },
     /// Every token whose `client_id` is `client_id` and whose `iat` is
     /// before `issued_before` (seconds since the Unix epoch), or that has
@@ -59,6 +70,8 @@ pub enum Revocation {
         client_id: String,
         /// Tokens issued at or after this second are not covered.
         issued_before: i64,
+        /// The issuer of the tokens covered; `None` for every issuer.
+        issuer: Option<String>,
     },
     /// Every token whose `sub` is `sub` and whose `iat` is before
     /// `issued_before`, or that has no `iat`.
@@ -67,6 +80,8 @@ pub enum Revocation {
         sub: String,
         /// Tokens issued at or after this second are not covered.
         issued_before: i64,
+        /// The issuer of the tokens covered; `None` for every issuer.
+        issuer: Option<String>,
     },
 }
 
@@ -76,6 +91,7 @@ impl Revocation {
         Revocation::Token {
             jti: jti.into(),
             exp,
+            issuer: None,
         }
     }
 
@@ -84,6 +100,7 @@ impl Revocation {
         Revocation::Client {
             client_id: client_id.into(),
             issued_before,
+            issuer: None,
         }
     }
 
@@ -92,6 +109,33 @@ impl Revocation {
         Revocation::Subject {
             sub: sub.into(),
             issued_before,
+            issuer: None,
+        }
+    }
+
+    /// Scopes the rule to the tokens of one issuer: those whose verified
+    /// `iss` equals `issuer` exactly. The issuer is a URL (RFC 8414 §2),
+    /// so it may not be empty nor hold whitespace; a store refuses a rule
+    /// whose issuer does
+    /// ([`RevocationError::InvalidIssuer`](crate::revocation::RevocationError::InvalidIssuer)).
+    #[must_use]
+    pub fn issued_by(mut self, issuer: impl Into<String>) -> Self {
+        let scoped = match &mut self {
+            Revocation::Token { issuer, .. }
+            | Revocation::Client { issuer, .. }
+            | Revocation::Subject { issuer, .. } => issuer,
+        };
+        *scoped = Some(issuer.into());
+        self
+    }
+
+    /// The issuer the rule is scoped to, or `None` when it covers every
+    /// issuer's tokens.
+    pub fn issuer(&self) -> Option<&str> {
+        match self {
+            Revocation::Token { issuer, .. }
+            | Revocation::Client { issuer, .. }
+            | Revocation::Subject { issuer, .. } => issuer.as_deref(),
         }
     }
 
@@ -147,60 +191,156 @@ struct Cutoff {
     expires_at: i64,
 }
 
-/// The rules one process holds, by id.
+/// What is kept of one rule, and how two rules for the same id and issuer
+/// combine.
+trait Held: Copy {
+    /// The second from which the rule no longer matters.
+    fn expires_at(&self) -> i64;
+    /// Combines with a rule published for the same id and issuer.
+    fn merge(&mut self, other: Self);
+}
+
+/// A token rule: when it expires. Two rules for one token: the later
+/// expiry.
+impl Held for i64 {
+    fn expires_at(&self) -> i64 {
+        *self
+    }
+
+    fn merge(&mut self, other: Self) {
+        *self = (*self).max(other);
+    }
+}
+
+/// A later cutoff for the same client or subject wins; an earlier one
+/// changes nothing.
+impl Held for Cutoff {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+
+    fn merge(&mut self, other: Self) {
+        if other.issued_before > self.issued_before {
+            *self = other;
+        }
+    }
+}
+
+/// The rules for one id: the one for every issuer, and those scoped to one
+/// issuer each (rarely more than a few, so a list).
+#[derive(Debug)]
+struct Scoped<T> {
+    any: Option<T>,
+    issuers: Vec<(String, T)>,
+}
+
+impl<T: Held> Scoped<T> {
+    fn new() -> Self {
+        Scoped {
+            any: None,
+            issuers: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, issuer: Option<&str>, rule: T) {
+        let slot = match issuer {
+            None => &mut self.any,
+            Some(issuer) => {
+                match self.issuers.iter_mut().find(|(held, _)| held == issuer) {
+                    Some((_, held)) => held.merge(rule),
+                    None => self.issuers.push((issuer.to_owned(), rule)),
+                }
+                return;
+            }
+        };
+        match slot {
+            Some(held) => held.merge(rule),
+            None => *slot = Some(rule),
+        }
+    }
+
+    /// Whether a rule for every issuer, or for `iss`, passes `test`.
+    /// Allocates nothing.
+    fn covers(&self, iss: &str, test: impl Fn(&T) -> bool) -> bool {
+        self.any.as_ref().is_some_and(&test)
+            || self
+                .issuers
+                .iter()
+                .any(|(issuer, rule)| issuer == iss && test(rule))
+    }
+
+    /// Forgets the rules expired at `now`; `false` once none is left.
+    fn retain_live(&mut self, now: i64) -> bool {
+        self.any = self.any.filter(|rule| rule.expires_at() > now);
+        self.issuers.retain(|(_, rule)| rule.expires_at() > now);
+        self.any.is_some() || !self.issuers.is_empty()
+    }
+
+    fn len(&self) -> usize {
+        usize::from(self.any.is_some()) + self.issuers.len()
+    }
+}
+
+/// Rules by the id they name.
+type ById<T> = HashMap<String, Scoped<T>>;
+
+fn insert<T: Held>(rules: &mut ById<T>, rule: &Revocation, held: T) {
+    rules
+        .entry(rule.id().to_owned())
+        .or_insert_with(Scoped::new)
+        .insert(rule.issuer(), held);
+}
+
+/// The rules one process holds, by id, then by issuer.
 #[derive(Debug, Default)]
 pub(crate) struct RuleSet {
     /// `jti` → when the rule expires.
-    tokens: HashMap<String, i64>,
-    clients: HashMap<String, Cutoff>,
-    subjects: HashMap<String, Cutoff>,
+    tokens: ById<i64>,
+    clients: ById<Cutoff>,
+    subjects: ById<Cutoff>,
 }
 
 impl RuleSet {
     /// Adds `rule`, unless it has already expired at `now`. A later cutoff
-    /// for the same client or subject wins; an earlier one changes nothing.
+    /// for the same client or subject (and issuer, or lack of one) wins;
+    /// an earlier one changes nothing.
     pub(crate) fn apply(&mut self, rule: &Revocation, max_token_lifetime: i64, now: i64) {
         let expires_at = rule.expires_at(max_token_lifetime);
         if expires_at <= now {
             return;
         }
-        let cutoffs = match rule {
-            Revocation::Token { jti, .. } => {
-                let entry = self.tokens.entry(jti.clone()).or_insert(expires_at);
-                *entry = (*entry).max(expires_at);
-                return;
-            }
-            Revocation::Client { .. } => &mut self.clients,
-            Revocation::Subject { .. } => &mut self.subjects,
-        };
-        let issued_before = rule.time();
-        let entry = cutoffs.entry(rule.id().to_owned()).or_insert(Cutoff {
-            issued_before,
+        let cutoff = Cutoff {
+            issued_before: rule.time(),
             expires_at,
-        });
-        if issued_before > entry.issued_before {
-            *entry = Cutoff {
-                issued_before,
-                expires_at,
-            };
+        };
+        match rule {
+            Revocation::Token { .. } => insert(&mut self.tokens, rule, expires_at),
+            Revocation::Client { .. } => insert(&mut self.clients, rule, cutoff),
+            Revocation::Subject { .. } => insert(&mut self.subjects, rule, cutoff),
         }
     }
 
-    /// The rule that revokes a token with these claims, if one does. A
-    /// token with no `iat` counts as issued before any cutoff of its client
-    /// or subject. Allocates nothing.
+    /// The rule that revokes a token with these claims, if one does: a
+    /// rule for the token's id, for every issuer or for the token's `iss`.
+    /// A token with no `iat` counts as issued before any cutoff of its
+    /// client or subject. Allocates nothing.
     pub(crate) fn covering(&self, claims: &Claims) -> Option<RevokedBy> {
-        let covered = |cutoffs: &HashMap<String, Cutoff>, id: Option<&str>| {
+        let iss = claims.iss();
+        let covered = |cutoffs: &ById<Cutoff>, id: Option<&str>| {
             if cutoffs.is_empty() {
                 return false;
             }
-            id.and_then(|id| cutoffs.get(id))
-                .is_some_and(|cutoff| claims.iat().is_none_or(|iat| iat < cutoff.issued_before))
+            id.and_then(|id| cutoffs.get(id)).is_some_and(|scoped| {
+                scoped.covers(iss, |cutoff| {
+                    claims.iat().is_none_or(|iat| iat < cutoff.issued_before)
+                })
+            })
         };
         if !self.tokens.is_empty()
             && claims
                 .jti()
-                .is_some_and(|jti| self.tokens.contains_key(jti))
+                .and_then(|jti| self.tokens.get(jti))
+                .is_some_and(|scoped| scoped.covers(iss, |_| true))
         {
             return Some(RevokedBy::Token);
         }
@@ -215,13 +355,18 @@ impl RuleSet {
 
     /// Forgets the rules that have expired at `now`.
     pub(crate) fn purge(&mut self, now: i64) {
-        self.tokens.retain(|_, expires_at| *expires_at > now);
-        self.clients.retain(|_, cutoff| cutoff.expires_at > now);
-        self.subjects.retain(|_, cutoff| cutoff.expires_at > now);
+        self.tokens.retain(|_, scoped| scoped.retain_live(now));
+        self.clients.retain(|_, scoped| scoped.retain_live(now));
+        self.subjects.retain(|_, scoped| scoped.retain_live(now));
     }
 
-    /// How many rules are held.
+    /// How many rules are held (one per id and issuer, or lack of one).
     pub(crate) fn len(&self) -> usize {
-        self.tokens.len() + self.clients.len() + self.subjects.len()
+        count(&self.tokens) + count(&self.clients) + count(&self.subjects)
     }
+}
+
+/// How many rules a map holds.
+fn count<T: Held>(rules: &ById<T>) -> usize {
+    rules.values().map(Scoped::len).sum()
 }

@@ -26,6 +26,12 @@ pub enum RevocationError {
     /// The revocation names an empty `jti`, `client_id` or `sub`.
     #[error("a revocation must name a non-empty id")]
     EmptyId,
+    /// The issuer a revocation is scoped to
+    /// ([`Revocation::issued_by`]) is empty or holds whitespace: no
+    /// issuer URL does (RFC 8414 §2), and stores that share rules write
+    /// it space-delimited.
+    #[error("a revocation's issuer must be non-empty and without whitespace")]
+    InvalidIssuer,
     /// The store's backend failed (Redis unreachable, refused the command).
     #[error("the revocation store failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -48,10 +54,16 @@ pub enum RevocationError {
     },
 }
 
-/// Refuses a revocation with an empty id.
+/// Refuses a revocation with an empty id, or scoped to an issuer that is
+/// empty or holds whitespace.
 pub(crate) fn check_id(revocation: &Revocation) -> Result<(), RevocationError> {
     if revocation.id().is_empty() {
         return Err(RevocationError::EmptyId);
+    }
+    if let Some(issuer) = revocation.issuer()
+        && (issuer.is_empty() || issuer.contains(char::is_whitespace))
+    {
+        return Err(RevocationError::InvalidIssuer);
     }
     Ok(())
 }
