@@ -183,6 +183,12 @@ impl Revocation {
     }
 }
 
+/// Whether `issuer` can scope a rule: non-empty, without whitespace (no
+/// issuer URL holds any, and shared stores write it space-delimited).
+pub(crate) fn is_usable_issuer(issuer: &str) -> bool {
+    !issuer.is_empty() && !issuer.contains(char::is_whitespace)
+}
+
 /// A client or subject rule: tokens issued before `issued_before` are
 /// revoked until `expires_at`.
 #[derive(Debug, Clone, Copy)]

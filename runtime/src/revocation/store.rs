@@ -4,7 +4,7 @@
 
 use futures_util::future::BoxFuture;
 
-use super::rules::Revocation;
+use super::rules::{Revocation, is_usable_issuer};
 
 /// Where revocations are published, for every replica's mirror to pick up.
 ///
@@ -60,8 +60,9 @@ pub(crate) fn check_id(revocation: &Revocation) -> Result<(), RevocationError> {
     if revocation.id().is_empty() {
         return Err(RevocationError::EmptyId);
     }
-    if let Some(issuer) = revocation.issuer()
-        && (issuer.is_empty() || issuer.contains(char::is_whitespace))
+    if revocation
+        .issuer()
+        .is_some_and(|issuer| !is_usable_issuer(issuer))
     {
         return Err(RevocationError::InvalidIssuer);
     }
