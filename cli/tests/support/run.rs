@@ -82,12 +82,16 @@ pub async fn scopegate(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>)
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("run the scopegate binary");
         if let Some(text) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
+            let written = child.stdin.take().unwrap().write_all(text.as_bytes());
+            // A command that refuses its arguments exits without reading
+            // stdin: the pipe may be closed before the text is written.
+            if let Err(error) = written {
+                assert_eq!(
+                    error.kind(),
+                    std::io::ErrorKind::BrokenPipe,
+                    "writing the command's stdin: {error}"
+                );
+            }
         }
         let output = child.wait_with_output().unwrap();
         Run {
