@@ -36,11 +36,14 @@
 //!     --collect-atstart=no --toggle-collect='*counted_loop*' target/release/deps/handler-*
 //! ```
 
+#[macro_use]
+mod support;
+
+use support::counted_loop;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServiceResponse;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{App, HttpResponse, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
 use scopegate::dev::DevIssuer;
@@ -101,34 +104,6 @@ impl Headers {
     }
 }
 
-/// One request through the app.
-macro_rules! call {
-    ($app:expr, $path:expr, $header:expr) => {
-        test::call_service(
-            $app,
-            test::TestRequest::get()
-                .uri($path)
-                .insert_header((AUTHORIZATION, $header))
-                .to_request(),
-        )
-    };
-}
-
-/// `n` requests in one `block_on`, in a function of its own for
-/// callgrind's `--toggle-collect`.
-#[inline(never)]
-fn counted_loop<F, Fut>(system: &actix_web::rt::SystemRunner, mut request: F, n: u64)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ServiceResponse>,
-{
-    system.block_on(async {
-        for _ in 0..n {
-            black_box(request().await);
-        }
-    });
-}
-
 fn handler(c: &mut Criterion) {
     let system = actix_web::rt::System::new();
     let (_issuer, headers, app) = system.block_on(async {
@@ -171,20 +146,18 @@ fn handler(c: &mut Criterion) {
     // ones find them in the caches.
     for (name, path, token, status) in CASES {
         system.block_on(async {
-            let response = call!(&app, path, headers.get(token)).await;
+            let response = request!(&app, path, headers.get(token)).await;
             assert_eq!(response.status().as_u16(), status, "{name}");
         });
     }
 
-    if let Ok(spec) = std::env::var("SCOPEGATE_COUNT") {
-        let (case, n) = spec.split_once(':').expect("SCOPEGATE_COUNT=<case>:<n>");
-        let n: u64 = n.parse().expect("a request count");
+    if let Some((case, n)) = support::count_spec() {
         let (_, path, token, _) = CASES
             .into_iter()
-            .find(|(name, ..)| *name == case)
+            .find(|(name, ..)| *name == case.as_str())
             .expect("a case name");
         let header = headers.get(token);
-        counted_loop(&system, || call!(&app, path, header), n);
+        counted_loop(&system, || request!(&app, path, header), n);
         return;
     }
 
@@ -197,7 +170,7 @@ fn handler(c: &mut Criterion) {
                 system.block_on(async {
                     let start = Instant::now();
                     for _ in 0..iters {
-                        black_box(call!(&app, path, header).await);
+                        black_box(request!(&app, path, header).await);
                     }
                     start.elapsed()
                 })

@@ -39,10 +39,15 @@
 //! --toggle-collect='*counted_loop*'`): an instruction count that does not
 //! depend on the machine's load.
 
+#[macro_use]
+mod support;
+
+use support::counted_loop;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::{Payload, ServiceResponse};
+use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{App, FromRequest, HttpMessage, HttpRequest, HttpResponse, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -74,34 +79,6 @@ fn check(req: &HttpRequest) -> bool {
     answer.is_ok()
 }
 
-/// One request through an app.
-macro_rules! call {
-    ($app:expr, $header:expr) => {
-        test::call_service(
-            $app,
-            test::TestRequest::get()
-                .uri("/protected")
-                .insert_header((AUTHORIZATION, $header))
-                .to_request(),
-        )
-    };
-}
-
-/// `n` requests in one `block_on`, in a function of its own for
-/// callgrind's `--toggle-collect`.
-#[inline(never)]
-fn counted_loop<F, Fut>(system: &actix_web::rt::SystemRunner, mut request: F, n: u64)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ServiceResponse>,
-{
-    system.block_on(async {
-        for _ in 0..n {
-            black_box(request().await);
-        }
-    });
-}
-
 /// An app and a bare request on an authenticator, the token verified and
 /// cached by both (so every handle a cache hit uses is registered now, with
 /// the recorder of this moment).
@@ -116,7 +93,13 @@ macro_rules! warm {
         let app = $system.block_on(async {
             let app = test::init_service(App::new().app_data(auth).service(protected)).await;
             for _ in 0..2 {
-                assert_eq!(call!(&app, $header).await.status().as_u16(), 200);
+                assert_eq!(
+                    request!(&app, "/protected", $header)
+                        .await
+                        .status()
+                        .as_u16(),
+                    200
+                );
             }
             app
         });
@@ -156,12 +139,14 @@ fn metrics(c: &mut Criterion) {
     };
     let feature_on = decisions(&handle.render()).is_some();
 
-    if let Ok(spec) = std::env::var("SCOPEGATE_COUNT") {
-        let (case, n) = spec.split_once(':').expect("SCOPEGATE_COUNT=<case>:<n>");
-        let n: u64 = n.parse().expect("a request count");
-        match case {
-            "no_recorder" => counted_loop(&system, || call!(&quiet_app, header), n),
-            "prometheus" => counted_loop(&system, || call!(&counted_app, header), n),
+    if let Some((case, n)) = support::count_spec() {
+        match case.as_str() {
+            "no_recorder" => {
+                counted_loop(&system, || request!(&quiet_app, "/protected", header), n)
+            }
+            "prometheus" => {
+                counted_loop(&system, || request!(&counted_app, "/protected", header), n)
+            }
             _ => panic!("SCOPEGATE_COUNT: no_recorder or prometheus"),
         }
         return;
@@ -180,7 +165,7 @@ fn metrics(c: &mut Criterion) {
                     system.block_on(async {
                         let start = Instant::now();
                         for _ in 0..iters {
-                            black_box(call!(app, header).await);
+                            black_box(request!(app, "/protected", header).await);
                         }
                         start.elapsed()
                     })

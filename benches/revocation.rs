@@ -22,11 +22,14 @@
 //! (`--collect-atstart=no --toggle-collect='*counted_loop*'`): an
 //! instruction count that does not depend on the machine's load.
 
+#[macro_use]
+mod support;
+
+use support::counted_loop;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServiceResponse;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{App, HttpResponse, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
 use scopegate::dev::DevIssuer;
@@ -59,21 +62,6 @@ fn full_mirror() -> MemoryRevocations {
     store
 }
 
-/// `n` requests in one `block_on`, in a function of its own for
-/// callgrind's `--toggle-collect`.
-#[inline(never)]
-fn counted_loop<F, Fut>(system: &actix_web::rt::SystemRunner, mut request: F, n: u64)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = ServiceResponse>,
-{
-    system.block_on(async {
-        for _ in 0..n {
-            black_box(request().await);
-        }
-    });
-}
-
 fn revocation(c: &mut Criterion) {
     let system = actix_web::rt::System::new();
     let (_issuer, header, off, on) = system.block_on(async {
@@ -90,29 +78,26 @@ fn revocation(c: &mut Criterion) {
         (issuer, format!("Bearer {token}"), off, on)
     });
     let header = header.as_str();
-    macro_rules! call {
-        ($app:expr) => {
-            test::call_service(
-                $app,
-                test::TestRequest::get()
-                    .uri("/protected")
-                    .insert_header((AUTHORIZATION, header))
-                    .to_request(),
-            )
-        };
-    }
     // The first calls verify the token; the timed ones find it cached.
     system.block_on(async {
-        assert_eq!(call!(&off).await.status().as_u16(), 200);
-        assert_eq!(call!(&on).await.status().as_u16(), 200);
+        assert_eq!(
+            request!(&off, "/protected", header).await.status().as_u16(),
+            200
+        );
+        assert_eq!(
+            request!(&on, "/protected", header).await.status().as_u16(),
+            200
+        );
     });
 
-    if let Ok(spec) = std::env::var("SCOPEGATE_COUNT") {
-        let (case, n) = spec.split_once(':').expect("SCOPEGATE_COUNT=<case>:<n>");
-        let n: u64 = n.parse().expect("a request count");
-        match case {
-            "cache_hit_mirror_off" => counted_loop(&system, || call!(&off), n),
-            "cache_hit_mirror_on" => counted_loop(&system, || call!(&on), n),
+    if let Some((case, n)) = support::count_spec() {
+        match case.as_str() {
+            "cache_hit_mirror_off" => {
+                counted_loop(&system, || request!(&off, "/protected", header), n)
+            }
+            "cache_hit_mirror_on" => {
+                counted_loop(&system, || request!(&on, "/protected", header), n)
+            }
             _ => panic!("SCOPEGATE_COUNT: cache_hit_mirror_off or cache_hit_mirror_on"),
         }
         return;
@@ -126,7 +111,7 @@ fn revocation(c: &mut Criterion) {
                 system.block_on(async {
                     let start = Instant::now();
                     for _ in 0..iters {
-                        black_box(call!(app).await);
+                        black_box(request!(app, "/protected", header).await);
                     }
                     start.elapsed()
                 })
