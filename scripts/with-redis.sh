@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine too: installs redis-server when
-# it is missing (the Redis revocation tests start their own), then runs
-# every test of the workspace with every feature.
+# Runs its arguments (the README's test command: `cargo test --workspace
+# --all-features`) once redis-server is installed, installing it when it
+# is missing: the Redis revocation tests start their own server, on a
+# fresh machine too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +18,8 @@ if ! command -v redis-server >/dev/null 2>&1 \
     fi
 fi
 
-cargo test --workspace --all-features "$@"
+if [ "$#" -eq 0 ]; then
+    echo "usage: scripts/with-redis.sh COMMAND [ARGS...]" >&2
+    exit 2
+fi
+exec "$@"

@@ -35,7 +35,7 @@ fn redis_server_binary() -> PathBuf {
                 "redis-server was not found (on the PATH, in /usr/bin, /usr/sbin or \
                  /usr/local/bin, or in $SCOPEGATE_REDIS_SERVER). The Redis revocation tests \
                  need a real one: install it with `apt-get install redis-server`, or run the \
-                 whole suite with `bash scripts/test.sh`, which installs it when missing."
+                 whole suite with `scripts/with-redis.sh cargo test --workspace --all-features`, which installs it when missing."
             )
         })
 }
