@@ -190,9 +190,9 @@ pub use scopegate_runtime::{
 /// Provider presets from the environment (`SCOPEGATE_PRESET`); see
 /// [`AuthenticatorBuilder`](crate::AuthenticatorBuilder#provider-presets).
 pub use scopegate_runtime::{
-    ENV_AUTH0_DOMAIN, ENV_COGNITO_POOL, ENV_COGNITO_REGION, ENV_ENTRA_ANY_TENANT, ENV_ENTRA_TENANT,
-    ENV_KEYCLOAK_REALM, ENV_KEYCLOAK_URL, ENV_OKTA_DOMAIN, ENV_OKTA_SERVER, ENV_PRESET,
-    EnvValueError,
+    ENV_AUTH0_DOMAIN, ENV_COGNITO_POOL, ENV_COGNITO_REGION, ENV_COGNITO_SCOPE_PREFIX,
+    ENV_ENTRA_ANY_TENANT, ENV_ENTRA_TENANT, ENV_KEYCLOAK_REALM, ENV_KEYCLOAK_URL, ENV_OKTA_DOMAIN,
+    ENV_OKTA_SERVER, ENV_PRESET, EnvValueError,
 };
 
 /// Several trusted issuers, scopes from any provider's claims, provider

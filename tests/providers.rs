@@ -14,9 +14,10 @@ mod jose;
 #[path = "support/issuers_kit.rs"]
 mod kit;
 
+use actix_web::{HttpResponse, web};
 use jose::{TestKey, jwks};
 use kit::{JwksServer, assert_refused, call, claims_api, mint, now};
-use scopegate::{Authenticator, Issuer};
+use scopegate::{Authenticator, Claims, Issuer, require_scopes};
 use serde_json::{Value, json};
 
 /// A provider stand-in: one signing key, published at `key_path` only.
@@ -304,4 +305,111 @@ async fn cognito() {
         }),
     );
     assert_refused(&api, &id_token, "token_use").await;
+}
+
+/// `POST /deploy`: needs `deploy:applications`; answers with the scopes
+/// granted.
+#[require_scopes("deploy:applications")]
+async fn deploy(claims: Claims) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"scopes": claims.scopes()}))
+}
+
+/// Cognito with the resource server's identifier as the scope prefix:
+/// `<identifier>/deploy:applications` grants `deploy:applications`, which
+/// `#[require_scopes]` names; the scopes of another resource server, of a
+/// look-alike host, Cognito's own and a bare `deploy:applications` grant
+/// nothing, so a token holding only those is `403 insufficient_scope`.
+#[actix_web::test]
+async fn cognito_scopes_of_one_resource_server() {
+    const POOL: &str = "us-east-1_Ab12Cd34E";
+    const SERVER: &str = "https://deployments.acmecorp.com/";
+    let p = Provider::start(&format!("/{POOL}/.well-known/jwks.json"));
+    let auth = Authenticator::builder_for(
+        Issuer::cognito("us-east-1", POOL)
+            .scope_prefix(SERVER)
+            .base_url(p.base()),
+    )
+    .build()
+    .expect("the preset builds");
+    let api = common::serve(move |cfg| {
+        cfg.app_data(auth.clone())
+            .route("/deploy", web::post().to(deploy));
+    });
+    let iss = format!("{}/{POOL}", p.base());
+    let token = |scope: &str| {
+        p.mint(
+            json!({}),
+            json!({
+                "sub": "1example23456789", "token_use": "access", "scope": scope,
+                "iss": iss, "exp": now() + 3600, "iat": now(), "version": 2,
+                "client_id": "1example23456789",
+            }),
+        )
+    };
+    let post = |token: String| {
+        let url = format!("{api}/deploy");
+        async move {
+            let response = common::http_client()
+                .post(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("POST /deploy");
+            let status = response.status().as_u16();
+            let challenge = response
+                .headers()
+                .get("www-authenticate")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            (
+                status,
+                challenge,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+
+    let granted = token(&format!(
+        "{SERVER}deploy:applications https://billing.acmecorp.com/refund:payments \
+         aws.cognito.signin.user.admin {SERVER}read:deployments {SERVER}"
+    ));
+    let (status, _, body) = post(granted).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["scopes"],
+        json!(["deploy:applications", "read:deployments"])
+    );
+
+    for scope in [
+        "https://billing.acmecorp.com/deploy:applications",
+        "https://deployments.acmecorp.com.evil.example/deploy:applications",
+        "deploy:applications",
+        SERVER,
+    ] {
+        let (status, challenge, body) = post(token(scope)).await;
+        assert_eq!(status, 403, "{scope}: {body}");
+        assert!(
+            challenge.contains(r#"error="insufficient_scope""#),
+            "{scope}: {challenge}"
+        );
+    }
+}
+
+/// A prefix no scope can begin with is refused when the authenticator is
+/// built.
+#[test]
+fn an_unusable_scope_prefix_is_a_configuration_error() {
+    for bad in ["", "https://api.acme.com/ x", "say\"what"] {
+        let error = Authenticator::builder_for(
+            Issuer::cognito("us-east-1", "us-east-1_Ab12Cd34E").scope_prefix(bad),
+        )
+        .build()
+        .expect_err(bad);
+        assert!(
+            matches!(error, scopegate::ConfigError::InvalidScopePrefix { .. }),
+            "{bad:?}: {error}"
+        );
+        assert!(error.to_string().contains("scope prefix"), "{error}");
+    }
 }

@@ -357,6 +357,7 @@ impl Authenticator {
             issuer: &settings.pattern,
             audiences: &settings.audiences,
             scope_sources: &settings.scope_sources,
+            scope_prefix: settings.scope_prefix.as_deref(),
             client_id_claims: &settings.client_id_claims,
             entry,
             label: &settings.label,

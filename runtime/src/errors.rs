@@ -508,6 +508,18 @@ pub enum ConfigError {
         #[source]
         reason: ClaimRequirementError,
     },
+    /// The scope prefix of an issuer ([`Issuer::scope_prefix`](crate::Issuer::scope_prefix))
+    /// is empty or holds a character no scope can hold (RFC 6749 §3.3), so
+    /// it could never begin a granted scope.
+    #[error(
+        "the scope prefix `{prefix}` of the issuer `{issuer}` is not usable: it must be one or more visible ASCII characters other than `\"` and `\\`"
+    )]
+    InvalidScopePrefix {
+        /// The issuer (or template).
+        issuer: String,
+        /// The prefix, cut to 64 printable characters.
+        prefix: String,
+    },
 }
 
 /// Why the value of an environment variable is not usable

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use reqwest::Url;
+use scopegate_wire::scope::is_scope_token;
 
 use crate::claim_requirement::ClaimRequirement;
 use crate::claim_sources::{ClientIdClaim, ScopeSource};
@@ -115,6 +116,7 @@ pub struct Issuer {
     pub(crate) audiences: Vec<String>,
     pub(crate) algorithms: Vec<Algorithm>,
     scope_sources: Vec<ScopeSource>,
+    pub(crate) scope_prefix: Option<String>,
     client_id_claims: Vec<ClientIdClaim>,
     requirements: Vec<ClaimRequirement>,
 }
@@ -134,6 +136,7 @@ impl Issuer {
             audiences: Vec::new(),
             algorithms: vec![Algorithm::RS256],
             scope_sources: ScopeSource::DEFAULT.to_vec(),
+            scope_prefix: None,
             client_id_claims: ClientIdClaim::DEFAULT.to_vec(),
             requirements: Vec::new(),
         }
@@ -222,6 +225,39 @@ impl Issuer {
     /// [`ConfigError::NoScopeSources`].
     pub fn scope_sources(mut self, sources: impl IntoIterator<Item = ScopeSource>) -> Self {
         self.scope_sources = sources.into_iter().collect();
+        self
+    }
+
+    /// Grants only the scopes that begin with `prefix`, with the prefix
+    /// taken off; every other scope of the token grants nothing.
+    ///
+    /// For issuers that name a scope after the API it belongs to: Amazon
+    /// Cognito writes a resource server's custom scope as
+    /// `<resource server identifier>/<scope name>`. With
+    /// `.scope_prefix("https://deployments.acme.com/")`, a token's
+    /// `https://deployments.acme.com/deploy:applications` grants
+    /// `deploy:applications` (what `#[require_scopes]` names), while another
+    /// resource server's scopes, and Cognito's own (`openid`,
+    /// `aws.cognito.signin.user.admin`), grant nothing. A scope equal to
+    /// the prefix grants nothing either. The prefix is compared byte for
+    /// byte, after the scope sources are combined.
+    ///
+    /// A prefix that is empty or holds a character no scope can hold
+    /// (RFC 6749 §3.3: a space, `"`, `\\`, a control character) is a
+    /// [`ConfigError::InvalidScopePrefix`].
+    ///
+    /// ```
+    /// use scopegate::{Authenticator, Issuer};
+    ///
+    /// let auth = Authenticator::builder_for(
+    ///     Issuer::cognito("us-east-1", "us-east-1_Ab12Cd34E")
+    ///         .scope_prefix("https://deployments.acme.com/"),
+    /// )
+    /// .build()?;
+    /// # Ok::<(), scopegate::ConfigError>(())
+    /// ```
+    pub fn scope_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.scope_prefix = Some(prefix.into());
         self
     }
 
@@ -353,6 +389,14 @@ impl Issuer {
         if self.scope_sources.is_empty() {
             return Err(ConfigError::NoScopeSources { issuer });
         }
+        if let Some(prefix) = &self.scope_prefix
+            && !is_scope_token(prefix)
+        {
+            return Err(ConfigError::InvalidScopePrefix {
+                issuer,
+                prefix: scopegate_wire::text::printable(prefix, 64),
+            });
+        }
         for requirement in &self.requirements {
             requirement
                 .validate()
@@ -370,6 +414,7 @@ impl Issuer {
             audiences,
             algorithms: self.algorithms.clone(),
             scope_sources: self.scope_sources.clone(),
+            scope_prefix: self.scope_prefix.clone(),
             client_id_claims: self.client_id_claims.clone(),
             requirements: self.requirements.clone(),
         })

@@ -553,6 +553,7 @@ mod tests {
             audiences: Vec::new(),
             algorithms: vec![Algorithm::RS256],
             scope_sources: crate::ScopeSource::DEFAULT.to_vec(),
+            scope_prefix: None,
             client_id_claims: crate::ClientIdClaim::DEFAULT.to_vec(),
             requirements: Vec::new(),
         };

@@ -36,6 +36,8 @@ pub(crate) struct IssuerSettings {
     pub(crate) audiences: Vec<String>,
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) scope_sources: Vec<ScopeSource>,
+    /// Only scopes starting with it are granted, without it.
+    pub(crate) scope_prefix: Option<String>,
     pub(crate) client_id_claims: Vec<ClientIdClaim>,
     pub(crate) requirements: Vec<ClaimRequirement>,
 }

@@ -15,6 +15,7 @@
 
 use std::fmt;
 
+use scopegate_wire::scope::is_scope_token;
 use scopegate_wire::text::printable;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -171,6 +172,9 @@ pub(crate) struct ClaimRules<'a> {
     pub(crate) issuer: &'a IssuerPattern,
     pub(crate) audiences: &'a [String],
     pub(crate) scope_sources: &'a [ScopeSource],
+    /// Only scopes starting with it are granted, without it
+    /// ([`Issuer::scope_prefix`](crate::Issuer::scope_prefix)).
+    pub(crate) scope_prefix: Option<&'a str>,
     pub(crate) client_id_claims: &'a [ClientIdClaim],
     /// The entry's place among the trusted issuers, and its label.
     pub(crate) entry: usize,
@@ -193,6 +197,7 @@ impl<'a> ClaimRules<'a> {
             issuer,
             audiences,
             scope_sources: &ScopeSource::DEFAULT,
+            scope_prefix: None,
             client_id_claims: &ClientIdClaim::DEFAULT,
             entry: 0,
             label,
@@ -258,7 +263,10 @@ pub(crate) fn check_claims(
             });
         }
     }
-    let scopes = take_scopes(&mut raw, rules.scope_sources)?;
+    let mut scopes = take_scopes(&mut raw, rules.scope_sources)?;
+    if let Some(prefix) = rules.scope_prefix {
+        strip_scope_prefix(&mut scopes, prefix);
+    }
     // `scope` and `scopes` when they are not sources: plain claims.
     for (name, slot) in [("scope", raw.scope.take()), ("scopes", raw.scopes.take())] {
         if let Some(value) = slot {
@@ -446,13 +454,16 @@ impl Granted {
     }
 }
 
-/// Whether `scope` is a `scope-token` of RFC 6749 §3.3: one or more of
-/// `%x21 / %x23-5B / %x5D-7E` (visible ASCII but `"` and `\`).
-fn is_scope_token(scope: &str) -> bool {
-    !scope.is_empty()
-        && scope
-            .bytes()
-            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+/// Keeps the scopes that begin with `prefix` and hold more than it, with
+/// the prefix taken off ([`Issuer::scope_prefix`](crate::Issuer::scope_prefix)).
+fn strip_scope_prefix(scopes: &mut Vec<String>, prefix: &str) {
+    scopes.retain_mut(|scope| match scope.strip_prefix(prefix) {
+        Some(rest) if !rest.is_empty() => {
+            *scope = rest.to_owned();
+            true
+        }
+        _ => false,
+    });
 }
 
 /// The granted scopes: those of the first configured source present that
@@ -494,6 +505,22 @@ mod tests {
             base.extend(extra);
         }
         serde_json::from_value(base).expect("an object")
+    }
+
+    #[test]
+    fn a_scope_prefix_grants_the_rest_of_the_scopes_that_begin_with_it() {
+        let issuer = IssuerPattern::Exact("https://issuer.test".into());
+        let label = Arc::from("https://issuer.test");
+        let mut rules = ClaimRules::basic(&issuer, &label, &[], 30, 1_000_000);
+        rules.scope_prefix = Some("api/");
+        let raw = claims(json!({
+            "scope": "api/a:b api/c:d api/ other/a:b e:f api/x:y",
+            "scopes": ["api/a:b", "api/c:d", "api/", "e:f"],
+        }));
+        // Intersected first (`api/x:y` is in one source only), then the
+        // prefix taken off; `api/` alone and `e:f` grant nothing.
+        let data = check_claims(raw, &rules).unwrap();
+        assert_eq!(data.scopes, ["a:b", "c:d"]);
     }
 
     #[test]

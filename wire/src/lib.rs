@@ -2,7 +2,8 @@
 //! [scopegate](https://docs.rs/scopegate) share: the request and response
 //! bodies of Scalekit's management API for API clients and organizations
 //! ([`management`]), client secrets that never print ([`Secret`]), the URL
-//! policy every outgoing connection follows ([`url_policy`]), the
+//! policy every outgoing connection follows ([`url_policy`]), what a
+//! scope is ([`scope`]), the
 //! helpers that keep untrusted text out of messages ([`text`]), and the
 //! clock in JWT seconds ([`clock`]).
 //!
@@ -14,6 +15,7 @@
 
 pub mod clock;
 pub mod management;
+pub mod scope;
 mod secret;
 pub mod serde_helpers;
 pub mod text;

@@ -246,11 +246,7 @@ impl TokenClientBuilder {
 /// (visible ASCII but `"` and `\`). It needs not follow `resource:action`:
 /// `openid` is a fine scope to ask for.
 fn check_scope_token(scope: &str) -> Result<(), ClientError> {
-    let ok = !scope.is_empty()
-        && scope
-            .bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b));
-    if ok {
+    if scopegate_wire::scope::is_scope_token(scope) {
         Ok(())
     } else {
         Err(ClientError::InvalidInput(format!(

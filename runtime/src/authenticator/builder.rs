@@ -86,7 +86,7 @@ use crate::settings::{KeySource, Settings};
 /// | `entra-id` | `SCOPEGATE_ENTRA_TENANT`: a tenant id, several separated by commas or spaces, or `*` (also `any`: every tenant) with `SCOPEGATE_ENTRA_ANY_TENANT=true` | required: the API's application (client) id |
 /// | `okta` | `SCOPEGATE_OKTA_DOMAIN`: `acme.okta.com`; `SCOPEGATE_OKTA_SERVER`: the authorization server id, `default` when unset | required: the authorization server's audience |
 /// | `keycloak` | `SCOPEGATE_KEYCLOAK_URL`: the server's base URL; `SCOPEGATE_KEYCLOAK_REALM` | optional |
-/// | `cognito` | `SCOPEGATE_COGNITO_REGION`; `SCOPEGATE_COGNITO_POOL`: the user pool id | not allowed: Cognito access tokens have no `aud` |
+/// | `cognito` | `SCOPEGATE_COGNITO_REGION`; `SCOPEGATE_COGNITO_POOL`: the user pool id; optional `SCOPEGATE_COGNITO_SCOPE_PREFIX`: the resource server identifier and `/` ([`Issuer::scope_prefix`](crate::Issuer::scope_prefix)) | not allowed: Cognito access tokens have no `aud` |
 ///
 /// The preset is the issuer, so it refuses what would contradict it, each
 /// error naming the variable:

@@ -61,6 +61,11 @@ pub const ENV_KEYCLOAK_REALM: &str = "SCOPEGATE_KEYCLOAK_REALM";
 pub const ENV_COGNITO_REGION: &str = "SCOPEGATE_COGNITO_REGION";
 /// `SCOPEGATE_PRESET=cognito`: the user pool id (`us-east-1_Ab12Cd34E`).
 pub const ENV_COGNITO_POOL: &str = "SCOPEGATE_COGNITO_POOL";
+/// `SCOPEGATE_PRESET=cognito`, optional: the resource server identifier
+/// and `/` before each custom scope (`https://deployments.acme.com/`);
+/// only the scopes that begin with it are granted, without it
+/// ([`Issuer::scope_prefix`]).
+pub const ENV_COGNITO_SCOPE_PREFIX: &str = "SCOPEGATE_COGNITO_SCOPE_PREFIX";
 
 /// A provider preset `SCOPEGATE_PRESET` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +118,11 @@ impl Preset {
             Preset::EntraId => &[ENV_ENTRA_TENANT, ENV_ENTRA_ANY_TENANT],
             Preset::Okta => &[ENV_OKTA_DOMAIN, ENV_OKTA_SERVER],
             Preset::Keycloak => &[ENV_KEYCLOAK_URL, ENV_KEYCLOAK_REALM],
-            Preset::Cognito => &[ENV_COGNITO_REGION, ENV_COGNITO_POOL],
+            Preset::Cognito => &[
+                ENV_COGNITO_REGION,
+                ENV_COGNITO_POOL,
+                ENV_COGNITO_SCOPE_PREFIX,
+            ],
         }
     }
 }
@@ -282,7 +291,11 @@ fn preset_builder<F: Fn(&str) -> Option<String>>(
             }
             let region = segment(ENV_COGNITO_REGION, env.needed(preset, ENV_COGNITO_REGION)?)?;
             let pool = segment(ENV_COGNITO_POOL, env.needed(preset, ENV_COGNITO_POOL)?)?;
-            Issuer::cognito(&region, &pool)
+            let issuer = Issuer::cognito(&region, &pool);
+            match env.var(ENV_COGNITO_SCOPE_PREFIX) {
+                Some(prefix) => issuer.scope_prefix(prefix),
+                None => issuer,
+            }
         }
     };
     // The first audience went to the preset; the others are accepted too.
@@ -610,6 +623,47 @@ mod tests {
         .build()
         .unwrap();
         assert_eq!(auth.issuer(), "https://acme.scalekit.dev");
+    }
+
+    #[test]
+    fn cognito_takes_an_optional_scope_prefix() {
+        let cognito = |prefix: &str| {
+            from(&[
+                (ENV_PRESET, "cognito"),
+                (ENV_COGNITO_REGION, "us-east-1"),
+                (ENV_COGNITO_POOL, "us-east-1_Ab12Cd34E"),
+                (ENV_COGNITO_SCOPE_PREFIX, prefix),
+            ])
+        };
+        let builder = cognito(" https://deployments.acme.com/ ").unwrap();
+        assert_eq!(
+            builder.primary.scope_prefix.as_deref(),
+            Some("https://deployments.acme.com/")
+        );
+        assert_eq!(cognito("").unwrap().primary.scope_prefix, None);
+        let error = cognito("two words").unwrap().build().unwrap_err();
+        assert!(
+            matches!(error, ConfigError::InvalidScopePrefix { .. }),
+            "{error}"
+        );
+        // Another preset's variable is refused, not ignored.
+        let error = from(&[
+            (ENV_PRESET, "keycloak"),
+            (ENV_KEYCLOAK_URL, "https://sso.acme.example"),
+            (ENV_KEYCLOAK_REALM, "ops"),
+            (ENV_COGNITO_SCOPE_PREFIX, "https://deployments.acme.com/"),
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ConfigError::PresetForeignEnv {
+                    name: ENV_COGNITO_SCOPE_PREFIX,
+                    ..
+                }
+            ),
+            "{error}"
+        );
     }
 
     #[test]
