@@ -318,7 +318,8 @@ async fn deploy(claims: Claims) -> HttpResponse {
 /// `<identifier>/deploy:applications` grants `deploy:applications`, which
 /// `#[require_scopes]` names; the scopes of another resource server, of a
 /// look-alike host, Cognito's own and a bare `deploy:applications` grant
-/// nothing, so a token holding only those is `403 insufficient_scope`.
+/// nothing, so a token holding only those is `403 insufficient_scope`,
+/// whose challenge names the scope with the prefix, as Cognito knows it.
 #[actix_web::test]
 async fn cognito_scopes_of_one_resource_server() {
     const POOL: &str = "us-east-1_Ab12Cd34E";
@@ -389,8 +390,10 @@ async fn cognito_scopes_of_one_resource_server() {
     ] {
         let (status, challenge, body) = post(token(scope)).await;
         assert_eq!(status, 403, "{scope}: {body}");
+        // The scope to ask for, named as Cognito knows it.
         assert!(
-            challenge.contains(r#"error="insufficient_scope""#),
+            challenge.contains(r#"error="insufficient_scope""#)
+                && challenge.ends_with(&format!(r#"scope="{SERVER}deploy:applications""#)),
             "{scope}: {challenge}"
         );
     }

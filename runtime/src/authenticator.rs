@@ -357,7 +357,7 @@ impl Authenticator {
             issuer: &settings.pattern,
             audiences: &settings.audiences,
             scope_sources: &settings.scope_sources,
-            scope_prefix: settings.scope_prefix.as_deref(),
+            scope_prefix: settings.scope_prefix.as_ref(),
             client_id_claims: &settings.client_id_claims,
             entry,
             label: &settings.label,
@@ -568,13 +568,24 @@ impl Authenticator {
     }
 }
 
-/// Checks `claims` against `requirement`.
+/// Checks `claims` against `requirement`. When refused, the scopes to ask
+/// for are named as the token's issuer knows them: with its
+/// [scope prefix](crate::Issuer::scope_prefix), if it has one.
 pub fn check_scopes(claims: &Claims, requirement: &Requirement) -> Result<(), AuthError> {
     if requirement.is_satisfied_by(claims.scopes()) {
         return Ok(());
     }
+    let wanted = requirement.scopes_to_request(claims.scopes());
+    let scope = match claims.scope_prefix() {
+        None => wanted.join(" "),
+        Some(prefix) => wanted
+            .iter()
+            .map(|scope| format!("{prefix}{scope}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
     Err(AuthError::InsufficientScope {
         required: requirement.to_string(),
-        scope: requirement.scopes_to_request(claims.scopes()).join(" "),
+        scope,
     })
 }

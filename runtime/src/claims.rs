@@ -81,6 +81,9 @@ pub(crate) struct ClaimsData {
     /// label.
     pub(crate) issuer_entry: usize,
     pub(crate) issuer_label: Arc<str>,
+    /// The issuer's [scope prefix](crate::Issuer::scope_prefix), taken off
+    /// the granted scopes and put back on the scopes a challenge asks for.
+    pub(crate) scope_prefix: Option<Arc<str>>,
     pub(crate) other: Map<String, Value>,
 }
 
@@ -206,6 +209,14 @@ impl Claims {
     /// bounded set, unlike [`iss`](Self::iss): fit for a metrics label.
     pub fn trusted_issuer(&self) -> &str {
         &self.inner.issuer_label
+    }
+
+    /// The [scope prefix](crate::Issuer::scope_prefix) of that entry, if
+    /// it has one: [`scopes`](Self::scopes) are the granted scopes without
+    /// it, and the `scope` of an `insufficient_scope` challenge has it
+    /// back, since the issuer knows the scopes by their full names.
+    pub fn scope_prefix(&self) -> Option<&str> {
+        self.inner.scope_prefix.as_deref()
     }
 
     /// The index of that entry in

@@ -240,7 +240,10 @@ impl Issuer {
     /// resource server's scopes, and Cognito's own (`openid`,
     /// `aws.cognito.signin.user.admin`), grant nothing. A scope equal to
     /// the prefix grants nothing either. The prefix is compared byte for
-    /// byte, after the scope sources are combined.
+    /// byte, after the scope sources are combined. The `scope` of an
+    /// `insufficient_scope` challenge to such a token has the prefix back
+    /// (`https://deployments.acme.com/deploy:applications`): the issuer
+    /// knows the scope by that name.
     ///
     /// A prefix that is empty or holds a character no scope can hold
     /// (RFC 6749 §3.3: a space, `"`, `\\`, a control character) is a
@@ -414,7 +417,7 @@ impl Issuer {
             audiences,
             algorithms: self.algorithms.clone(),
             scope_sources: self.scope_sources.clone(),
-            scope_prefix: self.scope_prefix.clone(),
+            scope_prefix: self.scope_prefix.as_deref().map(Arc::from),
             client_id_claims: self.client_id_claims.clone(),
             requirements: self.requirements.clone(),
         })

@@ -37,7 +37,7 @@ pub(crate) struct IssuerSettings {
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) scope_sources: Vec<ScopeSource>,
     /// Only scopes starting with it are granted, without it.
-    pub(crate) scope_prefix: Option<String>,
+    pub(crate) scope_prefix: Option<Arc<str>>,
     pub(crate) client_id_claims: Vec<ClientIdClaim>,
     pub(crate) requirements: Vec<ClaimRequirement>,
 }

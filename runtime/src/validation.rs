@@ -174,7 +174,7 @@ pub(crate) struct ClaimRules<'a> {
     pub(crate) scope_sources: &'a [ScopeSource],
     /// Only scopes starting with it are granted, without it
     /// ([`Issuer::scope_prefix`](crate::Issuer::scope_prefix)).
-    pub(crate) scope_prefix: Option<&'a str>,
+    pub(crate) scope_prefix: Option<&'a Arc<str>>,
     pub(crate) client_id_claims: &'a [ClientIdClaim],
     /// The entry's place among the trusted issuers, and its label.
     pub(crate) entry: usize,
@@ -267,6 +267,7 @@ pub(crate) fn check_claims(
     if let Some(prefix) = rules.scope_prefix {
         strip_scope_prefix(&mut scopes, prefix);
     }
+    let scope_prefix = rules.scope_prefix.map(Arc::clone);
     // `scope` and `scopes` when they are not sources: plain claims.
     for (name, slot) in [("scope", raw.scope.take()), ("scopes", raw.scopes.take())] {
         if let Some(value) = slot {
@@ -289,6 +290,7 @@ pub(crate) fn check_claims(
         scopes,
         issuer_entry: rules.entry,
         issuer_label: Arc::clone(rules.label),
+        scope_prefix,
         other: raw.other,
     })
 }
@@ -512,7 +514,8 @@ mod tests {
         let issuer = IssuerPattern::Exact("https://issuer.test".into());
         let label = Arc::from("https://issuer.test");
         let mut rules = ClaimRules::basic(&issuer, &label, &[], 30, 1_000_000);
-        rules.scope_prefix = Some("api/");
+        let prefix = Arc::from("api/");
+        rules.scope_prefix = Some(&prefix);
         let raw = claims(json!({
             "scope": "api/a:b api/c:d api/ other/a:b e:f api/x:y",
             "scopes": ["api/a:b", "api/c:d", "api/", "e:f"],
