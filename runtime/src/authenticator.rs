@@ -199,13 +199,34 @@ impl Authenticator {
     }
 
     /// Validates `token` (a compact JWS, without the `Bearer ` prefix) and
-    /// returns its claims.
+    /// returns its claims, once they meet the claim requirements
+    /// ([`Issuer::require`](crate::Issuer::require),
+    /// [`AuthenticatorBuilder::require`]): a valid token that fails one is
+    /// [`AuthError::ClaimMismatch`].
     pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
         let now = unix_now();
-        if let Some(answer) = self.validate_cached(token, now) {
-            return answer;
+        let answer = match self.validate_cached(token, now) {
+            Some(answer) => answer,
+            None => self.verify(token, now).await,
+        };
+        answer.and_then(|claims| self.admit(claims))
+    }
+
+    /// `claims` of a valid token, if they meet the claim requirements of
+    /// the issuer entry that accepted it (its own and the
+    /// authenticator-wide ones): else `403`
+    /// ([`AuthError::ClaimMismatch`]). Checked on every answer, cache hits
+    /// included, since the verified-token caches hold valid tokens.
+    #[inline]
+    fn admit(&self, claims: Claims) -> Result<Claims, AuthError> {
+        if let Some(issuer) = self.inner.issuers.get(claims.data().issuer_entry) {
+            for requirement in &issuer.settings.requirements {
+                requirement
+                    .check(&claims)
+                    .map_err(AuthError::ClaimMismatch)?;
+            }
         }
-        self.verify(token, now).await
+        Ok(claims)
     }
 
     /// The leeway on `exp` and `nbf`, in seconds.
@@ -365,8 +386,8 @@ impl Authenticator {
             now,
         };
         let claims = Claims::from_data(check_claims(raw?, &rules)?);
-        for requirement in &settings.requirements {
-            requirement
+        for check in &settings.token_checks {
+            check
                 .check(&claims)
                 .map_err(TokenError::RequirementNotMet)?;
         }
@@ -451,14 +472,15 @@ impl Authenticator {
         self.front_hit(token, now)
     }
 
-    /// Keeps the claims of an accepted request in its extensions, and logs
+    /// Keeps the claims of an accepted request in its extensions, once
+    /// they meet the claim requirements ([`admit`](Self::admit)), and logs
     /// a refusal.
     fn keep_in_request(
         &self,
         req: &HttpRequest,
         answer: Result<Claims, AuthError>,
     ) -> Result<Claims, AuthError> {
-        match answer {
+        match answer.and_then(|claims| self.admit(claims)) {
             Ok(claims) => {
                 req.extensions_mut().insert(claims.clone());
                 Ok(claims)

@@ -357,8 +357,11 @@ pub enum TokenError {
         /// The tenant claim.
         claim: &'static str,
     },
-    /// The token fails a claim requirement of its issuer (for example
-    /// Amazon Cognito's `token_use == "access"`).
+    /// The token fails a check its provider preset makes of every access
+    /// token (Amazon Cognito's `token_use == "access"`, Microsoft Entra
+    /// ID's `ver == "2.0"`): it is not an access token of that issuer.
+    /// Requirements added with [`Issuer::require`](crate::Issuer::require)
+    /// are [`AuthError::ClaimMismatch`] instead (`403`).
     #[error("{0}")]
     RequirementNotMet(ClaimMismatch),
 }

@@ -119,6 +119,9 @@ pub struct Issuer {
     pub(crate) scope_prefix: Option<String>,
     client_id_claims: Vec<ClientIdClaim>,
     requirements: Vec<ClaimRequirement>,
+    /// What a provider preset checks of every token to be its access
+    /// token at all (Cognito's `token_use`, Entra ID's `ver`).
+    token_checks: Vec<ClaimRequirement>,
 }
 
 impl Issuer {
@@ -139,6 +142,7 @@ impl Issuer {
             scope_prefix: None,
             client_id_claims: ClientIdClaim::DEFAULT.to_vec(),
             requirements: Vec::new(),
+            token_checks: Vec::new(),
         }
     }
 
@@ -271,11 +275,27 @@ impl Issuer {
         self
     }
 
-    /// Every token of this issuer must meet `requirement`, or it is refused
-    /// `401 invalid_token` (for example Amazon Cognito's
-    /// `token_use == "access"`, which keeps ID tokens out).
+    /// Every token of this issuer must meet `requirement` (for example
+    /// `gty == "client-credentials"`, or `client_id` one of a list where
+    /// tokens carry no audience), on every endpoint: a valid token that
+    /// does not is refused `403 insufficient_scope`, with a description
+    /// that names the claim and never the accepted values, exactly as a
+    /// handler's own `claim(..)` requirement. To require the same of every
+    /// issuer's tokens, see
+    /// [`AuthenticatorBuilder::require`](crate::AuthenticatorBuilder::require).
+    ///
+    /// A requirement that can never be met as written (a string compared
+    /// with `exp`) is a [`ConfigError::ClaimRequirement`] at build time.
     pub fn require(mut self, requirement: ClaimRequirement) -> Self {
         self.requirements.push(requirement);
+        self
+    }
+
+    /// What a provider preset checks of every token to be an access token
+    /// of that provider at all: a token failing it is not a valid token
+    /// here, `401 invalid_token` (RFC 6750 §3.1), as a wrong `typ` would be.
+    pub(crate) fn token_check(mut self, check: ClaimRequirement) -> Self {
+        self.token_checks.push(check);
         self
     }
 
@@ -400,7 +420,7 @@ impl Issuer {
                 prefix: scopegate_wire::text::printable(prefix, 64),
             });
         }
-        for requirement in &self.requirements {
+        for requirement in self.requirements.iter().chain(&self.token_checks) {
             requirement
                 .validate()
                 .map_err(|reason| ConfigError::ClaimRequirement {
@@ -420,6 +440,7 @@ impl Issuer {
             scope_prefix: self.scope_prefix.as_deref().map(Arc::from),
             client_id_claims: self.client_id_claims.clone(),
             requirements: self.requirements.clone(),
+            token_checks: self.token_checks.clone(),
         })
     }
 }

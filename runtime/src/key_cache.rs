@@ -556,6 +556,7 @@ mod tests {
             scope_prefix: None,
             client_id_claims: crate::ClientIdClaim::DEFAULT.to_vec(),
             requirements: Vec::new(),
+            token_checks: Vec::new(),
         };
         let settings = Settings {
             algorithms: issuer.algorithms.clone(),

@@ -99,7 +99,7 @@ impl Issuer {
             .jwks_url(ENTRA_KEYS)
             .scope_sources([ScopeSource::Scp, ScopeSource::Roles])
             .client_id_claims([ClientIdClaim::Azp, ClientIdClaim::Appid])
-            .require(ENTRA_V2)
+            .token_check(ENTRA_V2)
             .audience(audience)
     }
 
@@ -144,14 +144,15 @@ impl Issuer {
     /// client id from `client_id`, and `token_use` must be `access` (an ID
     /// token of the same pool is refused). Cognito access tokens have no
     /// `aud`: to accept only some app clients, add
-    /// `.require(ClaimRequirement { claim: "client_id".into(), test: ClaimTest::OneOf(..) })`.
+    /// `.require(ClaimRequirement { claim: "client_id".into(), test: ClaimTest::OneOf(..) })`
+    /// (another app client's token is then `403`).
     pub fn cognito(region: &str, user_pool_id: &str) -> Issuer {
         let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
         Issuer::new(issuer.clone())
             .jwks_url(format!("{issuer}/.well-known/jwks.json"))
             .scope_sources([ScopeSource::Scope])
             .client_id_claims([ClientIdClaim::ClientId])
-            .require(COGNITO_ACCESS)
+            .token_check(COGNITO_ACCESS)
     }
 }
 

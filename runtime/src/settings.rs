@@ -39,7 +39,11 @@ pub(crate) struct IssuerSettings {
     /// Only scopes starting with it are granted, without it.
     pub(crate) scope_prefix: Option<Arc<str>>,
     pub(crate) client_id_claims: Vec<ClientIdClaim>,
+    /// Checked of every valid token: `403` when one fails.
     pub(crate) requirements: Vec<ClaimRequirement>,
+    /// Checked when the token is verified: `401 invalid_token` when one
+    /// fails.
+    pub(crate) token_checks: Vec<ClaimRequirement>,
 }
 
 /// The resolved settings, shared by the validator and the caches.

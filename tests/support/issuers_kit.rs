@@ -76,7 +76,7 @@ impl JwksServer {
 
 /// `GET /me`: what the handler's validated `Claims` say.
 #[get("/me")]
-async fn me(claims: Claims) -> HttpResponse {
+pub async fn me(claims: Claims) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "client_id": claims.client_id(),
         "scopes": claims.scopes(),

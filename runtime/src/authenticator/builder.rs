@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::Authenticator;
+use crate::claim_requirement::ClaimRequirement;
 use crate::errors::ConfigError;
 use crate::issuer::{Issuer, check_distinct};
 use crate::jwk::Algorithm;
@@ -133,6 +134,8 @@ pub struct AuthenticatorBuilder {
     pub(super) primary: Issuer,
     /// The issuers added with [`trust`](Self::trust).
     trusted: Vec<Issuer>,
+    /// Required of every issuer's tokens ([`require`](Self::require)).
+    requirements: Vec<ClaimRequirement>,
     leeway: Duration,
     max_token_bytes: usize,
     max_jwks_bytes: usize,
@@ -160,6 +163,7 @@ impl AuthenticatorBuilder {
         AuthenticatorBuilder {
             primary,
             trusted: Vec::new(),
+            requirements: Vec::new(),
             leeway: Duration::from_secs(30),
             max_token_bytes: 8 * 1024,
             max_jwks_bytes: 256 * 1024,
@@ -257,6 +261,29 @@ impl AuthenticatorBuilder {
     /// ```
     pub fn trust(mut self, issuer: Issuer) -> Self {
         self.trusted.push(issuer);
+        self
+    }
+
+    /// Every valid token, of every trusted issuer, must meet `requirement`
+    /// (`gty == "client-credentials"`, `tid` one of a list...), on every
+    /// endpoint; a token that does not is refused `403 insufficient_scope`
+    /// with a description naming the claim, never the accepted values.
+    /// Checked once the token is valid, before the handler's own checks.
+    /// For one issuer's tokens only, see [`Issuer::require`].
+    ///
+    /// ```
+    /// use scopegate::{Authenticator, ClaimRequirement, ClaimTest, ClaimValue};
+    ///
+    /// let auth = Authenticator::builder("https://acme.scalekit.dev")
+    ///     .require(ClaimRequirement::new(
+    ///         "oid",
+    ///         ClaimTest::OneOf(vec![ClaimValue::str("org_59615193906282635")].into()),
+    ///     ))
+    ///     .build()?;
+    /// # Ok::<(), scopegate::ConfigError>(())
+    /// ```
+    pub fn require(mut self, requirement: ClaimRequirement) -> Self {
+        self.requirements.push(requirement);
         self
     }
 
@@ -361,7 +388,13 @@ impl AuthenticatorBuilder {
     pub fn build(self) -> Result<Authenticator, ConfigError> {
         let issuers = std::iter::once(&self.primary)
             .chain(&self.trusted)
-            .map(|issuer| issuer.resolve(self.allow_http))
+            .map(|issuer| {
+                let mut issuer = issuer.clone();
+                for requirement in &self.requirements {
+                    issuer = issuer.require(requirement.clone());
+                }
+                issuer.resolve(self.allow_http)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         check_distinct(&issuers)?;
         let mut algorithms: Vec<Algorithm> = Vec::new();
