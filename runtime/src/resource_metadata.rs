@@ -48,6 +48,12 @@ pub enum MetadataError {
         #[source]
         source: UrlPolicyError,
     },
+    /// The scope prefix is empty or holds a character no scope can hold
+    /// (RFC 6749 §3.3); shown cut to 64 printable characters.
+    #[error(
+        "the scope prefix `{0}` is not usable: it must be one or more visible ASCII characters other than `\"` and `\\`"
+    )]
+    ScopePrefix(String),
 }
 
 /// Builds a [`ProtectedResource`].
@@ -56,6 +62,7 @@ pub struct ProtectedResourceBuilder {
     resource: String,
     authorization_servers: Vec<String>,
     scopes: Vec<String>,
+    scope_prefix: Option<String>,
     from_inventory: bool,
     resource_name: Option<String>,
     resource_documentation: Option<String>,
@@ -97,6 +104,18 @@ impl ProtectedResourceBuilder {
     /// inventory's handlers and guards require (default: yes).
     pub fn scopes_from_inventory(mut self, yes: bool) -> Self {
         self.from_inventory = yes;
+        self
+    }
+
+    /// Writes every scope of `scopes_supported` with this prefix: for an
+    /// authorization server that knows this resource's scopes by longer
+    /// names, as Amazon Cognito knows `deploy:applications` of the resource
+    /// server `https://deployments.acme.com` as
+    /// `https://deployments.acme.com/deploy:applications` (the same prefix
+    /// as the issuer's [`Issuer::scope_prefix`](crate::Issuer::scope_prefix)).
+    /// A prefix no scope can begin with is a [`MetadataError::ScopePrefix`].
+    pub fn scope_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.scope_prefix = Some(prefix.into());
         self
     }
 
@@ -151,6 +170,16 @@ impl ProtectedResourceBuilder {
         if self.from_inventory {
             for scope in crate::inventory::required_scopes() {
                 self.add_scope(scope);
+            }
+        }
+        if let Some(prefix) = &self.scope_prefix {
+            if !scopegate_wire::scope::is_scope_token(prefix) {
+                return Err(MetadataError::ScopePrefix(scopegate_wire::text::printable(
+                    prefix, 64,
+                )));
+            }
+            for scope in &mut self.scopes {
+                scope.insert_str(0, prefix);
             }
         }
         // RFC 9728 §3.1: the suffix goes between the host and the path.
@@ -243,6 +272,7 @@ impl ProtectedResource {
             resource: resource.into(),
             authorization_servers: Vec::new(),
             scopes: Vec::new(),
+            scope_prefix: None,
             from_inventory: true,
             resource_name: None,
             resource_documentation: None,
@@ -451,6 +481,30 @@ mod tests {
         );
         assert_eq!(m.amend_challenge("Basic realm=\"x\""), None);
         assert_eq!(m.amend_challenge("Bearerx"), None);
+    }
+
+    #[test]
+    fn a_scope_prefix_names_the_scopes_as_the_issuer_knows_them() {
+        let resource = ProtectedResource::builder("https://api.acme.com")
+            .scopes(["deploy:applications", "read:deployments"])
+            .scopes_from_inventory(false)
+            .scope_prefix("https://deployments.acme.com/")
+            .build()
+            .unwrap();
+        assert_eq!(
+            resource.document()["scopes_supported"],
+            serde_json::json!([
+                "https://deployments.acme.com/deploy:applications",
+                "https://deployments.acme.com/read:deployments"
+            ])
+        );
+        for bad in ["", "a b"] {
+            let error = ProtectedResource::builder("https://api.acme.com")
+                .scope_prefix(bad)
+                .build()
+                .unwrap_err();
+            assert!(matches!(error, MetadataError::ScopePrefix(_)), "{error}");
+        }
     }
 
     #[test]
