@@ -209,24 +209,26 @@ impl Authenticator {
             Some(answer) => answer,
             None => self.verify(token, now).await,
         };
-        answer.and_then(|claims| self.admit(claims))
+        answer.and_then(|claims| self.admit(&claims).map(|()| claims))
     }
 
-    /// `claims` of a valid token, if they meet the claim requirements of
-    /// the issuer entry that accepted it (its own and the
+    /// Whether the `claims` of a valid token meet the claim requirements
+    /// of the issuer entry that accepted it (its own and the
     /// authenticator-wide ones): else `403`
-    /// ([`AuthError::ClaimMismatch`]). Checked on every answer, cache hits
-    /// included, since the verified-token caches hold valid tokens.
+    /// ([`AuthError::ClaimMismatch`]). Every decision checks it, cache hits
+    /// included (the verified-token caches hold valid tokens), after the
+    /// revocation check where there is one: a revoked token is not a valid
+    /// token, whatever else it lacks.
     #[inline]
-    fn admit(&self, claims: Claims) -> Result<Claims, AuthError> {
+    pub(crate) fn admit(&self, claims: &Claims) -> Result<(), AuthError> {
         if let Some(issuer) = self.inner.issuers.get(claims.data().issuer_entry) {
             for requirement in &issuer.settings.requirements {
                 requirement
-                    .check(&claims)
+                    .check(claims)
                     .map_err(AuthError::ClaimMismatch)?;
             }
         }
-        Ok(claims)
+        Ok(())
     }
 
     /// The leeway on `exp` and `nbf`, in seconds.
@@ -472,17 +474,20 @@ impl Authenticator {
         self.front_hit(token, now)
     }
 
-    /// Keeps the claims of an accepted request in its extensions, once
+    /// Keeps the claims of a valid token in the request's extensions when
     /// they meet the claim requirements ([`admit`](Self::admit)), and logs
-    /// a refusal.
+    /// a refusal. The claims of a valid token are returned either way:
+    /// the caller decides, revocation first, then [`admit`](Self::admit).
     fn keep_in_request(
         &self,
         req: &HttpRequest,
         answer: Result<Claims, AuthError>,
     ) -> Result<Claims, AuthError> {
-        match answer.and_then(|claims| self.admit(claims)) {
+        match answer {
             Ok(claims) => {
-                req.extensions_mut().insert(claims.clone());
+                if self.admit(&claims).is_ok() {
+                    req.extensions_mut().insert(claims.clone());
+                }
                 Ok(claims)
             }
             Err(error) => {
@@ -495,18 +500,33 @@ impl Authenticator {
     /// Validates the bearer token of `req`, once per request: the claims are
     /// kept in the request's extensions, where later calls (and the
     /// [`Claims`] extractor) find them.
+    ///
+    /// A valid token that fails a claim requirement
+    /// ([`Issuer::require`](crate::Issuer::require),
+    /// [`AuthenticatorBuilder::require`]) is [`AuthError::ClaimMismatch`].
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Claims, AuthError> {
         let answer = self.authenticate_unrecorded(req).await;
-        decision::settle_answer(
-            req,
-            Some(self.metrics_for(answer.as_ref().ok())),
-            None,
-            answer.as_ref(),
-        );
-        answer
+        self.decide_valid(req, answer, |claims| self.admit(claims))
     }
 
-    /// [`authenticate`](Self::authenticate) without recording a decision.
+    /// Checks the claims of a valid token with `check` and records the
+    /// request's decision (no handler requirement: a bare `Claims`, or
+    /// [`authenticate`](Self::authenticate)), counted under the issuer
+    /// entry that accepted the token.
+    pub(crate) fn decide_valid(
+        &self,
+        req: &HttpRequest,
+        answer: Result<Claims, AuthError>,
+        check: impl FnOnce(&Claims) -> Result<(), AuthError>,
+    ) -> Result<Claims, AuthError> {
+        let metrics = self.metrics_for(answer.as_ref().ok());
+        decision::decide_for(req, Some(metrics), None, answer, check)
+    }
+
+    /// [`authenticate`](Self::authenticate) without recording a decision,
+    /// nor checking the claim requirements: the claims of a valid token,
+    /// which the caller must [`admit`](Self::admit) (after its revocation
+    /// check, if it makes one).
     pub(crate) async fn authenticate_unrecorded(
         &self,
         req: &HttpRequest,
@@ -571,6 +591,7 @@ impl Authenticator {
         let answer = self.authenticate_unrecorded(req).await;
         let metrics = self.metrics_for(answer.as_ref().ok());
         decision::decide(req, Some(metrics), requirement, answer, |claims| {
+            self.admit(claims)?;
             check_scopes(claims, requirement)
         })
     }

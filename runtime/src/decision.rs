@@ -118,16 +118,6 @@ pub(crate) fn settle(
     record(metrics, requirement, claims, refusal);
 }
 
-/// Records a decision taken from a validation's answer.
-pub(crate) fn settle_answer(
-    req: &HttpRequest,
-    metrics: Option<&IssuerMetrics>,
-    requirement: Option<&Requirement>,
-    answer: Result<&Claims, &AuthError>,
-) {
-    settle(req, metrics, requirement, answer.ok(), answer.err());
-}
-
 /// Checks the claims of a valid token with `check` (the scopes, or a
 /// handler's whole requirement), records the decision, and returns it.
 pub(crate) fn decide(
@@ -137,10 +127,23 @@ pub(crate) fn decide(
     answer: Result<Claims, AuthError>,
     check: impl FnOnce(&Claims) -> Result<(), AuthError>,
 ) -> Result<Claims, AuthError> {
+    decide_for(req, metrics, Some(requirement), answer, check)
+}
+
+/// [`decide`], for a `requirement` that may be none (the [`Claims`]
+/// extractor, `Authenticator::authenticate`): a refusal by `check` is
+/// recorded with the claims of the valid token.
+pub(crate) fn decide_for(
+    req: &HttpRequest,
+    metrics: Option<&IssuerMetrics>,
+    requirement: Option<&Requirement>,
+    answer: Result<Claims, AuthError>,
+    check: impl FnOnce(&Claims) -> Result<(), AuthError>,
+) -> Result<Claims, AuthError> {
     let claims = match answer {
         Ok(claims) => claims,
         Err(error) => {
-            settle(req, metrics, Some(requirement), None, Some(&error));
+            settle(req, metrics, requirement, None, Some(&error));
             return Err(error);
         }
     };
@@ -148,7 +151,7 @@ pub(crate) fn decide(
     settle(
         req,
         metrics,
-        Some(requirement),
+        requirement,
         Some(&claims),
         checked.as_ref().err(),
     );

@@ -36,32 +36,29 @@ impl FromRequest for Claims {
             }
         };
         if let Some(answer) = auth.authenticate_now(req) {
-            let answer = answer
-                .and_then(|claims| auth.check_revocation_for(&claims, false).map(|()| claims));
-            decision::settle_answer(
-                req,
-                Some(auth.metrics_for(answer.as_ref().ok())),
-                None,
-                answer.as_ref(),
-            );
-            return Either::Left(ready(answer));
+            return Either::Left(ready(decide_claims(auth, req, answer)));
         }
         let auth = auth.clone();
         let req = req.clone();
         Either::Right(Box::pin(async move {
-            let answer = auth
-                .authenticate_by_verifying(&req)
-                .await
-                .and_then(|claims| auth.check_revocation_for(&claims, false).map(|()| claims));
-            decision::settle_answer(
-                &req,
-                Some(auth.metrics_for(answer.as_ref().ok())),
-                None,
-                answer.as_ref(),
-            );
-            answer
+            let answer = auth.authenticate_by_verifying(&req).await;
+            decide_claims(&auth, &req, answer)
         }))
     }
+}
+
+/// The decision of the bare [`Claims`] extractor on a validated token:
+/// revocation (as the mode says for a handler that did not ask), then the
+/// claim requirements of the issuer and the authenticator.
+fn decide_claims(
+    auth: &Authenticator,
+    req: &HttpRequest,
+    answer: Result<Claims, AuthError>,
+) -> Result<Claims, AuthError> {
+    auth.decide_valid(req, answer, |claims| {
+        auth.check_revocation_for(claims, false)?;
+        auth.admit(claims)
+    })
 }
 
 /// A requirement known at compile time; `#[require_scopes]` implements it on

@@ -168,8 +168,10 @@ impl Default for HandlerPolicy {
 
 /// Checks the verified `claims` of `req` against a handler's scope
 /// `requirement` and `policy`: revocation (a revoked token is not a valid
-/// token: `401`, whatever else it lacks), scopes, claim requirements, tenant
-/// binding, in that order; the first failure is the answer.
+/// token: `401`, whatever else it lacks), the claim requirements of the
+/// token's issuer and of the authenticator, scopes, the handler's claim
+/// requirements, tenant binding, in that order; the first failure is the
+/// answer.
 pub(crate) fn check_handler(
     auth: &Authenticator,
     req: &HttpRequest,
@@ -178,6 +180,7 @@ pub(crate) fn check_handler(
     policy: &HandlerPolicy,
 ) -> Result<(), AuthError> {
     auth.check_revocation_for(claims, policy.check_revocation)?;
+    auth.admit(claims)?;
     check_scopes(claims, requirement)?;
     for claim in policy.claims {
         claim.check(claims).map_err(|mismatch| {
