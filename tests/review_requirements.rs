@@ -315,3 +315,34 @@ async fn assert_tier_like(api: &str, path: &str, token: &str, claim: &str) {
     assert!(challenge.contains(&format!("`{claim}`")), "{challenge}");
     assert!(!challenge.contains("scope=\""), "{challenge}");
 }
+
+/// A `web::scope` with an authenticator of its own, under an app whose
+/// authenticator trusts another issuer, with a guard on the scope: the
+/// handler inside decides with the scope's authenticator, and the claims
+/// another authenticator kept in the request (the guard's, which actix-web
+/// runs with the app's data) are not taken as its own, so a token only
+/// the app's issuer signed, or failing the scope's requirement, is refused.
+#[actix_web::test]
+async fn claims_kept_by_another_authenticator_are_not_reused() {
+    let outer = DevIssuer::start().await.unwrap();
+    let inner = DevIssuer::start().await.unwrap();
+    let outer_auth = outer.authenticator().build().unwrap();
+    let inner_auth = inner.authenticator().require(gold()).build().unwrap();
+    let api = common::serve(move |cfg| {
+        cfg.app_data(outer_auth.clone()).service(
+            web::scope("/api")
+                .wrap(scopegate::require_scopes_guard!("read:deployments"))
+                .service(
+                    web::scope("/partner")
+                        .app_data(inner_auth.clone())
+                        .route("/deploy", web::get().to(deploy))
+                        .route("/whoami", web::get().to(whoami)),
+                ),
+        );
+    });
+    let outer_token = outer.token().scopes([SCOPE]).mint();
+    for path in ["/api/partner/deploy", "/api/partner/whoami"] {
+        let (status, _, body) = get(&api, path, &outer_token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");
+    }
+}

@@ -57,6 +57,10 @@ pub struct Authenticator {
     inner: Arc<Inner>,
 }
 
+/// In a request's extensions beside the [`Claims`] an authenticator kept
+/// there: its [`identity`](Authenticator::identity).
+struct KeptBy(usize);
+
 struct Inner {
     settings: Settings,
     /// One entry per trusted issuer, in the order configured; never empty.
@@ -429,8 +433,8 @@ impl Authenticator {
     /// the request or its token is malformed), `None` when the token must
     /// be verified.
     pub(crate) fn authenticate_now(&self, req: &HttpRequest) -> Option<Result<Claims, AuthError>> {
-        if let Some(claims) = req.extensions().get::<Claims>() {
-            return Some(Ok(claims.clone()));
+        if let Some(claims) = self.kept_in_request(req) {
+            return Some(Ok(claims));
         }
         let now = unix_now();
         let answer = match self.front_hit_for_request(req, now) {
@@ -474,6 +478,25 @@ impl Authenticator {
         self.front_hit(token, now)
     }
 
+    /// The claims this authenticator kept in the request's extensions, if
+    /// any: not those another authenticator kept (a guard around a
+    /// `web::scope` that has its own authenticator runs with the outer
+    /// one's), whose issuers and requirements are not this one's.
+    fn kept_in_request(&self, req: &HttpRequest) -> Option<Claims> {
+        let extensions = req.extensions();
+        let KeptBy(by) = extensions.get::<KeptBy>()?;
+        if *by != self.identity() {
+            return None;
+        }
+        extensions.get::<Claims>().cloned()
+    }
+
+    /// What tells this authenticator (and its clones) from another one
+    /// while it lives.
+    fn identity(&self) -> usize {
+        Arc::as_ptr(&self.inner).addr()
+    }
+
     /// Keeps the claims of a valid token in the request's extensions when
     /// they meet the claim requirements ([`admit`](Self::admit)), and logs
     /// a refusal. The claims of a valid token are returned either way:
@@ -486,7 +509,9 @@ impl Authenticator {
         match answer {
             Ok(claims) => {
                 if self.admit(&claims).is_ok() {
-                    req.extensions_mut().insert(claims.clone());
+                    let mut extensions = req.extensions_mut();
+                    extensions.insert(claims.clone());
+                    extensions.insert(KeptBy(self.identity()));
                 }
                 Ok(claims)
             }

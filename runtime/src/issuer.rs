@@ -244,7 +244,15 @@ impl Issuer {
     /// resource server's scopes, and Cognito's own (`openid`,
     /// `aws.cognito.signin.user.admin`), grant nothing. A scope equal to
     /// the prefix grants nothing either. The prefix is compared byte for
-    /// byte, after the scope sources are combined. The `scope` of an
+    /// byte, after the scope sources are combined. End it with the
+    /// separator the issuer puts before the scope name (Cognito's `/`): a
+    /// prefix `https://deployments.acme.com` would also take in the scopes
+    /// of a resource server `https://deployments.acme.com.example`, as
+    /// `.example/<scope>`. Everything that reads the granted scopes sees
+    /// them without the prefix: [`Claims::scopes`](crate::Claims::scopes),
+    /// [`has_scope`](crate::Claims::has_scope), `#[require_scopes]`, and a
+    /// claim requirement on `scope` or `scopes`
+    /// (`claim(scope includes "deploy:applications")`). The `scope` of an
     /// `insufficient_scope` challenge to such a token has the prefix back
     /// (`https://deployments.acme.com/deploy:applications`): the issuer
     /// knows the scope by that name.

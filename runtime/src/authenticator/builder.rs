@@ -268,7 +268,9 @@ impl AuthenticatorBuilder {
     /// (`gty == "client-credentials"`, `tid` one of a list...), on every
     /// endpoint; a token that does not is refused `403 insufficient_scope`
     /// with a description naming the claim, never the accepted values.
-    /// Checked once the token is valid, before the handler's own checks.
+    /// Checked once the token is valid and, where revocation is checked,
+    /// not revoked (a revoked token is `401` whatever else it lacks),
+    /// before the handler's scopes and its own `claim(..)`.
     /// For one issuer's tokens only, see [`Issuer::require`].
     ///
     /// ```
