@@ -2,6 +2,7 @@
 //! builder is the child module `builder`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::http::header::AUTHORIZATION;
@@ -57,11 +58,15 @@ pub struct Authenticator {
     inner: Arc<Inner>,
 }
 
-/// In a request's extensions beside the [`Claims`] an authenticator kept
-/// there: its [`identity`](Authenticator::identity).
-struct KeptBy(usize);
+/// The identity of the next authenticator built: what tells one
+/// authenticator (and its clones) from another, for the claims each
+/// verified. Starts at 1: claims no authenticator verified carry 0.
+static NEXT_IDENTITY: AtomicU64 = AtomicU64::new(1);
 
 struct Inner {
+    /// This authenticator's identity ([`NEXT_IDENTITY`]), written into the
+    /// claims it verifies.
+    identity: u64,
     settings: Settings,
     /// One entry per trusted issuer, in the order configured; never empty.
     issuers: Box<[TrustedIssuer]>,
@@ -141,6 +146,7 @@ impl Authenticator {
         let verified = TokenCache::new(settings.token_cache_bytes, settings.token_cache_ttl);
         Authenticator {
             inner: Arc::new(Inner {
+                identity: NEXT_IDENTITY.fetch_add(1, Ordering::Relaxed),
                 settings,
                 issuers,
                 verified,
@@ -391,7 +397,9 @@ impl Authenticator {
             leeway,
             now,
         };
-        let claims = Claims::from_data(check_claims(raw?, &rules)?);
+        let mut data = check_claims(raw?, &rules)?;
+        data.verified_by = self.inner.identity;
+        let claims = Claims::from_data(data);
         for check in &settings.token_checks {
             check
                 .check(&claims)
@@ -478,23 +486,17 @@ impl Authenticator {
         self.front_hit(token, now)
     }
 
-    /// The claims this authenticator kept in the request's extensions, if
-    /// any: not those another authenticator kept (a guard around a
-    /// `web::scope` that has its own authenticator runs with the outer
-    /// one's), whose issuers and requirements are not this one's.
+    /// The claims in the request's extensions, if this authenticator
+    /// verified them: not those another authenticator kept (a guard around
+    /// a `web::scope` that has its own authenticator runs with the outer
+    /// one's), whose issuers and requirements are not this one's. The
+    /// verifier's identity travels in the claims, so that telling them
+    /// apart costs no second entry in the extensions.
     fn kept_in_request(&self, req: &HttpRequest) -> Option<Claims> {
-        let extensions = req.extensions();
-        let KeptBy(by) = extensions.get::<KeptBy>()?;
-        if *by != self.identity() {
-            return None;
-        }
-        extensions.get::<Claims>().cloned()
-    }
-
-    /// What tells this authenticator (and its clones) from another one
-    /// while it lives.
-    fn identity(&self) -> usize {
-        Arc::as_ptr(&self.inner).addr()
+        req.extensions()
+            .get::<Claims>()
+            .filter(|claims| claims.data().verified_by == self.inner.identity)
+            .cloned()
     }
 
     /// Keeps the claims of a valid token in the request's extensions when
@@ -509,9 +511,7 @@ impl Authenticator {
         match answer {
             Ok(claims) => {
                 if self.admit(&claims).is_ok() {
-                    let mut extensions = req.extensions_mut();
-                    extensions.insert(claims.clone());
-                    extensions.insert(KeptBy(self.identity()));
+                    req.extensions_mut().insert(claims.clone());
                 }
                 Ok(claims)
             }

@@ -84,6 +84,10 @@ pub(crate) struct ClaimsData {
     /// The issuer's [scope prefix](crate::Issuer::scope_prefix), taken off
     /// the granted scopes and put back on the scopes a challenge asks for.
     pub(crate) scope_prefix: Option<Arc<str>>,
+    /// The identity of the authenticator that verified the token (0 until
+    /// one does): claims another authenticator kept in a request are not
+    /// reused.
+    pub(crate) verified_by: u64,
     pub(crate) other: Map<String, Value>,
 }
 

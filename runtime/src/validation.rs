@@ -291,6 +291,7 @@ pub(crate) fn check_claims(
         issuer_entry: rules.entry,
         issuer_label: Arc::clone(rules.label),
         scope_prefix,
+        verified_by: 0,
         other: raw.other,
     })
 }
