@@ -34,24 +34,12 @@ async fn deploy() -> HttpResponse {
 
 /// `GET <api>/deploy` with `token`: status, challenge and body.
 async fn call_deploy(api: &str, token: &str) -> (u16, String, Value) {
-    let response = common::http_client()
-        .get(format!("{api}/deploy"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("GET /deploy");
-    let status = response.status().as_u16();
-    let challenge = response
-        .headers()
-        .get("www-authenticate")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (
-        status,
-        challenge,
-        response.json().await.unwrap_or(Value::Null),
+    kit::answer(
+        common::http_client()
+            .get(format!("{api}/deploy"))
+            .bearer_auth(token),
     )
+    .await
 }
 
 /// Two issuers: A's tokens must come from one client, every token must be

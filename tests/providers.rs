@@ -348,27 +348,11 @@ async fn cognito_scopes_of_one_resource_server() {
         )
     };
     let post = |token: String| {
-        let url = format!("{api}/deploy");
-        async move {
-            let response = common::http_client()
-                .post(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("POST /deploy");
-            let status = response.status().as_u16();
-            let challenge = response
-                .headers()
-                .get("www-authenticate")
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            (
-                status,
-                challenge,
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
+        kit::answer(
+            common::http_client()
+                .post(format!("{api}/deploy"))
+                .bearer_auth(token),
+        )
     };
 
     let granted = token(&format!(

@@ -105,6 +105,24 @@ pub async fn call(api: &str, token: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Sends `request`: the status, the `WWW-Authenticate` challenge (empty
+/// when there is none) and the JSON body (`null` when there is none).
+pub async fn answer(request: reqwest::RequestBuilder) -> (u16, String, Value) {
+    let response = request.send().await.expect("the API answers");
+    let status = response.status().as_u16();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        status,
+        challenge,
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
 /// Asserts a `401 invalid_token` whose description contains `needle`.
 pub async fn assert_refused(api: &str, token: &str, needle: &str) {
     let (status, body) = call(api, token).await;
