@@ -1106,7 +1106,18 @@ async fn expired_tokens_are_refused_under_any_leeway() {
 
 #[actix_web::test]
 async fn stopping_closes_the_port_for_every_clone() {
-    let issuer = DevIssuer::start().await.unwrap();
+    // The issuer listens on a port this test holds (bound, never listening,
+    // with SO_REUSEADDR as actix's listener has): once the issuer has
+    // stopped, no other server started meanwhile can be handed that port,
+    // so only the issuer could answer there.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.set_reuseaddr(true).unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let issuer = DevIssuer::builder()
+        .bind(held.local_addr().unwrap())
+        .start()
+        .await
+        .unwrap();
     let clone = issuer.clone();
     let url = issuer.jwks_url();
     assert!(http().get(&url).send().await.is_ok());
@@ -1118,6 +1129,7 @@ async fn stopping_closes_the_port_for_every_clone() {
         .await;
     assert!(after.is_err(), "the issuer no longer answers");
     clone.stop().await; // already stopped: a no-op
+    drop(held);
 }
 
 // ---------------------------------------------------------------------------
