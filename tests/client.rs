@@ -289,7 +289,8 @@ async fn a_flaky_issuer_is_retried_with_backoff() {
                 .max_attempts(5)
                 .initial_backoff(Duration::from_millis(100))
                 .max_backoff(Duration::from_secs(1))
-                .max_elapsed(Duration::from_secs(10)),
+                // A guard: the four requests take well under a second.
+                .max_elapsed(Duration::from_secs(30)),
         )
         .build()
         .unwrap();
