@@ -19,13 +19,15 @@ use scopegate::client::{
 };
 use scopegate::dev::DevIssuer;
 
-/// A quick retry policy, so that tests of failures stay short.
+/// A quick retry policy, so that tests of failures stay short. The time
+/// budget is far above what its attempts take: the tests count attempts,
+/// and a loaded machine must not end them early.
 fn quick_retry() -> RetryPolicy {
     RetryPolicy::default()
         .max_attempts(4)
         .initial_backoff(Duration::from_millis(40))
         .max_backoff(Duration::from_millis(200))
-        .max_elapsed(Duration::from_secs(5))
+        .max_elapsed(Duration::from_secs(30))
 }
 
 fn tokens(url: &str, (id, secret): &(String, String)) -> TokenClientBuilder {
@@ -287,7 +289,8 @@ async fn a_flaky_issuer_is_retried_with_backoff() {
                 .max_attempts(5)
                 .initial_backoff(Duration::from_millis(100))
                 .max_backoff(Duration::from_secs(1))
-                .max_elapsed(Duration::from_secs(10)),
+                // A guard: the four requests take well under a second.
+                .max_elapsed(Duration::from_secs(30)),
         )
         .build()
         .unwrap();
@@ -451,8 +454,11 @@ async fn a_failed_refresh_keeps_the_valid_token() {
         creds,
         faults,
         proxy,
-    } = behind_proxy(Some(4)).await;
-    let cooldown = Duration::from_millis(700);
+    } = behind_proxy(Some(8)).await;
+    // Seconds, not fractions of one: the step that must fall inside the
+    // cooldown (and inside the old token's last 4 s) is one call, and a
+    // loaded machine may pause the test between two statements.
+    let cooldown = Duration::from_secs(3);
     let client = tokens(&proxy, &creds)
         .retry(quick_retry().max_attempts(2))
         .failure_cooldown(cooldown)
@@ -461,7 +467,7 @@ async fn a_failed_refresh_keeps_the_valid_token() {
     let first = client.token().await.unwrap();
     assert_eq!(faults.token_hits.load(Ordering::SeqCst), 1);
 
-    // From the refresh point (2 s before its expiry) the issuer fails: the
+    // From the refresh point (4 s before its expiry) the issuer fails: the
     // old token, still valid, is returned after the two attempts.
     faults.token_503.store(1000, Ordering::SeqCst);
     tokio::time::sleep_until(first.refresh_at().into()).await;

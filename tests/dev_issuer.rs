@@ -197,12 +197,18 @@ async fn jwks_modes_misbehave_as_asked_and_every_fetch_counts() {
     assert_eq!(body["keys"][0]["kid"], issuer.signing_kid());
 
     issuer.set_jwks_mode(JwksMode::Hang);
-    let hung = http()
-        .get(issuer.jwks_url())
-        .timeout(Duration::from_millis(300))
-        .send()
-        .await;
-    assert!(hung.is_err_and(|e| e.is_timeout()));
+    // The hung fetch is counted once the issuer has it (a client that gave
+    // up after a fixed time could do so, on a loaded machine, before its
+    // request even arrived); then it still has no answer.
+    let before = issuer.jwks_fetches();
+    let mut hung = actix_web::rt::spawn(http().get(issuer.jwks_url()).send());
+    assert!(
+        common::eventually(async || issuer.jwks_fetches() > before).await,
+        "the issuer never received the fetch"
+    );
+    let answer = tokio::time::timeout(Duration::from_millis(300), &mut hung).await;
+    assert!(answer.is_err(), "a hanging key set answered: {answer:?}");
+    hung.abort();
 
     issuer.set_jwks_mode(JwksMode::Normal);
     assert_eq!(get().await.unwrap().status(), StatusCode::OK);
@@ -864,7 +870,7 @@ async fn a_rotated_key_serves_its_grace_period_then_its_tokens_fail() {
 
     // Long enough that the checks below run inside it on a loaded machine
     // (no test asserts how fast the machine is).
-    let grace = Duration::from_secs(5);
+    let grace = Duration::from_secs(10);
     let new_kid = issuer.rotate_key(grace);
     assert_ne!(new_kid, old_kid);
     assert_eq!(issuer.signing_kid(), new_kid);
@@ -1100,7 +1106,18 @@ async fn expired_tokens_are_refused_under_any_leeway() {
 
 #[actix_web::test]
 async fn stopping_closes_the_port_for_every_clone() {
-    let issuer = DevIssuer::start().await.unwrap();
+    // The issuer listens on a port this test holds (bound, never listening,
+    // with SO_REUSEADDR as actix's listener has): once the issuer has
+    // stopped, no other server started meanwhile can be handed that port,
+    // so only the issuer could answer there.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.set_reuseaddr(true).unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let issuer = DevIssuer::builder()
+        .bind(held.local_addr().unwrap())
+        .start()
+        .await
+        .unwrap();
     let clone = issuer.clone();
     let url = issuer.jwks_url();
     assert!(http().get(&url).send().await.is_ok());
@@ -1112,6 +1129,7 @@ async fn stopping_closes_the_port_for_every_clone() {
         .await;
     assert!(after.is_err(), "the issuer no longer answers");
     clone.stop().await; // already stopped: a no-op
+    drop(held);
 }
 
 // ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{challenge, decode_jwt, eventually, get_bearer, http_client, spawn_api};
+use common::{challenge, decode_jwt, eventually, get_bearer, http_client, spawn_api, unix_now};
 use reqwest::StatusCode;
 use scopegate::dev::{DevIssuer, JwksMode};
 
@@ -83,15 +83,17 @@ async fn cached_keys_outlive_a_failing_issuer() {
         issuer.set_jwks_mode(mode);
         let fetches = issuer.jwks_fetches();
         // Every request finds its key cached and answers at once, even while
-        // the background refresh is failing or (Hang) waiting on a 30 s fetch.
-        for _ in 0..20 {
+        // the background refresh is failing or (Hang) waiting on a 30 s fetch:
+        // at least 20 requests, and on until a refresh in this mode has been
+        // attempted (however long a loaded machine takes to get to it).
+        let mut requests = 0;
+        let refreshed = eventually(async || {
             assert_eq!(status(&api, &token).await, StatusCode::OK, "{mode:?}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(
-            issuer.jwks_fetches() > fetches,
-            "{mode:?}: a background refresh was attempted"
-        );
+            requests += 1;
+            requests >= 20 && issuer.jwks_fetches() > fetches
+        })
+        .await;
+        assert!(refreshed, "{mode:?}: no background refresh was attempted");
     }
 }
 
@@ -252,8 +254,20 @@ async fn a_cached_token_expires_on_time() {
         .leeway(Duration::ZERO)
         .build()
         .unwrap();
-    let token = issuer.token().expires_in(Duration::from_secs(1)).mint();
-    assert!(auth.validate(&token).await.is_ok());
+    // A token valid for one more second at most (`exp` counts whole
+    // seconds): accepted while the clock is before its `exp`. When the
+    // clock reaches `exp` before the first check is over (a second
+    // boundary crossed), that check proves nothing: a fresh token is
+    // taken.
+    let token = loop {
+        let exp = unix_now() + 1;
+        let token = issuer.token().expires_at(exp).mint();
+        let first = auth.validate(&token).await;
+        if unix_now() < exp {
+            assert!(first.is_ok(), "{first:?}");
+            break token;
+        }
+    };
     let expired = eventually(async || auth.validate(&token).await.is_err()).await;
     assert!(expired);
     let error = auth.validate(&token).await.unwrap_err();

@@ -212,32 +212,54 @@ async fn an_unavailable_check_fails_closed_with_503_and_retry_after() {
     assert_eq!(status(&api, "/plain", &token).await, StatusCode::OK);
 }
 
+/// Runs `step` with the current Unix second until one run starts and ends
+/// within that second, and returns what that run saw: for checks exactly at
+/// a one-second boundary, where the store reads the clock itself (on each
+/// revocation) and a second crossed in between would move the boundary.
+fn within_one_second<T>(mut step: impl FnMut(i64) -> T) -> T {
+    loop {
+        let now = unix_now();
+        let seen = step(now);
+        if unix_now() == now {
+            return seen;
+        }
+    }
+}
+
 #[test]
 fn rules_expire_when_no_token_they_cover_can_be_valid() {
-    let store = MemoryRevocations::with_max_token_lifetime(Duration::from_secs(60));
-    let now = unix_now();
-    // A token rule lasts until `exp` plus the 5-minute leeway margin.
-    store
-        .revoke_now(Revocation::token("long_gone", now - 301))
-        .unwrap();
-    assert!(
-        store.is_empty(),
-        "a rule for a token expired beyond any leeway is not kept"
+    // How many rules the store holds after each revocation.
+    let held = within_one_second(|now| {
+        let store = MemoryRevocations::with_max_token_lifetime(Duration::from_secs(60));
+        let mut held = Vec::new();
+        // A token rule lasts until `exp` plus the 5-minute leeway margin:
+        // one for a token expired beyond any leeway is not kept, one still
+        // within it is.
+        store
+            .revoke_now(Revocation::token("long_gone", now - 301))
+            .unwrap();
+        held.push(store.len());
+        store
+            .revoke_now(Revocation::token("in_leeway", now - 299))
+            .unwrap();
+        held.push(store.len());
+        // A client rule lasts until the cutoff plus the longest token
+        // lifetime plus the margin.
+        store
+            .revoke_now(Revocation::client("old", now - 361))
+            .unwrap();
+        held.push(store.len());
+        store
+            .revoke_now(Revocation::client("recent", now - 359))
+            .unwrap();
+        held.push(store.len());
+        held
+    });
+    assert_eq!(
+        held,
+        [0, 1, 1, 2],
+        "rules held after: an expired token, a token in the leeway, an old client cutoff, a recent one"
     );
-    store
-        .revoke_now(Revocation::token("in_leeway", now - 299))
-        .unwrap();
-    assert_eq!(store.len(), 1);
-    // A client rule lasts until the cutoff plus the longest token lifetime
-    // plus the margin.
-    store
-        .revoke_now(Revocation::client("old", now - 361))
-        .unwrap();
-    assert_eq!(store.len(), 1);
-    store
-        .revoke_now(Revocation::client("recent", now - 359))
-        .unwrap();
-    assert_eq!(store.len(), 2);
     assert_eq!(
         Revocation::client("x", 1000).expires_at(60),
         1000 + 60 + 300
@@ -246,12 +268,14 @@ fn rules_expire_when_no_token_they_cover_can_be_valid() {
 
 #[actix_web::test]
 async fn rules_are_forgotten_once_expired() {
-    let store = MemoryRevocations::new();
-    // Expires one second from now.
-    store
-        .revoke_now(Revocation::token("t", unix_now() - 299))
-        .unwrap();
-    assert_eq!(store.len(), 1);
+    // A rule that expires one second from now, held until then.
+    let (store, held) = within_one_second(|now| {
+        let store = MemoryRevocations::new();
+        store.revoke_now(Revocation::token("t", now - 299)).unwrap();
+        let held = store.len();
+        (store, held)
+    });
+    assert_eq!(held, 1);
     assert!(
         eventually(async || {
             store.purge_expired();

@@ -104,11 +104,20 @@ pub async fn expect_error(response: reqwest::Response, status: StatusCode, code:
     body
 }
 
-/// The URL of a loopback port where nothing listens (it was bound, then
-/// released): connecting to it is refused.
+/// The URL of a loopback port where nothing listens: connecting to it is
+/// refused, for as long as the test process runs.
+///
+/// The port is bound and never listened on, and the socket is kept open
+/// (leaked) rather than closed: a port merely released could be handed to
+/// a server another test starts meanwhile, which would then answer.
 pub fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    format!("http://{}", listener.local_addr().unwrap())
+    let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind a loopback port");
+    let url = format!("http://{}", socket.local_addr().expect("local address"));
+    std::mem::forget(socket);
+    url
 }
 
 /// The header and the claims of a compact JWS (RFC 7515 §7.1), decoded
