@@ -475,3 +475,62 @@ async fn the_guard_checks_claims_and_the_tenant_of_its_scope() {
         "{description}"
     );
 }
+
+/// The route inventory shows what each handler and guard asks beyond its
+/// scopes, as the attribute writes it.
+#[test]
+fn the_inventory_lists_what_each_handler_and_guard_asks_beyond_scopes() {
+    use scopegate::RouteKind;
+    let routes = scopegate::inventory::routes();
+    let ours: Vec<_> = routes
+        .iter()
+        .filter(|route| route.file().ends_with("handler_policy.rs"))
+        .collect();
+    let line = |name: &str| {
+        ours.iter()
+            .find(|route| route.name() == name)
+            .map(|route| route.to_string())
+            .unwrap_or_else(|| panic!("{name} is not in the inventory"))
+    };
+    let cases = [
+        (
+            "deploy",
+            r#"requires deploy:applications, claim(gty == "client_credentials"), tenant(org_id)"#,
+        ),
+        (
+            "tenant_deployments",
+            r#"requires read:deployments, tenant(tenant, claim = "tid")"#,
+        ),
+        (
+            "one_of",
+            r#"requires read:deployments, claim(tid in ["t1", "t2"]), claim(tier in [1, 2])"#,
+        ),
+        ("revocation", "requires read:deployments, check_revocation"),
+    ];
+    for (name, ends) in cases {
+        let line = line(name);
+        assert!(line.ends_with(ends), "{line}");
+    }
+    let entry = ours.iter().find(|route| route.name() == "deploy").unwrap();
+    assert_eq!(entry.policy().claims.len(), 1);
+    assert_eq!(entry.policy().tenant.map(|t| t.param), Some("org_id"));
+    assert!(!entry.policy().check_revocation);
+
+    // In source order, as `routes()` lists them.
+    let guards: Vec<String> = ours
+        .iter()
+        .filter(|route| route.kind() == RouteKind::Guard)
+        .map(|route| route.to_string())
+        .collect();
+    assert_eq!(guards.len(), 2, "{guards:?}");
+    assert!(
+        guards[0].ends_with(
+            r#"requires read:deployments, claim(gty == "client_credentials"), tenant(org_id)"#
+        ),
+        "{guards:?}"
+    );
+    assert!(
+        guards[1].ends_with("requires read:deployments, tenant(org_id)"),
+        "{guards:?}"
+    );
+}

@@ -51,7 +51,12 @@ pub fn expand(
     // `impl` block), rustc's errors point at `#[require_scopes]`.
     let marker = format_ident!("__scopegate_requires_{}", name, span = Span::call_site());
     let tree = requirement_tokens(requirement, &private);
-    let entry = inventory_entry(&handler, &tree, &private);
+    let entry = inventory_entry(
+        &handler,
+        &tree,
+        (!requirement.policy.is_empty()).then_some(&marker),
+        &private,
+    );
     let policy = if requirement.policy.is_empty() {
         TokenStream::new()
     } else {
@@ -130,8 +135,14 @@ pub fn rewrite(mut handler: Handler, marker: &syn::Ident) -> syn::Result<TokenSt
     Ok(tokens)
 }
 
-/// The handler's entry in the route inventory (`inventory::submit!`).
-fn inventory_entry(handler: &Handler, tree: &TokenStream, private: &TokenStream) -> TokenStream {
+/// The handler's entry in the route inventory (`inventory::submit!`),
+/// with the policy of `marker`'s requirement when it has one.
+fn inventory_entry(
+    handler: &Handler,
+    tree: &TokenStream,
+    marker: Option<&syn::Ident>,
+    private: &TokenStream,
+) -> TokenStream {
     let route = crate::route::route_info(&handler.attrs);
     let name = handler.sig.ident.to_string();
     let methods = &route.methods;
@@ -139,6 +150,8 @@ fn inventory_entry(handler: &Handler, tree: &TokenStream, private: &TokenStream)
         Some(path) => quote!(::core::option::Option::Some(#path)),
         None => quote!(::core::option::Option::None),
     };
+    let policy = marker
+        .map(|marker| quote!(.__with_policy(<#marker as #private::ScopeRequirement>::POLICY)));
     quote! {
         #private::inventory::submit! {
             #private::ProtectedRoute::__handler(
@@ -149,7 +162,7 @@ fn inventory_entry(handler: &Handler, tree: &TokenStream, private: &TokenStream)
                 #tree,
                 ::core::file!(),
                 ::core::line!(),
-            )
+            )#policy
         }
     }
 }

@@ -195,6 +195,7 @@ pub fn require_scopes_guard(input: TokenStream) -> TokenStream {
     match (cx.check(), requirement) {
         (Ok(()), Some(requirement)) => {
             let tree = expand::requirement_tokens(&requirement, &private);
+            // `.__with_policy(..)` on the guard and on its inventory entry.
             let policy = (!requirement.policy.is_empty()).then(|| {
                 let name = quote! {
                     ::core::concat!(
@@ -213,7 +214,7 @@ pub fn require_scopes_guard(input: TokenStream) -> TokenStream {
                         #tree,
                         ::core::file!(),
                         ::core::line!(),
-                    )
+                    )#policy
                 }
                 #private::ScopeGuard::__new(#tree)#policy
             }}

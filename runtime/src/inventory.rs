@@ -22,6 +22,7 @@
 
 use std::fmt;
 
+use crate::policy::HandlerPolicy;
 use crate::requirement::Requirement;
 
 /// A handler or a guard, and what it requires.
@@ -33,6 +34,7 @@ pub struct ProtectedRoute {
     methods: &'static [&'static str],
     path: Option<&'static str>,
     requirement: Requirement,
+    policy: HandlerPolicy,
     file: &'static str,
     line: u32,
 }
@@ -69,6 +71,7 @@ impl ProtectedRoute {
             methods,
             path,
             requirement,
+            policy: HandlerPolicy::NONE,
             file,
             line,
         }
@@ -89,9 +92,17 @@ impl ProtectedRoute {
             methods: &[],
             path: None,
             requirement,
+            policy: HandlerPolicy::NONE,
             file,
             line,
         }
+    }
+
+    /// The same entry with the handler's or guard's options beyond scopes.
+    /// Not a public API.
+    #[doc(hidden)]
+    pub const fn __with_policy(self, policy: HandlerPolicy) -> Self {
+        ProtectedRoute { policy, ..self }
     }
 
     /// A handler or a guard.
@@ -126,6 +137,13 @@ impl ProtectedRoute {
         &self.requirement
     }
 
+    /// What it requires beyond scopes: claim requirements, a tenant
+    /// binding, the revocation check ([`HandlerPolicy::NONE`] when
+    /// nothing).
+    pub fn policy(&self) -> &HandlerPolicy {
+        &self.policy
+    }
+
     /// The source file of the attribute or the guard.
     pub fn file(&self) -> &'static str {
         self.file
@@ -139,7 +157,9 @@ impl ProtectedRoute {
 
 impl fmt::Display for ProtectedRoute {
     /// `GET /deployments  deploy_api::deployments  requires read:deployments`,
-    /// `guard at src/admin.rs:12  requires admin:users`.
+    /// `guard at src/admin.rs:12  requires admin:users`, with the options
+    /// beyond scopes after them:
+    /// `requires deploy:applications, claim(gty == "client-credentials"), check_revocation`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             RouteKind::Guard => write!(f, "guard at {}:{}", self.file, self.line)?,
@@ -153,7 +173,11 @@ impl fmt::Display for ProtectedRoute {
                 write!(f, "{}::{}", self.module_path, self.name)?;
             }
         }
-        write!(f, "  requires {}", self.requirement)
+        write!(f, "  requires {}", self.requirement)?;
+        if !self.policy.is_empty() {
+            write!(f, ", {}", self.policy)?;
+        }
+        Ok(())
     }
 }
 

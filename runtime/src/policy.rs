@@ -97,7 +97,7 @@ use crate::tenant::{HandlerMisconfiguration, MisconfiguredHandler, TenantBinding
 /// assert_eq!(POLICY.tenant.map(|t| t.claim), Some("oid"));
 /// assert!(POLICY.check_revocation);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct HandlerPolicy {
     /// Whether the authenticator's revocation store is consulted for this
@@ -163,6 +163,54 @@ impl HandlerPolicy {
 impl Default for HandlerPolicy {
     fn default() -> Self {
         HandlerPolicy::NONE
+    }
+}
+
+impl HandlerPolicy {
+    /// Whether it asks for nothing beyond scopes.
+    pub const fn is_empty(&self) -> bool {
+        !self.check_revocation && self.claims.is_empty() && self.tenant.is_none()
+    }
+}
+
+impl std::fmt::Display for HandlerPolicy {
+    /// The options as the attribute writes them, comma separated:
+    /// `claim(gty == "client-credentials"), tenant(org_id), check_revocation`
+    /// (`tenant(org_id, claim = "tid")` for another claim than `oid`);
+    /// nothing for [`HandlerPolicy::NONE`].
+    ///
+    /// ```
+    /// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding};
+    ///
+    /// const CLAIMS: &[ClaimRequirement] =
+    ///     &[ClaimRequirement::new("gty", ClaimTest::Equals(ClaimValue::str("client-credentials")))];
+    /// let policy = HandlerPolicy::NONE
+    ///     .with_claims(CLAIMS)
+    ///     .with_tenant(TenantBinding::new("org_id").with_claim("tid"))
+    ///     .with_revocation_check();
+    /// assert_eq!(
+    ///     policy.to_string(),
+    ///     r#"claim(gty == "client-credentials"), tenant(org_id, claim = "tid"), check_revocation"#
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut separator = "";
+        for claim in self.claims {
+            write!(f, "{separator}claim({claim})")?;
+            separator = ", ";
+        }
+        if let Some(tenant) = &self.tenant {
+            write!(f, "{separator}tenant({}", tenant.param)?;
+            if tenant.claim != crate::tenant::DEFAULT_TENANT_CLAIM {
+                write!(f, ", claim = {:?}", tenant.claim)?;
+            }
+            f.write_str(")")?;
+            separator = ", ";
+        }
+        if self.check_revocation {
+            write!(f, "{separator}check_revocation")?;
+        }
+        Ok(())
     }
 }
 
