@@ -56,7 +56,11 @@
 //!
 //! Scopes *granted* by a token are opaque strings compared exactly:
 //! `deploy:applications2`, `deploy:*` or `DEPLOY:APPLICATIONS` never satisfy
-//! `deploy:applications`, and a token may carry `openid` alongside.
+//! `deploy:applications`, and a token may carry `openid` alongside. Which
+//! claims hold them is set per issuer ([`Issuer::scope_sources`]), and an
+//! issuer that writes its scopes under a prefix, as Amazon Cognito writes
+//! `https://deployments.acme.com/deploy:applications`, grants them without
+//! it ([`Issuer::scope_prefix`]).
 //!
 //! ## `#[require_scopes]`
 //!
@@ -65,7 +69,7 @@
 //! * `#[require_scopes(any("a:b", "c:d"))]`: at least one.
 //! * `any` and `all` nest: `#[require_scopes("a:b", any("c:d", all("e:f", "g:h")))]`.
 //! * After the scopes, what else the token must hold (see [`HandlerPolicy`]):
-//!   `claim(gty == "client_credentials")`, `claim(groups includes "ops")`,
+//!   `claim(gty == "client-credentials")`, `claim(groups includes "ops")`,
 //!   `claim(tid in ["t1", "t2"])` (strings, integers, booleans);
 //!   `tenant(org_id)`: the token's `oid` equals the `{org_id}` path
 //!   parameter (`tenant(org_id, claim = "tid")` for another claim,
@@ -96,16 +100,30 @@
 //! exactly what it declared, and any `Responder` works.
 //!
 //! The validated token is stored in the request's extensions, so a handler
-//! that also takes [`Claims`] gets it without a second validation.
+//! that also takes [`Claims`] gets it without a second validation (claims
+//! kept there are only reused by the [`Authenticator`] that verified them).
+//!
+//! The checks run in this order, and the first failure is the answer: the
+//! token is valid; it is not revoked, where revocation is checked
+//! ([`revocation`]); it meets the claim requirements of its issuer
+//! ([`Issuer::require`]) and of the authenticator
+//! ([`AuthenticatorBuilder::require`]); then the handler's scopes, its
+//! `claim(..)` requirements and its `tenant(..)` binding.
 //!
 //! ## Configuration
 //!
 //! [`Authenticator::builder`] sets everything (issuer, JWKS URL or OIDC
 //! discovery, audiences, algorithm allow-list, leeway, timeouts, cache
-//! settings; see [`AuthenticatorBuilder`] for the defaults);
-//! [`Authenticator::from_env`] reads `SCALEKIT_ENVIRONMENT_URL` (issuer, and
-//! keys at `<url>/keys`) and the optional `SCOPEGATE_AUDIENCE`. Register it
-//! once as app data: `App::new().app_data(auth)`.
+//! settings, claim requirements, revocation; see [`AuthenticatorBuilder`]
+//! for the defaults); [`AuthenticatorBuilder::trust`] adds more issuers,
+//! each an [`Issuer`] (with presets for Scalekit, Auth0, Microsoft Entra
+//! ID, Okta, Keycloak and Amazon Cognito). [`Authenticator::from_env`]
+//! reads `SCALEKIT_ENVIRONMENT_URL` (issuer, and keys at `<url>/keys`), the
+//! optional `SCOPEGATE_AUDIENCE`, and the other variables of the
+//! [`AuthenticatorBuilder`](AuthenticatorBuilder#from-the-environment)
+//! table (`SCOPEGATE_ISSUER`, `SCOPEGATE_JWKS_URL`, `SCOPEGATE_DISCOVERY`,
+//! `SCOPEGATE_PRESET` and each preset's own). Register it once as app
+//! data: `App::new().app_data(auth)`.
 //!
 //! ## Errors on the wire
 //!
@@ -113,14 +131,18 @@
 //! |---|---|---|
 //! | no token (or another scheme) | 401 | `Bearer` |
 //! | malformed header, several credentials, token in the URI | 400 | `Bearer error="invalid_request", error_description="..."` |
-//! | bad, expired, wrong issuer/audience, unknown key | 401 | `Bearer error="invalid_token", error_description="..."` |
+//! | bad, expired, wrong issuer/audience, unknown key, issuer not trusted | 401 | `Bearer error="invalid_token", error_description="..."` |
+//! | not an access token of the preset's provider (Cognito's `token_use`, Entra ID's `ver`) | 401 | `Bearer error="invalid_token", error_description="..."` |
+//! | revoked, or no `jti` where revocation is checked | 401 | `Bearer error="invalid_token", error_description="..."` |
 //! | scope missing | 403 | `Bearer error="insufficient_scope", error_description="...", scope="..."` |
-//! | `claim(..)` or `tenant(..)` not met | 403 | `Bearer error="insufficient_scope", error_description="..."` |
+//! | a claim requirement not met (`claim(..)`, [`Issuer::require`], [`AuthenticatorBuilder::require`]) or `tenant(..)` | 403 | `Bearer error="insufficient_scope", error_description="..."` |
 //! | issuer keys not obtainable | 503 | none; `Retry-After` |
+//! | revocation rules out of date beyond their grace time | 503 | none; `Retry-After` |
+//! | no [`Authenticator`] registered; `tenant(..)` on a route without the path parameter | 500 | none |
 //!
-//! Each comes with a JSON body `{"error": ..., "error_description": ...}`.
-//! The `500` means no [`Authenticator`] was registered on the `App`: in
-//! debug builds its body says so, and an error is logged in every build.
+//! Each comes with a JSON body `{"error": ..., "error_description": ...}`
+//! and `Cache-Control: no-store`. A `500` is logged as an error in every
+//! build; in debug builds its body also says what to fix.
 //! Descriptions help a developer fix the client; they never contain the
 //! token, a key or a secret. See [`AuthError`].
 //!
@@ -133,6 +155,7 @@
 //! | `dev` | `scopegate::dev`: the embedded dev issuer and test kit | `scopegate-dev` (owns the signing code; a `[dev-dependencies]` crate) |
 //! | `metrics` | counters and histograms through the `metrics` facade: decisions, key fetches, cache hits, validation time (see the README's "Metrics") | metrics |
 //! | `utoipa` | `scopegate::openapi`: OpenAPI security requirements and the client-credentials scheme from `#[require_scopes]` | utoipa |
+//! | `redis` | `RedisRevocations`: revocation rules shared by every replica through Redis | redis |
 //!
 //! Without features, an API compiles no signing code and no client code.
 //!
@@ -159,22 +182,24 @@
 pub use scopegate_macros::require_scopes;
 
 /// A middleware requiring scopes for a whole `web::scope` or
-/// `web::resource`, written like `#[require_scopes]`; see the
-/// [crate documentation](crate#guards-for-a-whole-scope).
+/// `web::resource`, written like `#[require_scopes]`: it builds a
+/// [`ScopeGuard`], whose documentation shows its use.
 pub use scopegate_macros::require_scopes_guard;
 
-/// The crate's scope catalog as a [`ScopeCatalog`], read at compile time;
-/// see the [crate documentation](crate#the-scope-catalog).
+/// The crate's scope catalog (`scopes.catalog` next to `Cargo.toml`, or
+/// the file named: `scope_catalog!("path")`) as a [`ScopeCatalog`], read at
+/// compile time.
 pub use scopegate_macros::scope_catalog;
 
 pub use scopegate_runtime::{
     CatalogScope, MetadataError, ProtectedResource, ProtectedResourceBuilder, ProtectedRoute,
-    RouteKind, ScopeCatalog, ScopeGuard, inventory, resource_metadata,
+    RouteKind, ScopeCatalog, ScopeGuard, ScopeGuardService, UrlPolicyError, inventory,
+    resource_metadata,
 };
 
 /// OpenAPI from `#[require_scopes]`, for utoipa: the OAuth 2.0
 /// client-credentials scheme and the per-operation security requirements
-/// (feature `utoipa`); see the [crate documentation](crate#openapi-utoipa).
+/// (feature `utoipa`).
 #[cfg(feature = "utoipa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
 pub use scopegate_runtime::openapi;
@@ -184,7 +209,7 @@ pub use scopegate_runtime::{
     ClaimMismatchKind, ClaimRequirement, ClaimRequirementError, ClaimTest, ClaimValue, Claims,
     ConfigError, ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER, ENV_JWKS_URL,
     HandlerPolicy, JwkError, KeyDocument, KeyFetchError, RequestError, Requirement, TokenError,
-    TokenPart, UnsupportedAlgorithm, check_scopes, grammar, parse_authorization,
+    TokenPart, UnsupportedAlgorithm, bearer_token, check_scopes, grammar, parse_authorization,
 };
 
 /// Provider presets from the environment (`SCOPEGATE_PRESET`); see

@@ -1,10 +1,14 @@
 //! Requirements on a token's claims other than scopes: a claim equals a
 //! value, includes a value, or is one of several values.
 //!
-//! The same type serves authenticator-wide requirements (every token must
-//! have `token_use == "access"`) and per-handler ones written in
-//! `#[require_scopes(..)]`, which builds them in a `const`: hence the
-//! `Cow<'static, _>`s.
+//! The same type serves requirements on every token of an issuer or of the
+//! authenticator (`Issuer::require`, `AuthenticatorBuilder::require`:
+//! every token must have `gty == "client-credentials"`), per-handler ones
+//! written in `#[require_scopes(..)]`, which builds them in a `const`
+//! (hence the `Cow<'static, _>`s), and the checks a provider preset makes
+//! of its access tokens (Amazon Cognito's `token_use == "access"`). A
+//! failed requirement is `403 insufficient_scope`; a failed preset check
+//! is `401 invalid_token`, as the token is not an access token at all.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -55,7 +55,8 @@ pub enum AuthError {
     #[error("{0}")]
     InvalidRequest(RequestError),
     /// The token is malformed, badly signed, expired, for another issuer or
-    /// audience, or signed by an unknown key. `401 invalid_token`.
+    /// audience, signed by an unknown key, not an access token of its
+    /// provider preset, or revoked. `401 invalid_token`.
     #[error("{0}")]
     InvalidToken(TokenError),
     /// The token is valid but lacks a required scope. `403 insufficient_scope`.
@@ -91,12 +92,16 @@ pub enum AuthError {
     /// builds only that authorization is not configured.
     #[error("{}", MISCONFIGURED)]
     Misconfigured,
-    /// The token is valid and has the scopes, but fails one of the
-    /// handler's claim requirements (`claim(..)` in `#[require_scopes]`).
+    /// The token is valid but fails a claim requirement: one of its
+    /// issuer's ([`Issuer::require`](crate::Issuer::require)) or the
+    /// authenticator's
+    /// ([`AuthenticatorBuilder::require`](crate::AuthenticatorBuilder::require)),
+    /// checked before the scopes, or one of the handler's (`claim(..)` in
+    /// `#[require_scopes]`), checked after them.
     /// `403 insufficient_scope`, without a `scope` attribute: no scope would
     /// help. The description names the claim and how it is tested, not the
-    /// values the handler accepts (a list of tenant ids or group names is
-    /// not the caller's to read); the `ClaimMismatch` has them all.
+    /// values accepted (a list of tenant ids or group names is not the
+    /// caller's to read); the `ClaimMismatch` has them all.
     #[error("{}", .0.public_description())]
     ClaimMismatch(ClaimMismatch),
     /// The token is valid and has the scopes, but is for another tenant than
@@ -501,7 +506,9 @@ pub enum ConfigError {
         /// The issuer (or template).
         issuer: String,
     },
-    /// A claim requirement of an issuer ([`Issuer::require`](crate::Issuer::require))
+    /// A claim requirement of an issuer ([`Issuer::require`](crate::Issuer::require),
+    /// or of every issuer:
+    /// [`AuthenticatorBuilder::require`](crate::AuthenticatorBuilder::require))
     /// can never be met as written.
     #[error("a claim requirement of the issuer `{issuer}` can never be met: {reason}")]
     ClaimRequirement {

@@ -14,7 +14,7 @@
 //! |---|---|
 //! | `authenticator` (+ `authenticator::builder`, `authenticator::env`) | [`Authenticator`], [`AuthenticatorBuilder`], the variables of `from_env` |
 //! | `settings` | the resolved settings the caches read |
-//! | `issuer` | [`Issuer`]: one trusted issuer, as configured |
+//! | `issuer` | [`Issuer`]: one trusted issuer, as configured (keys, audiences, scope sources and prefix, claim requirements) |
 //! | `preset` | the provider presets: `Issuer::auth0`, `Issuer::entra_id`, ... |
 //! | `issuer_pattern` | which `iss` an issuer entry accepts: exact, or a multi-tenant template |
 //! | `claim_sources` | [`ScopeSource`], [`ClientIdClaim`]: where scopes and the client id are read |
@@ -31,7 +31,7 @@
 //! | `claims` | [`Claims`] |
 //! | `claim_requirement` | [`ClaimRequirement`]: a claim equals, includes, is one of |
 //! | `requirement` | [`Requirement`] |
-//! | `policy` | [`HandlerPolicy`]: claims, tenant and revocation of a handler |
+//! | `policy` | [`HandlerPolicy`]: claims, tenant and revocation of a handler, and the order of a handler's checks |
 //! | `tenant` | [`TenantBinding`]: a claim bound to a path parameter |
 //! | [`revocation`] | [`RevocationCheck`], [`Revocation`], [`MemoryRevocations`] (and `RedisRevocations`, feature `redis`) |
 //! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |

@@ -1,7 +1,8 @@
 //! What a handler requires beyond its scopes, and the one place where a
 //! request's verified claims are checked against a handler's whole
-//! requirement: scopes, then claim requirements, then the tenant binding,
-//! then revocation.
+//! requirement: revocation (where it is checked), the claim requirements
+//! of the token's issuer and of the authenticator, then the handler's
+//! scopes, its claim requirements and its tenant binding.
 //!
 //! `#[require_scopes]` builds a [`HandlerPolicy`] at compile time, beside the
 //! handler's [`Requirement`]; the extractor [`Authorized`](crate::Authorized)

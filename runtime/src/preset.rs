@@ -145,7 +145,14 @@ impl Issuer {
     /// token of the same pool is refused). Cognito access tokens have no
     /// `aud`: to accept only some app clients, add
     /// `.require(ClaimRequirement { claim: "client_id".into(), test: ClaimTest::OneOf(..) })`
-    /// (another app client's token is then `403`).
+    /// (another app client's token is then `403`). A token that fails the
+    /// `token_use` check is `401 invalid_token`: it is not an access token.
+    ///
+    /// Cognito names a resource server's custom scope
+    /// `<resource server identifier>/<scope name>`: give the identifier and
+    /// its `/` to [`scope_prefix`](Self::scope_prefix), and
+    /// `#[require_scopes("deploy:applications")]` names the scope without
+    /// it.
     pub fn cognito(region: &str, user_pool_id: &str) -> Issuer {
         let issuer = format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}");
         Issuer::new(issuer.clone())

@@ -19,7 +19,14 @@
 //! [`RevocationMode::OptIn`] (the default) checks only handlers whose
 //! [`HandlerPolicy::check_revocation`](crate::HandlerPolicy) is set, the
 //! sensitive operations; [`RevocationMode::EveryHandler`] checks every
-//! `#[require_scopes]` handler and the [`Claims`] extractor.
+//! `#[require_scopes]` handler, every `require_scopes_guard!` and the
+//! [`Claims`] extractor. [`Authenticator::authenticate`],
+//! [`authorize`](crate::Authenticator::authorize) and
+//! [`validate`](crate::Authenticator::validate) do not consult it: call
+//! [`Authenticator::check_revocation`] after them.
+//!
+//! [`Authenticator::authenticate`]: crate::Authenticator::authenticate
+//! [`Authenticator::check_revocation`]: crate::Authenticator::check_revocation
 //!
 //! The check is synchronous and allocates nothing: it reads a local mirror
 //! of the rules, never the store (no network round trip per request).
@@ -108,7 +115,8 @@ pub enum RevocationMode {
     /// default.
     #[default]
     OptIn,
-    /// Every `#[require_scopes]` handler and the [`Claims`] extractor.
+    /// Every `#[require_scopes]` handler, every `require_scopes_guard!` and
+    /// the [`Claims`] extractor.
     EveryHandler,
 }
 

@@ -29,6 +29,9 @@ use crate::settings::{KeySource, Settings};
 /// | refetch cooldown (unknown `kid`, failures) | 10 s |
 /// | longest use of keys after the last good fetch | 12 h |
 /// | verified-token cache: memory / longest life | 16 MiB / 10 min (never past `exp`) |
+/// | more trusted issuers ([`trust`](Self::trust)) | none |
+/// | claim requirements on every token ([`require`](Self::require)) | none |
+/// | revocation check ([`revocation`](Self::revocation)) | none |
 ///
 /// ```
 /// use std::time::Duration;
@@ -106,7 +109,8 @@ use crate::settings::{KeySource, Settings};
 ///
 /// `SCOPEGATE_JWKS_URL` may replace a preset's key location (a key proxy,
 /// a local stand-in in tests); the issuer, scope and client-id claims,
-/// audience and claim requirements stay the preset's. With
+/// audience and access-token checks (Cognito's `token_use`, Entra ID's
+/// `ver`) stay the preset's. With
 /// `SCOPEGATE_DISCOVERY=true`, a preset other than `entra-id` finds its
 /// keys through the discovery document of its issuer.
 ///
