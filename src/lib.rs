@@ -187,7 +187,8 @@ pub use scopegate_macros::require_scopes;
 pub use scopegate_macros::require_scopes_guard;
 
 /// The crate's scope catalog (`scopes.catalog` next to `Cargo.toml`, or
-/// the file named: `scope_catalog!("path")`) as a [`ScopeCatalog`], read at
+/// the file named relative to the source file:
+/// `scope_catalog!("../scopes.catalog")`) as a [`ScopeCatalog`], read at
 /// compile time.
 pub use scopegate_macros::scope_catalog;
 

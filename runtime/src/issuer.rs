@@ -40,8 +40,8 @@ pub(crate) enum KeyLocation {
 /// the entry whose keys verify it; when several issuers are trusted (or
 /// one multi-tenant template), a token naming an issuer that is not trusted
 /// is refused (`401 invalid_token`) without any request to any issuer. (An
-/// authenticator with one exact issuer answers as it always did: the
-/// token goes to that issuer's keys, a wrong `iss` is refused after.)
+/// authenticator with one exact issuer sends every token to that issuer's
+/// keys, and refuses a wrong `iss` after the signature check.)
 ///
 /// | setting | default |
 /// |---|---|

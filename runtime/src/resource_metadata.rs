@@ -234,7 +234,7 @@ impl ProtectedResourceBuilder {
 ///   Bearer` challenge of the app's responses (RFC 9728 §5.1), scopegate's
 ///   `401`, `403` and `400` among them.
 ///
-/// An app that is not wrapped sends exactly the challenges it sent before.
+/// An app that is not wrapped sends its challenges without `resource_metadata`.
 ///
 /// ```no_run
 /// use actix_web::{App, HttpServer};
