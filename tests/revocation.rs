@@ -76,8 +76,11 @@ async fn opt_in_checks_only_the_handlers_that_ask_also_on_cache_hits() {
         ))
         .unwrap();
     assert_revoked(&api, "/sensitive", &token).await;
-    // Handlers that did not ask are not checked in this mode.
-    assert_eq!(status(&api, "/plain", &token).await, StatusCode::OK);
+    // Handlers that did not ask are not checked in this mode, nor are
+    // hand-written checks.
+    for path in ["/plain", "/by-hand", "/authenticated"] {
+        assert_eq!(status(&api, path, &token).await, StatusCode::OK, "{path}");
+    }
     assert_eq!(status(&api, "/whoami", &token).await, StatusCode::OK);
     // Another token of the same client is untouched.
     assert_eq!(status(&api, "/sensitive", &other).await, StatusCode::OK);
@@ -90,7 +93,7 @@ async fn opt_in_checks_only_the_handlers_that_ask_also_on_cache_hits() {
 }
 
 #[actix_web::test]
-async fn every_handler_mode_checks_plain_handlers_and_the_claims_extractor() {
+async fn every_handler_mode_checks_plain_handlers_the_claims_extractor_and_hand_written_checks() {
     let store = MemoryRevocations::new();
     let (issuer, api) = setup(&store, RevocationMode::EveryHandler).await;
     let token = issuer.token().scopes([SCOPE]).mint();
@@ -99,7 +102,13 @@ async fn every_handler_mode_checks_plain_handlers_and_the_claims_extractor() {
     store
         .revoke_now(Revocation::token(jti(&token), unix_now() + 3600))
         .unwrap();
-    for path in ["/sensitive", "/plain", "/whoami"] {
+    for path in [
+        "/sensitive",
+        "/plain",
+        "/whoami",
+        "/by-hand",
+        "/authenticated",
+    ] {
         assert_revoked(&api, path, &token).await;
         assert_eq!(status(&api, path, &other).await, StatusCode::OK, "{path}");
     }

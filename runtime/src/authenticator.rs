@@ -526,12 +526,25 @@ impl Authenticator {
     /// kept in the request's extensions, where later calls (and the
     /// [`Claims`] extractor) find them.
     ///
-    /// A valid token that fails a claim requirement
+    /// With [`RevocationMode::EveryHandler`](crate::RevocationMode), a
+    /// revoked token is refused (`401`), as in the [`Claims`] extractor. A
+    /// valid token that fails a claim requirement
     /// ([`Issuer::require`](crate::Issuer::require),
     /// [`AuthenticatorBuilder::require`]) is [`AuthError::ClaimMismatch`].
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Claims, AuthError> {
         let answer = self.authenticate_unrecorded(req).await;
-        self.decide_valid(req, answer, |claims| self.admit(claims))
+        self.decide_valid(req, answer, |claims| self.admit_unasked(claims))
+    }
+
+    /// What every decision that did not ask for the revocation check makes
+    /// of a valid token: the revocation check as the mode says (only with
+    /// [`RevocationMode::EveryHandler`](crate::RevocationMode)), then the
+    /// claim requirements ([`admit`](Self::admit)). For the [`Claims`]
+    /// extractor, [`authenticate`](Self::authenticate) and
+    /// [`authorize`](Self::authorize).
+    pub(crate) fn admit_unasked(&self, claims: &Claims) -> Result<(), AuthError> {
+        self.check_revocation_for(claims, false)?;
+        self.admit(claims)
     }
 
     /// Checks the claims of a valid token with `check` and records the
@@ -607,7 +620,9 @@ impl Authenticator {
         }
     }
 
-    /// Authenticates `req` and checks that its token satisfies `requirement`.
+    /// Authenticates `req` and checks that its token satisfies `requirement`:
+    /// with [`RevocationMode::EveryHandler`](crate::RevocationMode), that it
+    /// is not revoked; that it meets the claim requirements; then the scopes.
     pub async fn authorize(
         &self,
         req: &HttpRequest,
@@ -616,7 +631,7 @@ impl Authenticator {
         let answer = self.authenticate_unrecorded(req).await;
         let metrics = self.metrics_for(answer.as_ref().ok());
         decision::decide(req, Some(metrics), requirement, answer, |claims| {
-            self.admit(claims)?;
+            self.admit_unasked(claims)?;
             check_scopes(claims, requirement)
         })
     }

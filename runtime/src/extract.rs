@@ -55,10 +55,7 @@ fn decide_claims(
     req: &HttpRequest,
     answer: Result<Claims, AuthError>,
 ) -> Result<Claims, AuthError> {
-    auth.decide_valid(req, answer, |claims| {
-        auth.check_revocation_for(claims, false)?;
-        auth.admit(claims)
-    })
+    auth.decide_valid(req, answer, |claims| auth.admit_unasked(claims))
 }
 
 /// A requirement known at compile time; `#[require_scopes]` implements it on

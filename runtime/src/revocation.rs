@@ -19,11 +19,14 @@
 //! [`RevocationMode::OptIn`] (the default) checks only handlers whose
 //! [`HandlerPolicy::check_revocation`](crate::HandlerPolicy) is set, the
 //! sensitive operations; [`RevocationMode::EveryHandler`] checks every
-//! `#[require_scopes]` handler, every `require_scopes_guard!` and the
-//! [`Claims`] extractor. [`Authenticator::authenticate`],
-//! [`authorize`](crate::Authenticator::authorize) and
-//! [`validate`](crate::Authenticator::validate) do not consult it: call
-//! [`Authenticator::check_revocation`] after them.
+//! `#[require_scopes]` handler, every `require_scopes_guard!`, the
+//! [`Claims`] extractor, and the hand-written checks of a request,
+//! [`Authenticator::authenticate`] and
+//! [`authorize`](crate::Authenticator::authorize). In either mode,
+//! [`validate`](crate::Authenticator::validate), which sees a token and
+//! no request, does not consult it: call
+//! [`Authenticator::check_revocation`] after it (or after `authenticate`
+//! and `authorize` in `OptIn` mode, for a check of your own).
 //!
 //! [`Authenticator::authenticate`]: crate::Authenticator::authenticate
 //! [`Authenticator::check_revocation`]: crate::Authenticator::check_revocation
@@ -115,8 +118,9 @@ pub enum RevocationMode {
     /// default.
     #[default]
     OptIn,
-    /// Every `#[require_scopes]` handler, every `require_scopes_guard!` and
-    /// the [`Claims`] extractor.
+    /// Every `#[require_scopes]` handler, every `require_scopes_guard!`,
+    /// the [`Claims`] extractor, [`Authenticator::authenticate`](crate::Authenticator::authenticate)
+    /// and [`Authenticator::authorize`](crate::Authenticator::authorize).
     EveryHandler,
 }
 

@@ -8,11 +8,13 @@
 //! | `GET /sensitive` | `read:deployments`, revocation checked (`HandlerPolicy::check_revocation`) |
 //! | `GET /plain` | `read:deployments`, no revocation asked for |
 //! | `GET /whoami` | the bare `Claims` extractor |
+//! | `GET /by-hand` | `Authenticator::authorize` for `read:deployments`, in the handler |
+//! | `GET /authenticated` | `Authenticator::authenticate`, in the handler |
 
 #![allow(dead_code)]
 
-use actix_web::{HttpResponse, web};
-use scopegate::{Authenticator, Claims, HandlerPolicy, Requirement};
+use actix_web::{HttpRequest, HttpResponse, web};
+use scopegate::{AuthError, Authenticator, Claims, HandlerPolicy, Requirement};
 use scopegate_runtime::{Authorized, ScopeRequirement};
 
 /// `read:deployments`, with the revocation check: what `#[require_scopes]`
@@ -43,12 +45,27 @@ async fn whoami(claims: Claims) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "sub": claims.sub() }))
 }
 
+async fn by_hand(req: HttpRequest) -> Result<HttpResponse, AuthError> {
+    let auth = Authenticator::from_request(&req)?;
+    auth.authorize(&req, &Requirement::Scope("read:deployments"))
+        .await?;
+    Ok(HttpResponse::Ok().body("by hand"))
+}
+
+async fn authenticated(req: HttpRequest) -> Result<HttpResponse, AuthError> {
+    let auth = Authenticator::from_request(&req)?;
+    auth.authenticate(&req).await?;
+    Ok(HttpResponse::Ok().body("authenticated"))
+}
+
 /// Serves the API with `auth` on an ephemeral loopback port; its base URL.
 pub fn spawn(auth: Authenticator) -> String {
     crate::common::serve(move |cfg| {
         cfg.app_data(auth.clone())
             .route("/sensitive", web::get().to(sensitive))
             .route("/plain", web::get().to(plain))
-            .route("/whoami", web::get().to(whoami));
+            .route("/whoami", web::get().to(whoami))
+            .route("/by-hand", web::get().to(by_hand))
+            .route("/authenticated", web::get().to(authenticated));
     })
 }
