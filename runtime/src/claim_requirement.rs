@@ -334,9 +334,32 @@ impl ClaimRequirement {
     }
 }
 
-impl fmt::Display for ClaimRequirement {
+/// A claim's or a path parameter's name as `#[require_scopes]` takes it:
+/// bare when it is an identifier (`gty`), else in double quotes
+/// (`"https://acme.example/verified"`), so that it reads back as written.
+pub(crate) struct AsWritten<'a>(pub(crate) &'a str);
+
+impl fmt::Display for AsWritten<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let claim = &self.claim;
+        let mut chars = self.0.chars();
+        let identifier = self.0 != "_"
+            && chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if identifier {
+            f.write_str(self.0)
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}
+
+impl fmt::Display for ClaimRequirement {
+    /// The requirement as the attribute writes it, inside `claim(..)`:
+    /// `gty == "client_credentials"`, `"https://acme.example/verified" == true`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let claim = AsWritten(&self.claim);
         match &self.test {
             ClaimTest::Equals(value) => write!(f, "{claim} == {value}"),
             ClaimTest::Includes(value) => write!(f, "{claim} includes {value}"),

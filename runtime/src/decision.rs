@@ -147,6 +147,18 @@ pub(crate) fn decide_for(
     answer: Result<Claims, AuthError>,
     check: impl FnOnce(&Claims) -> Result<(), AuthError>,
 ) -> Result<Claims, AuthError> {
+    decide_with(req, metrics, requirement, answer, check, true)
+}
+
+/// [`decide_for`], recording an acceptance only if `record_acceptance`.
+fn decide_with(
+    req: &HttpRequest,
+    metrics: Option<&IssuerMetrics>,
+    requirement: Option<&Requirement>,
+    answer: Result<Claims, AuthError>,
+    check: impl FnOnce(&Claims) -> Result<(), AuthError>,
+    record_acceptance: bool,
+) -> Result<Claims, AuthError> {
     let claims = match answer {
         Ok(claims) => claims,
         Err(error) => {
@@ -155,24 +167,59 @@ pub(crate) fn decide_for(
         }
     };
     let checked = check(&claims);
-    settle(
-        req,
-        metrics,
-        requirement,
-        Some(&claims),
-        checked.as_ref().err(),
-    );
+    if record_acceptance || checked.is_err() {
+        settle(
+            req,
+            metrics,
+            requirement,
+            Some(&claims),
+            checked.as_ref().err(),
+        );
+    }
     checked.map(|()| claims)
 }
 
-/// Enters a guard: acceptances of `req` wait for [`close`].
-pub(crate) fn defer(req: &HttpRequest) {
+/// [`decide`] for a guard that `entered` the request with [`defer`]. When
+/// it did not (nothing observed decisions as the request reached it), its
+/// acceptance is not recorded: it could not be held until the wrapped
+/// service answers, and recorded at once it would stand for the request
+/// even if a handler then refused it. A refusal is the guard's answer,
+/// and is recorded.
+pub(crate) fn decide_in_guard(
+    entered: Entered,
+    req: &HttpRequest,
+    metrics: Option<&IssuerMetrics>,
+    requirement: &Requirement,
+    answer: Result<Claims, AuthError>,
+    check: impl FnOnce(&Claims) -> Result<(), AuthError>,
+) -> Result<Claims, AuthError> {
+    decide_with(req, metrics, Some(requirement), answer, check, entered.0)
+}
+
+/// Whether a guard entered a request's decision with [`defer`]: only then
+/// does it [`close`] it, and record its acceptance
+/// ([`decide_in_guard`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub(crate) struct Entered(bool);
+
+impl Entered {
+    /// Whether the guard entered (and must [`close`]).
+    pub(crate) fn entered(self) -> bool {
+        self.0
+    }
+}
+
+/// Enters a guard: acceptances of `req` wait for [`close`]. Not entered
+/// when nothing observes decisions, or the request's decision is already
+/// recorded.
+pub(crate) fn defer(req: &HttpRequest) -> Entered {
     if !observed() {
-        return;
+        return Entered(false);
     }
     let mut extensions = req.extensions_mut();
     if extensions.contains::<Recorded>() {
-        return;
+        return Entered(false);
     }
     match extensions.get_mut::<Deferred>() {
         Some(Deferred { depth, .. }) => *depth += 1,
@@ -183,6 +230,7 @@ pub(crate) fn defer(req: &HttpRequest) {
             });
         }
     }
+    Entered(true)
 }
 
 /// Leaves a guard once the wrapped service answered: the outermost guard
@@ -280,6 +328,86 @@ mod tests {
         fn make_writer(&'a self) -> Discard {
             Discard
         }
+    }
+
+    /// A writer that keeps what it is given, for the audit events.
+    #[derive(Clone, Default)]
+    struct Kept(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Kept {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Kept {
+        type Writer = Kept;
+        fn make_writer(&'a self) -> Kept {
+            self.clone()
+        }
+    }
+
+    /// The claims of a valid token that has no scope.
+    fn claims() -> Claims {
+        use crate::issuer_pattern::IssuerPattern;
+        use crate::validation::{ClaimRules, check_claims};
+        let issuer = IssuerPattern::Exact("https://issuer.example".into());
+        let label = std::sync::Arc::from("https://issuer.example");
+        let rules = ClaimRules::basic(&issuer, &label, &[], 30, 1_000_000);
+        let raw = serde_json::from_value(serde_json::json!({
+            "iss": "https://issuer.example", "sub": "m2m", "exp": 1_003_600,
+        }))
+        .unwrap();
+        Claims::from_data(check_claims(raw, &rules).unwrap())
+    }
+
+    /// A guard that a request reached while nothing observed decisions, and
+    /// that accepts it once a subscriber appeared, does not record an
+    /// acceptance that would stand for the request: the handler behind it
+    /// refuses, and that refusal is the one decision recorded.
+    #[test]
+    fn a_guard_entered_unobserved_leaves_the_decision_to_the_handler() {
+        let req = actix_web::test::TestRequest::default().to_http_request();
+        // The guard enters with no subscriber.
+        let entered = defer(&req);
+        assert_eq!(entered.entered(), cfg!(feature = "metrics"));
+        let kept = Kept::default();
+        let audit = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(kept.clone())
+            .with_ansi(false)
+            .finish();
+        const GUARD: Requirement = Requirement::Scope("read:deployments");
+        const HANDLER: Requirement = Requirement::Scope("deploy:applications");
+        tracing::subscriber::with_default(audit, || {
+            // The guard accepts: its requirement is checked by `check`.
+            let accepted = decide_in_guard(entered, &req, None, &GUARD, Ok(claims()), |_| Ok(()));
+            assert!(accepted.is_ok());
+            // The handler refuses.
+            let refused = decide(&req, None, &HANDLER, Ok(claims()), |claims| {
+                crate::authenticator::check_scopes(claims, &HANDLER)
+            });
+            assert!(refused.is_err());
+            if entered.entered() {
+                close(&req);
+            }
+        });
+        let events = String::from_utf8_lossy(&kept.0.lock().unwrap()).into_owned();
+        let decisions: Vec<&str> = events
+            .lines()
+            .filter(|line| line.contains("authorization decision"))
+            .collect();
+        assert_eq!(decisions.len(), 1, "{events}");
+        assert!(decisions[0].contains("403"), "{events}");
+        assert!(!decisions[0].contains("allowed"), "{events}");
+        assert!(decisions[0].contains("deploy:applications"), "{events}");
     }
 
     /// Decisions are observed by the `metrics` feature, or by a subscriber

@@ -116,13 +116,14 @@ where
         let requirement = self.requirement;
         let policy = self.policy;
         Box::pin(async move {
-            decision::defer(req.request());
+            let entered = decision::defer(req.request());
             let checked = match Authenticator::from_request(req.request()) {
                 Ok(auth) => {
                     let auth = auth.clone();
                     let answer = auth.authenticate_unrecorded(req.request()).await;
                     let metrics = auth.metrics_for(answer.as_ref().ok());
-                    decision::decide(
+                    decision::decide_in_guard(
+                        entered,
                         req.request(),
                         Some(metrics),
                         &requirement,
@@ -138,7 +139,9 @@ where
             match checked {
                 Ok(_) => {
                     let response = service.call(req).await?;
-                    decision::close(response.request());
+                    if entered.entered() {
+                        decision::close(response.request());
+                    }
                     Ok(response.map_into_left_body())
                 }
                 Err(error) => Ok(req.error_response(error).map_into_right_body()),

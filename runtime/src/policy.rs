@@ -17,7 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use actix_web::HttpRequest;
 
 use crate::authenticator::{Authenticator, check_scopes};
-use crate::claim_requirement::ClaimRequirement;
+use crate::claim_requirement::{AsWritten, ClaimRequirement};
 use crate::claims::Claims;
 use crate::errors::AuthError;
 use crate::requirement::Requirement;
@@ -178,7 +178,11 @@ impl std::fmt::Display for HandlerPolicy {
     /// The options as the attribute writes them, comma separated:
     /// `claim(gty == "client-credentials"), tenant(org_id), check_revocation`
     /// (`tenant(org_id, claim = "tid")` for another claim than `oid`);
-    /// nothing for [`HandlerPolicy::NONE`].
+    /// nothing for [`HandlerPolicy::NONE`]. A claim or parameter name that
+    /// is not an identifier is in double quotes, and strings are escaped,
+    /// as the attribute takes them. `tenant(.., from_scope)` shows as
+    /// `tenant(..)`: `from_scope` only tells the macro where the parameter
+    /// comes from, and is not part of the policy.
     ///
     /// ```
     /// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding};
@@ -201,7 +205,7 @@ impl std::fmt::Display for HandlerPolicy {
             separator = ", ";
         }
         if let Some(tenant) = &self.tenant {
-            write!(f, "{separator}tenant({}", tenant.param)?;
+            write!(f, "{separator}tenant({}", AsWritten(tenant.param))?;
             if tenant.claim != crate::tenant::DEFAULT_TENANT_CLAIM {
                 write!(f, ", claim = {:?}", tenant.claim)?;
             }
@@ -272,6 +276,38 @@ fn log_once(error: &MisconfiguredHandler) {
             handler = error.handler,
             "scopegate: every request to this handler fails with 500: {error}; \
              bind the tenant to a parameter of the route, e.g. tenant(org_id) under \"/orgs/{{org_id}}/...\""
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claim_requirement::{ClaimTest, ClaimValue};
+    use crate::tenant::TenantBinding;
+
+    /// Names that are not identifiers are quoted, and strings escaped, so
+    /// that the policy reads back as the attribute that wrote it.
+    #[test]
+    fn the_policy_reads_back_as_the_attribute() {
+        const CLAIMS: &[ClaimRequirement] = &[
+            ClaimRequirement::new(
+                "https://acme.example/verified",
+                ClaimTest::Equals(ClaimValue::Bool(true)),
+            ),
+            ClaimRequirement::new(
+                "r_2",
+                ClaimTest::Includes(ClaimValue::str("say \"hi\" \\ bye")),
+            ),
+            ClaimRequirement::new("_", ClaimTest::Equals(ClaimValue::Int(-3))),
+            ClaimRequirement::new("2fa", ClaimTest::Equals(ClaimValue::Int(1))),
+        ];
+        let policy = HandlerPolicy::NONE
+            .with_claims(CLAIMS)
+            .with_tenant(TenantBinding::new("org-id").with_claim("https://acme.example/org"));
+        assert_eq!(
+            policy.to_string(),
+            r#"claim("https://acme.example/verified" == true), claim(r_2 includes "say \"hi\" \\ bye"), claim("_" == -3), claim("2fa" == 1), tenant("org-id", claim = "https://acme.example/org")"#
         );
     }
 }
