@@ -262,7 +262,9 @@ pub(crate) fn close(req: &HttpRequest) {
 /// decision is not recorded at all, so that it costs nothing, not even the
 /// request's mark (measured: ~320 instructions of a 16 000-instruction
 /// handler request, see docs/performance.md). A subscriber installed while
-/// a request is in flight is seen from the next decision on.
+/// a request is in flight is seen from the next decision on, except a
+/// guard's acceptance when the guard was entered before it
+/// ([`decide_in_guard`]).
 #[inline]
 fn observed() -> bool {
     cfg!(feature = "metrics") || tracing::enabled!(target: AUDIT_TARGET, tracing::Level::INFO)
