@@ -393,8 +393,11 @@ mod tests {
             let accepted = decide_in_guard(entered, &req, None, &GUARD, Ok(claims()), |_| Ok(()));
             assert!(accepted.is_ok());
             // The handler refuses.
-            let refused = decide(&req, None, &HANDLER, Ok(claims()), |claims| {
-                crate::authenticator::check_scopes(claims, &HANDLER)
+            let refused = decide(&req, None, &HANDLER, Ok(claims()), |_| {
+                Err(AuthError::InsufficientScope {
+                    required: HANDLER.to_string(),
+                    scope: "deploy:applications".to_owned(),
+                })
             });
             assert!(refused.is_err());
             if entered.entered() {
