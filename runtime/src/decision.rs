@@ -312,26 +312,6 @@ mod tests {
     use super::*;
     use tracing_subscriber::fmt::MakeWriter;
 
-    /// A writer that keeps nothing.
-    #[derive(Clone, Copy)]
-    struct Discard;
-
-    impl std::io::Write for Discard {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Discard {
-        type Writer = Discard;
-        fn make_writer(&'a self) -> Discard {
-            Discard
-        }
-    }
-
     /// A writer that keeps what it is given, for the audit events.
     #[derive(Clone, Default)]
     struct Kept(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
@@ -423,12 +403,12 @@ mod tests {
         assert_eq!(observed(), metrics, "no subscriber");
         let audit = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::INFO)
-            .with_writer(Discard)
+            .with_writer(std::io::sink)
             .finish();
         tracing::subscriber::with_default(audit, || assert!(observed(), "an INFO subscriber"));
         let quiet = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::WARN)
-            .with_writer(Discard)
+            .with_writer(std::io::sink)
             .finish();
         tracing::subscriber::with_default(quiet, || {
             assert_eq!(observed(), metrics, "a WARN subscriber");
