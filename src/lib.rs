@@ -206,11 +206,12 @@ pub use scopegate_runtime::{
 pub use scopegate_runtime::openapi;
 
 pub use scopegate_runtime::{
-    Algorithm, AuthError, Authenticator, AuthenticatorBuilder, ClaimError, ClaimMismatch,
-    ClaimMismatchKind, ClaimRequirement, ClaimRequirementError, ClaimTest, ClaimValue, Claims,
-    ConfigError, ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER, ENV_JWKS_URL,
-    HandlerPolicy, JwkError, KeyDocument, KeyFetchError, RequestError, Requirement, TokenError,
-    TokenPart, UnsupportedAlgorithm, bearer_token, check_scopes, grammar, parse_authorization,
+    Algorithm, AuthError, Authenticator, AuthenticatorBuilder, Challenge, ClaimError,
+    ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimRequirementError, ClaimTest,
+    ClaimValue, Claims, ConfigError, ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER,
+    ENV_JWKS_URL, HandlerPolicy, JwkError, KeyDocument, KeyFetchError, RequestError, Requirement,
+    TokenError, TokenPart, UnsupportedAlgorithm, bearer_token, check_scopes, grammar,
+    parse_authorization,
 };
 
 /// Provider presets from the environment (`SCOPEGATE_PRESET`); see

@@ -279,3 +279,47 @@ fn bad_configurations_are_typed_errors_at_build_time() {
     assert!(auth.trusted_issuers()[2].is_multi_tenant());
     assert_eq!(auth.trusted_issuers()[2].audiences(), ["api://deployments"]);
 }
+
+/// A `web::scope` that registers an `Authenticator` of its own runs its
+/// guard with that one (actix-web applies a scope's data before its
+/// middleware), not with the enclosing app's: the scope's issuer's token
+/// passes the guard, the app's issuer's token is refused by it.
+#[actix_web::test]
+async fn a_scope_with_its_own_authenticator_guards_with_it() {
+    use actix_web::web;
+    use common::{challenge, http_client, serve};
+    use reqwest::StatusCode;
+    use scopegate::dev::DevIssuer;
+    use scopegate::require_scopes_guard;
+
+    let app_issuer = DevIssuer::start().await.unwrap();
+    let scope_issuer = DevIssuer::start().await.unwrap();
+    let app_auth = app_issuer.authenticator().build().unwrap();
+    let scope_auth = scope_issuer.authenticator().build().unwrap();
+    let api = serve(move |cfg| {
+        cfg.app_data(app_auth.clone()).service(
+            web::scope("/own")
+                .app_data(scope_auth.clone())
+                .wrap(require_scopes_guard!("read:deployments"))
+                .route("/apps", web::get().to(|| async { "apps" })),
+        );
+    });
+    let http = http_client();
+    let get = async |token: String| {
+        http.get(format!("{api}/own/apps"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    };
+    let scope_token = scope_issuer.token().scopes(["read:deployments"]).mint();
+    assert_eq!(get(scope_token).await.status(), StatusCode::OK);
+    let app_token = app_issuer.token().scopes(["read:deployments"]).mint();
+    let response = get(app_token).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        challenge(&response).starts_with("Bearer error=\"invalid_token\""),
+        "{}",
+        challenge(&response)
+    );
+}

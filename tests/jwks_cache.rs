@@ -397,3 +397,29 @@ async fn a_fetch_never_reuses_a_connection_the_issuer_may_have_closed() {
     );
     assert_eq!(auth.jwks_fetch_count(), 2);
 }
+
+/// While no key set was ever obtained, a `503` says `Retry-After: 1`
+/// (however long the cooldown), and the fetch is retried on a short
+/// backoff: service resumes soon after the issuer is back, not a whole
+/// cooldown later.
+#[actix_web::test]
+async fn a_cold_cache_answers_retry_after_1_and_retries_soon() {
+    let issuer = DevIssuer::start().await.unwrap();
+    issuer.set_jwks_mode(JwksMode::Unavailable);
+    let auth = issuer
+        .authenticator()
+        .refetch_cooldown(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let api = spawn_api(Some(auth));
+    let token = issuer.token().mint();
+    for _ in 0..3 {
+        let response = get_bearer(&format!("{api}/whoami"), &token).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(common::header(&response, "retry-after"), "1");
+    }
+    issuer.set_jwks_mode(JwksMode::Normal);
+    // `eventually` gives up after 30 s, half the cooldown: only the short
+    // backoff can bring the keys in time.
+    assert!(eventually(async || status(&api, &token).await == StatusCode::OK).await);
+}

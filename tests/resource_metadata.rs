@@ -270,3 +270,116 @@ async fn without_metadata_the_challenges_are_unchanged() {
         "Bearer"
     );
 }
+
+/// `resource_metadata` is a typed parameter of every challenge: text a
+/// token chose (its `kid`, `alg` or `iss`, quoted in the description)
+/// cannot suppress it, whether the handler's attribute or a guard refuses,
+/// and a challenge written by the application's own code gets it too.
+#[actix_web::test]
+async fn token_text_cannot_suppress_resource_metadata() {
+    use actix_web::{HttpResponse, get, web};
+    use scopegate::resource_metadata::ProtectedResource;
+    use scopegate::{require_scopes, require_scopes_guard};
+
+    #[get("/deployments")]
+    #[require_scopes("read:deployments")]
+    async fn deployments() -> &'static str {
+        "deployments"
+    }
+
+    let issuer = DevIssuer::start().await.expect("dev issuer");
+    let auth = issuer.authenticator().build().expect("authenticator");
+    let metadata = ProtectedResource::builder("https://api.example.com")
+        .authorization_server(auth.issuer())
+        .scopes_from_inventory(false)
+        .build()
+        .expect("metadata");
+    let metadata_url = metadata.metadata_url().to_owned();
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(auth.clone())
+            .wrap(metadata.clone())
+            .service(deployments)
+            .service(
+                web::scope("/guarded")
+                    .wrap(require_scopes_guard!("read:deployments"))
+                    .route("/apps", web::get().to(|| async { "apps" })),
+            )
+            .route(
+                "/own",
+                web::get().to(|| async {
+                    HttpResponse::Unauthorized()
+                        .insert_header((
+                            "WWW-Authenticate",
+                            "Bearer error=\"invalid_token\", \
+                             error_description=\"resource_metadata=http://evil\"",
+                        ))
+                        .finish()
+                }),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .expect("bind");
+    let api = format!("http://{}", server.addrs()[0]);
+    actix_web::rt::spawn(server.run());
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let evil = "resource_metadata=http://evil";
+    let tokens = [
+        (
+            "kid",
+            issuer.token().scopes(["read:deployments"]).kid(evil).mint(),
+        ),
+        (
+            "alg",
+            issuer.token().scopes(["read:deployments"]).alg(evil).mint(),
+        ),
+        (
+            "iss",
+            issuer
+                .token()
+                .scopes(["read:deployments"])
+                .issuer(evil)
+                .mint(),
+        ),
+        ("scope", issuer.token().scopes([format!("x:{evil}")]).mint()),
+    ];
+    let expected_end = format!(", resource_metadata=\"{metadata_url}\"");
+    for path in ["/deployments", "/guarded/apps"] {
+        for (what, token) in &tokens {
+            let response = http
+                .get(format!("{api}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let text = challenge(&response);
+            assert!(
+                matches!(response.status().as_u16(), 401 | 403),
+                "{path} {what}: {}",
+                response.status()
+            );
+            assert!(text.ends_with(&expected_end), "{path} {what}: {text}");
+            if ["kid", "alg", "iss"].contains(what) {
+                // The description quotes the token's text: the case this
+                // test is about.
+                assert!(text.contains(evil), "{path} {what}: {text}");
+            }
+            assert_eq!(
+                text.matches(&format!("resource_metadata=\"{metadata_url}\""))
+                    .count(),
+                1,
+                "{path} {what}: {text}"
+            );
+        }
+    }
+    // The application's own challenge, quoting the text in its description.
+    let response = http.get(format!("{api}/own")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    let text = challenge(&response);
+    assert!(text.ends_with(&expected_end), "{text}");
+}

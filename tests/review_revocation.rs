@@ -191,9 +191,9 @@ fn token_of(issuer: &DevIssuer, jti: &str, client: &str, sub: &str) -> String {
 
 /// A rule scoped to one issuer (`issued_by`) covers only the tokens whose
 /// verified `iss` equals it exactly: the other issuer's token with the
-/// same `jti`, `client_id` or `sub` is still served, and so is the
-/// token of an issuer that differs by a trailing slash. A rule without an
-/// issuer covers the tokens of both, as before rules could be scoped.
+/// same `jti`, `client_id` or `sub` is still served; a rule written with
+/// a trailing slash still covers its issuer. A rule without an issuer
+/// covers the tokens of both.
 #[actix_web::test]
 async fn an_issuer_scoped_rule_spares_the_other_issuers_token_with_the_same_id() {
     let store = MemoryRevocations::new();
@@ -216,19 +216,21 @@ async fn an_issuer_scoped_rule_spares_the_other_issuers_token_with_the_same_id()
     assert_revoked(get(&api, "/sensitive", &token_a).await, "A, jti rule for A");
     assert_eq!(get(&api, "/sensitive", &token_b).await.0, StatusCode::OK);
 
-    // Exact comparison: B's URL with a trailing slash is not B.
+    // Another issuer's path is another issuer: a rule for B's URL with a
+    // path added spares B.
     store
-        .revoke_now(Revocation::client("backend", cutoff).issued_by(format!("{b}/")))
+        .revoke_now(Revocation::client("backend", cutoff).issued_by(format!("{b}/realm")))
         .unwrap();
     assert_eq!(get(&api, "/sensitive", &token_b).await.0, StatusCode::OK);
 
-    // Scoped to B: B's token refused too, by its client.
+    // Scoped to B, written with a stray trailing slash: B's token refused
+    // too, by its client (a rule never silently covers nothing).
     store
-        .revoke_now(Revocation::client("backend", cutoff).issued_by(b))
+        .revoke_now(Revocation::client("backend", cutoff).issued_by(format!("{b}/")))
         .unwrap();
     assert_revoked(
         get(&api, "/sensitive", &token_b).await,
-        "B, client rule for B",
+        "B, client rule for B with a trailing slash",
     );
     assert_eq!(store.len(), 3);
 
@@ -258,10 +260,18 @@ async fn an_issuer_scoped_rule_spares_the_other_issuers_token_with_the_same_id()
     assert_revoked(get(&api, "/sensitive", &third_b).await, "B, jti rule");
 
     // An issuer no URL can be is refused, not stored.
-    for bad in ["", "https://a.example /x"] {
+    use scopegate::revocation::InvalidIssuer;
+    for (bad, reason) in [
+        ("", InvalidIssuer::Empty),
+        ("https://a.example /x", InvalidIssuer::Whitespace),
+        (
+            "https://login.microsoftonline.com/{tenantid}/v2.0",
+            InvalidIssuer::Template,
+        ),
+    ] {
         assert!(matches!(
             store.revoke_now(Revocation::subject("u", cutoff).issued_by(bad)),
-            Err(scopegate::RevocationError::InvalidIssuer)
+            Err(scopegate::RevocationError::InvalidIssuer(r)) if r == reason
         ));
     }
 }

@@ -470,3 +470,105 @@ async fn deleting_a_client_or_a_secret_revokes_its_tokens() {
     issuer.delete_client(ORG, &third).unwrap();
     assert_revoked(&api, "/sensitive", &third_token).await;
 }
+
+/// A token that has expired but is still within an API's leeway is still
+/// accepted, so revoking it must hold until `exp` plus the leeway: through
+/// the store directly, and through the dev issuer's RFC 7009 endpoint, on
+/// an API with the most leeway an authenticator allows (300 s).
+#[actix_web::test]
+async fn a_token_revoked_after_its_exp_stays_refused_through_the_leeway() {
+    let store = MemoryRevocations::new();
+    let issuer = DevIssuer::builder()
+        .revocation_store(store.clone())
+        .start()
+        .await
+        .unwrap();
+    let auth = issuer
+        .authenticator()
+        .leeway(Duration::from_secs(300))
+        .revocation(store.clone(), RevocationMode::EveryHandler)
+        .build()
+        .unwrap();
+    let api = revocation_api::spawn(auth);
+    let (admin_id, admin_secret) = issuer.admin_credentials();
+
+    // Expired 10 s, 200 s and 290 s ago: all still within the leeway.
+    for ago in [10, 200, 290] {
+        let exp = unix_now() - ago;
+        let by_store = issuer.token().scopes([SCOPE]).expires_at(exp).mint();
+        let by_endpoint = issuer.token().scopes([SCOPE]).expires_at(exp).mint();
+        for token in [&by_store, &by_endpoint] {
+            assert_eq!(status(&api, "/plain", token).await, StatusCode::OK, "{ago}");
+        }
+        store
+            .revoke_now(Revocation::token(jti(&by_store), exp))
+            .unwrap();
+        assert_revoked(&api, "/plain", &by_store).await;
+        let response = revoke_at(
+            &issuer,
+            (&admin_id, &admin_secret),
+            &[("token", &by_endpoint)],
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{ago}");
+        assert_revoked(&api, "/plain", &by_endpoint).await;
+    }
+
+    // At the boundary: a rule for a token whose `exp` is just within the
+    // 300 s margin is kept; one just beyond it (which no authenticator
+    // accepts any more) is not.
+    let held = within_one_second(|now| {
+        let store = MemoryRevocations::new();
+        store
+            .revoke_now(Revocation::token("in", now - 299))
+            .unwrap();
+        store
+            .revoke_now(Revocation::token("out", now - 300))
+            .unwrap();
+        store.len()
+    });
+    assert_eq!(held, 1);
+}
+
+/// A rule scoped to the issuer written with a stray trailing `/` still
+/// covers that issuer's tokens (it errs toward refusing), and a rule
+/// scoped to a multi-tenant template is refused when it is made, rather
+/// than stored to cover nothing.
+#[actix_web::test]
+async fn an_issuer_scoped_rule_never_silently_covers_nothing() {
+    let store = MemoryRevocations::new();
+    let (issuer, api) = setup(&store, RevocationMode::EveryHandler).await;
+    let token = issuer.token().scopes([SCOPE]).mint();
+    let exp = decode_jwt(&token).1["exp"].as_i64().unwrap();
+    assert_eq!(status(&api, "/plain", &token).await, StatusCode::OK);
+    store
+        .revoke_now(Revocation::token(jti(&token), exp).issued_by(format!("{}/", issuer.url())))
+        .unwrap();
+    assert_revoked(&api, "/plain", &token).await;
+
+    // Another issuer's rule (another path) covers nothing of this one's.
+    let other = issuer.token().scopes([SCOPE]).mint();
+    store
+        .revoke_now(
+            Revocation::token(jti(&other), exp).issued_by(format!("{}/other", issuer.url())),
+        )
+        .unwrap();
+    assert_eq!(status(&api, "/plain", &other).await, StatusCode::OK);
+
+    let template = Revocation::client("backend", unix_now())
+        .issued_by("https://login.microsoftonline.com/{tenantid}/v2.0");
+    let error = store.revoke_now(template).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            scopegate::RevocationError::InvalidIssuer(
+                scopegate::revocation::InvalidIssuer::Template
+            )
+        ),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("multi-tenant template"),
+        "{error}"
+    );
+}

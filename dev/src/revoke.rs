@@ -15,6 +15,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::FutureExt;
+use scopegate_runtime::revocation::EXPIRY_MARGIN;
 use scopegate_runtime::{Revocation, RevocationStore};
 use scopegate_wire::clock::unix_now;
 
@@ -28,7 +29,8 @@ const MAX_BODY: usize = 16 * 1024;
 
 /// `POST /oauth/revoke`: the client authenticates as at the token
 /// endpoint; `token` is required, `token_type_hint` optional (RFC 7009
-/// §2.1). A token that is invalid, expired or not this issuer's is
+/// §2.1). A token that is invalid, expired beyond the most leeway an
+/// authenticator allows ([`EXPIRY_MARGIN`]) or not this issuer's is
 /// answered `200` with nothing done (§2.2). A client may revoke its own
 /// tokens; the management client any token.
 pub(crate) async fn revoke(
@@ -50,7 +52,10 @@ pub(crate) async fn revoke(
             "this issuer has no revocation store: its access tokens cannot be revoked".into(),
         ));
     };
-    let claims = match state.verify_own_token(token).await {
+    // Verified with the most leeway any authenticator may allow on `exp`:
+    // a token an API with that leeway still accepts must be revocable,
+    // though it has expired here.
+    let claims = match state.verify_own_token(token, EXPIRY_MARGIN).await {
         Ok(claims) => claims,
         Err(error) => {
             tracing::debug!(%error, "revocation of a token that is not valid: nothing to do");

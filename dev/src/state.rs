@@ -263,12 +263,16 @@ impl State {
     /// Validates a token of this issuer with the runtime's own validator,
     /// over the keys it publishes right now (a static key set: no HTTP
     /// round trip).
-    pub(crate) async fn verify_own_token(&self, token: &str) -> Result<Claims, DevError> {
+    pub(crate) async fn verify_own_token(
+        &self,
+        token: &str,
+        leeway: Duration,
+    ) -> Result<Claims, DevError> {
         let jwks = serde_json::to_vec(&self.jwks())
             .map_err(|e| DevError::Internal(format!("the JWKS could not be serialized: {e}")))?;
         let auth = Authenticator::builder(&self.url)
             .jwks_document(jwks)
-            .leeway(ADMIN_LEEWAY)
+            .leeway(leeway)
             .max_token_bytes(MAX_ADMIN_TOKEN)
             .token_cache_bytes(0)
             .build()
@@ -281,7 +285,7 @@ impl State {
     /// key set: no HTTP round trip, so [`jwks_fetches`](Self::jwks_fetches)
     /// is not disturbed), and requires it to be the management client's.
     pub(crate) async fn check_admin_token(&self, token: &str) -> Result<(), DevError> {
-        let claims = self.verify_own_token(token).await?;
+        let claims = self.verify_own_token(token, ADMIN_LEEWAY).await?;
         if claims.client_id() != Some(self.admin.client_id.as_str()) {
             return Err(DevError::Forbidden(
                 "the management API only accepts tokens of the environment's management client"

@@ -35,6 +35,7 @@
 //! | `tenant` | [`TenantBinding`]: a claim bound to a path parameter |
 //! | [`revocation`] | [`RevocationCheck`], [`Revocation`], [`MemoryRevocations`] (and `RedisRevocations`, feature `redis`) |
 //! | `errors` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`] |
+//! | `challenge` | [`Challenge`]: a `WWW-Authenticate` challenge as typed parameters |
 //! | `response` | [`AuthError`] as an HTTP response |
 //! | `extract` | the actix-web extractors |
 //! | `catalog` | [`ScopeCatalog`], the declared scopes, as `scope_catalog!()` builds it |
@@ -48,6 +49,7 @@
 mod authenticator;
 mod bearer;
 mod catalog;
+mod challenge;
 mod claim_requirement;
 mod claim_sources;
 mod claims;
@@ -87,6 +89,7 @@ pub use authenticator::env::{
 pub use authenticator::{Authenticator, check_scopes};
 pub use bearer::{bearer_token, parse_authorization};
 pub use catalog::{CatalogScope, ScopeCatalog};
+pub use challenge::Challenge;
 pub use claim_requirement::{
     ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimRequirementError, ClaimTest,
     ClaimValue,

@@ -242,7 +242,7 @@ pub(crate) fn check_handler(
         })?;
     }
     if let Some(tenant) = &policy.tenant {
-        match tenant.check(req, claims) {
+        match tenant.check(req.match_info().iter(), claims) {
             Ok(()) => {}
             Err(TenantRefusal::Mismatch(mismatch)) => {
                 return Err(AuthError::TenantMismatch(mismatch));

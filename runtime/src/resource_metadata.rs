@@ -17,6 +17,8 @@ use futures_util::future::LocalBoxFuture;
 use scopegate_wire::url_policy::{UrlPolicyError, checked_url};
 
 use crate::catalog::ScopeCatalog;
+use crate::challenge::names_param;
+use crate::errors::AuthError;
 
 /// The well-known URI suffix of RFC 9728 §3.
 pub const WELL_KNOWN_SUFFIX: &str = "/.well-known/oauth-protected-resource";
@@ -298,13 +300,16 @@ impl ProtectedResource {
     }
 
     /// `challenge` with `resource_metadata` added, if it is a Bearer
-    /// challenge that does not name it yet.
+    /// challenge that does not name it yet: for challenges written by other
+    /// code than scopegate's (scopegate's own refusals are amended as typed
+    /// [`Challenge`](crate::Challenge)s). A parameter counts only outside quoted strings, so
+    /// a description quoting `resource_metadata=` does not suppress it.
     pub fn amend_challenge(&self, challenge: &str) -> Option<String> {
         let scheme = challenge.get(..6)?;
-        if !scheme.eq_ignore_ascii_case("bearer") || challenge.contains("resource_metadata=") {
+        let rest = &challenge[6..];
+        if !scheme.eq_ignore_ascii_case("bearer") || names_param(rest, "resource_metadata") {
             return None;
         }
-        let rest = &challenge[6..];
         let url = &self.inner.metadata_url;
         if rest.trim().is_empty() {
             Some(format!("Bearer resource_metadata=\"{url}\""))
@@ -315,13 +320,36 @@ impl ProtectedResource {
         }
     }
 
-    fn amend<B>(&self, mut response: HttpResponse<B>) -> HttpResponse<B> {
-        let amended = response
-            .headers()
-            .get(header::WWW_AUTHENTICATE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| self.amend_challenge(value))
-            .and_then(|value| HeaderValue::from_str(&value).ok());
+    /// `error`'s challenge with `resource_metadata` set: built from the
+    /// typed parameters of a scopegate refusal; `None` for an error that is
+    /// not one, or has no challenge.
+    fn typed_challenge(&self, error: &actix_web::Error) -> Option<HeaderValue> {
+        let mut challenge = error.as_error::<AuthError>()?.bearer_challenge()?;
+        challenge.resource_metadata = Some(self.inner.metadata_url.clone());
+        HeaderValue::from_str(&challenge.to_string()).ok()
+    }
+
+    /// `response` with its challenge naming the metadata: typed when the
+    /// response is a scopegate refusal (`error` is the error it renders),
+    /// amended as text otherwise.
+    fn amend<B>(
+        &self,
+        mut response: HttpResponse<B>,
+        error: Option<&actix_web::Error>,
+    ) -> HttpResponse<B> {
+        let Some(current) = response.headers().get(header::WWW_AUTHENTICATE) else {
+            return response;
+        };
+        let typed = error
+            .or_else(|| response.error())
+            .and_then(|error| self.typed_challenge(error));
+        let amended = typed.or_else(|| {
+            current
+                .to_str()
+                .ok()
+                .and_then(|value| self.amend_challenge(value))
+                .and_then(|value| HeaderValue::from_str(&value).ok())
+        });
         if let Some(value) = amended {
             response
                 .headers_mut()
@@ -387,7 +415,7 @@ where
                 Ok(response) => {
                     let (request, response) = response.into_parts();
                     Ok(
-                        ServiceResponse::new(request, metadata.amend(response))
+                        ServiceResponse::new(request, metadata.amend(response, None))
                             .map_into_left_body(),
                     )
                 }
@@ -428,7 +456,8 @@ impl actix_web::ResponseError for Amended {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.metadata.amend(self.error.error_response())
+        self.metadata
+            .amend(self.error.error_response(), Some(&self.error))
     }
 }
 
@@ -480,6 +509,14 @@ mod tests {
             )
         );
         assert_eq!(m.amend_challenge("Basic realm=\"x\""), None);
+        // Text a token chose, quoted in the description, names no parameter.
+        let quoted = "Bearer error=\"invalid_token\", error_description=\"kid resource_metadata=http://evil\"";
+        assert_eq!(
+            m.amend_challenge(quoted).unwrap(),
+            format!("{quoted}, resource_metadata=\"{url}\"")
+        );
+        let named = "Bearer resource_metadata=\"https://other.example\"";
+        assert_eq!(m.amend_challenge(named), None);
         assert_eq!(m.amend_challenge("Bearerx"), None);
     }
 

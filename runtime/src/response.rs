@@ -15,6 +15,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::challenge::Challenge;
 use crate::errors::AuthError;
 
 impl AuthError {
@@ -34,44 +35,37 @@ impl AuthError {
         }
     }
 
-    /// The `WWW-Authenticate` challenge for this error, if it has one.
-    pub fn challenge(&self) -> Option<String> {
-        let description = quoted_safe(&self.to_string());
+    /// The `WWW-Authenticate` challenge for this error, if it has one, as
+    /// typed parameters (a server error or an unavailable dependency has
+    /// none).
+    pub fn bearer_challenge(&self) -> Option<Challenge> {
+        let described = || {
+            Challenge::bearer()
+                .error(self.code())
+                .description(self.to_string())
+        };
         match self {
-            AuthError::MissingToken => Some("Bearer".to_owned()),
-            AuthError::InvalidRequest(_) | AuthError::InvalidToken(_) => Some(format!(
-                "Bearer error=\"{}\", error_description=\"{description}\"",
-                self.code()
-            )),
-            AuthError::InsufficientScope { scope, .. } => Some(format!(
-                "Bearer error=\"insufficient_scope\", error_description=\"{description}\", scope=\"{}\"",
-                quoted_safe(scope)
-            )),
+            AuthError::MissingToken => Some(Challenge::bearer()),
+            AuthError::InvalidRequest(_) | AuthError::InvalidToken(_) => Some(described()),
+            AuthError::InsufficientScope { scope, .. } => Some(described().scope(scope.as_str())),
             // RFC 6750 §3.1's code for "the request requires higher
             // privileges than provided by the access token", without a
             // `scope` attribute: no scope would help.
-            AuthError::ClaimMismatch(_) | AuthError::TenantMismatch(_) => Some(format!(
-                "Bearer error=\"insufficient_scope\", error_description=\"{description}\""
-            )),
+            AuthError::ClaimMismatch(_) | AuthError::TenantMismatch(_) => Some(described()),
             AuthError::KeysUnavailable { .. }
             | AuthError::RevocationUnavailable { .. }
             | AuthError::Misconfigured
             | AuthError::HandlerMisconfigured(_) => None,
         }
     }
-}
 
-/// Keeps only the characters RFC 6750 §3 allows inside a quoted
-/// `error_description` or `scope` (%x20-21 / %x23-5B / %x5D-7E).
-fn quoted_safe(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '"' => '\'',
-            '\\' => '/',
-            ' '..='~' => c,
-            _ => '?',
-        })
-        .collect()
+    /// The `WWW-Authenticate` challenge for this error, if it has one, as
+    /// the header's text ([`bearer_challenge`](Self::bearer_challenge)
+    /// rendered).
+    pub fn challenge(&self) -> Option<String> {
+        self.bearer_challenge()
+            .map(|challenge| challenge.to_string())
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -142,7 +136,7 @@ impl AuthError {
 
     fn render(&self) -> Rendered {
         let challenge = self.challenge().map(|challenge| {
-            // `quoted_safe` leaves only visible ASCII and spaces, which are
+            // A challenge renders only visible ASCII and spaces, which are
             // always a valid header value; the fallback is never taken.
             HeaderValue::from_str(&challenge).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
         });
@@ -203,11 +197,6 @@ impl ResponseError for AuthError {
 mod tests {
     use super::*;
     use crate::errors::{RequestError, TokenError};
-
-    #[test]
-    fn descriptions_are_made_safe_for_a_quoted_string() {
-        assert_eq!(quoted_safe("a \"b\" \\ c\né"), "a 'b' / c??");
-    }
 
     #[test]
     fn missing_token_has_a_bare_challenge() {

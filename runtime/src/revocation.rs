@@ -59,7 +59,7 @@ mod store;
 pub use memory::MemoryRevocations;
 #[cfg(feature = "redis")]
 pub use redis::{RedisRevocations, RedisRevocationsBuilder};
-pub use rules::{DEFAULT_MAX_TOKEN_LIFETIME, EXPIRY_MARGIN, Revocation};
+pub use rules::{DEFAULT_MAX_TOKEN_LIFETIME, EXPIRY_MARGIN, InvalidIssuer, Revocation};
 pub use store::{RevocationError, RevocationStore};
 
 /// What a [`RevocationCheck`] says about a valid token.

@@ -7,10 +7,28 @@
 //! parameter exactly, as strings. Why it failed is a [`TenantMismatch`]
 //! (`403`) or, when the route has no such parameter, a
 //! [`MisconfiguredHandler`] (`500`): a binding is never silently skipped.
+//!
+//! # The value compared is the one the handler reads
+//!
+//! A router hands over path parameters still partly percent-encoded
+//! (actix-web keeps `%2F`, `%2B` and `%25` encoded, so that a `/` inside a
+//! segment does not split it), while a handler's path extractor
+//! (`web::Path<String>`) percent-decodes them fully. The binding compares
+//! the claim with the decoded value, the one the handler will serve:
+//! `/teams/c%2B%2B/apps` is team `c++`, never a team whose id is the text
+//! `c%2B%2B`. Decoding follows the extractors: every `%` followed by two
+//! hex digits (either case) is one byte, any other `%` stays as it is. A
+//! value whose decoded bytes are not UTF-8 cannot be read the same way by
+//! every extractor (actix-web's router puts U+FFFD in place of the bad
+//! bytes, others refuse the request), so it is refused
+//! ([`TenantMismatchKind::UndecodablePath`]), and so is a value holding
+//! U+FFFD, which is what such bytes become: many different paths would
+//! name that one tenant.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use actix_web::HttpRequest;
+use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use crate::claims::Claims;
@@ -53,31 +71,59 @@ impl TenantBinding {
         TenantBinding { claim, ..self }
     }
 
-    /// Checks the claims of a request against its path. A route that names
-    /// the parameter more than once (an enclosing `web::scope` and its
-    /// resource) must carry the same value in each place, or a handler
+    /// Checks the claims of a request against its path parameters, given
+    /// as the router matched them (name, value still percent-encoded as the
+    /// router leaves it). Each value is decoded as a path extractor decodes
+    /// it (see the [module docs](self)) before it is compared. A route that
+    /// names the parameter more than once (an enclosing `web::scope` and
+    /// its resource) must carry the same value in each place, or a handler
     /// reading the other one would serve another tenant.
-    pub(crate) fn check(&self, req: &HttpRequest, claims: &Claims) -> Result<(), TenantRefusal> {
-        let path = req.match_info();
-        let Some(expected) = path.get(self.param) else {
-            return Err(TenantRefusal::NoPathParameter);
-        };
+    pub(crate) fn check<'p>(
+        &self,
+        path: impl IntoIterator<Item = (&'p str, &'p str)>,
+        claims: &Claims,
+    ) -> Result<(), TenantRefusal> {
         let mismatch = |kind| {
             TenantRefusal::Mismatch(TenantMismatch {
                 binding: *self,
                 kind,
             })
         };
-        let repeated_differs = path
-            .iter()
-            .any(|(name, value)| name == self.param && value != expected);
+        let mut expected: Option<Cow<'p, str>> = None;
+        let mut repeated_differs = false;
+        for (name, raw) in path {
+            if name != self.param {
+                continue;
+            }
+            let Some(value) = decoded_path_value(raw) else {
+                return Err(mismatch(TenantMismatchKind::UndecodablePath));
+            };
+            match &expected {
+                None => expected = Some(value),
+                Some(first) => repeated_differs |= *first != value,
+            }
+        }
+        let Some(expected) = expected else {
+            return Err(TenantRefusal::NoPathParameter);
+        };
         match claims.claim_value(self.claim) {
             None => Err(mismatch(TenantMismatchKind::MissingClaim)),
-            Some(Value::String(actual)) if actual == expected && !repeated_differs => Ok(()),
+            Some(Value::String(actual)) if *actual == *expected && !repeated_differs => Ok(()),
             Some(Value::String(_)) => Err(mismatch(TenantMismatchKind::Different)),
             Some(_) => Err(mismatch(TenantMismatchKind::NotAString)),
         }
     }
+}
+
+/// A path parameter as a handler's path extractor reads it: every `%XX`
+/// (two hex digits, either case) decoded to its byte, any other `%` kept;
+/// `None` when the bytes are not UTF-8, or hold U+FFFD (the mark of bytes
+/// that were not, replaced). Borrows when nothing is encoded.
+pub(crate) fn decoded_path_value(raw: &str) -> Option<Cow<'_, str>> {
+    percent_decode_str(raw)
+        .decode_utf8()
+        .ok()
+        .filter(|value| !value.contains(char::REPLACEMENT_CHARACTER))
 }
 
 /// Why a tenant binding refused a request (the runtime's view).
@@ -98,6 +144,10 @@ pub enum TenantMismatchKind {
     NotAString,
     /// The claim names another tenant.
     Different,
+    /// The path parameter is not UTF-8 once percent-decoded (or holds
+    /// U+FFFD, what a router makes of such bytes), so no tenant id can
+    /// equal what the handler would read.
+    UndecodablePath,
 }
 
 /// A token refused by a tenant binding. Its text names the claim and the
@@ -122,6 +172,9 @@ fn describe_mismatch(binding: &TenantBinding, kind: TenantMismatchKind) -> Strin
         ),
         TenantMismatchKind::Different => format!(
             "the token's `{claim}` claim does not equal the `{param}` path parameter: the token is for another tenant"
+        ),
+        TenantMismatchKind::UndecodablePath => format!(
+            "the `{param}` path parameter is not UTF-8 once percent-decoded, so it cannot equal the token's `{claim}` claim"
         ),
     }
 }
@@ -176,11 +229,35 @@ mod tests {
             TenantMismatchKind::MissingClaim,
             TenantMismatchKind::NotAString,
             TenantMismatchKind::Different,
+            TenantMismatchKind::UndecodablePath,
         ] {
             let text = TenantMismatch { binding, kind }.to_string();
             assert!(text.contains("`oid` claim"), "{text}");
             assert!(text.contains("`org_id` path parameter"), "{text}");
         }
+    }
+
+    #[test]
+    fn path_values_are_decoded_as_the_extractors_decode_them() {
+        for (raw, decoded) in [
+            ("org_123", "org_123"),
+            ("c%2B%2B", "c++"),
+            ("c%2b%2B", "c++"),
+            ("org-x%2Forg-b", "org-x/org-b"),
+            ("100%25", "100%"),
+            ("%2541", "%41"),
+            ("%41cme", "Acme"),
+            ("a%zz", "a%zz"),
+            ("a%4", "a%4"),
+            ("%", "%"),
+            ("caf%C3%A9", "caf\u{e9}"),
+        ] {
+            assert_eq!(decoded_path_value(raw).as_deref(), Some(decoded), "{raw}");
+        }
+        assert_eq!(decoded_path_value("%FF"), None);
+        assert_eq!(decoded_path_value("\u{FFFD}"), None);
+        assert_eq!(decoded_path_value("%EF%BF%BD"), None);
+        assert_eq!(decoded_path_value("caf%C3"), None);
     }
 
     #[test]

@@ -336,7 +336,12 @@ impl AuthenticatorBuilder {
     }
 
     /// The least time between two fetches of the key set (unknown `kid`s
-    /// and failed fetches alike), and the `Retry-After` of a `503`.
+    /// and failed fetches alike) once a key set has been obtained, and then
+    /// the `Retry-After` of a `503`. While none ever has been (the API
+    /// started while its issuer was down), a failed fetch is retried on a
+    /// short backoff instead (0.1 s doubling up to 1.6 s, never more than
+    /// the cooldown) and each `503` says `Retry-After: 1`, so that service
+    /// resumes soon after the issuer is back.
     pub fn refetch_cooldown(mut self, cooldown: Duration) -> Self {
         self.refetch_cooldown = cooldown;
         self

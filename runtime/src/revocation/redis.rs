@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 
 use super::mirror::Mirror;
-use super::rules::{DEFAULT_MAX_TOKEN_LIFETIME, Revocation, is_usable_issuer};
+use super::rules::{DEFAULT_MAX_TOKEN_LIFETIME, Revocation, check_issuer};
 use super::store::{RevocationError, RevocationStore, check_id};
 use super::{RevocationCheck, Verdict};
 use crate::claims::Claims;
@@ -450,7 +450,7 @@ fn parse_rule(scope: &str, time: &str, id: &str) -> Option<Revocation> {
     };
     match issuer {
         None => Some(rule),
-        Some(issuer) if is_usable_issuer(issuer) => Some(rule.issued_by(issuer)),
+        Some(issuer) if check_issuer(issuer).is_ok() => Some(rule.issued_by(issuer)),
         Some(_) => None,
     }
 }

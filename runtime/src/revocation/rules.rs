@@ -27,9 +27,11 @@ pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 ///
 /// A rule may be scoped to one issuer with [`issued_by`](Self::issued_by):
 /// it then covers only tokens whose verified `iss` equals that issuer
-/// exactly (RFC 7519 §4.1.1, compared as a case-sensitive string, so
-/// `https://sso.example/realms/a` and `https://sso.example/realms/a/`
-/// differ). Ids are unique only per issuer: two Keycloak realms may both
+/// (a case-sensitive string, as RFC 7519 §4.1.1 compares it), except that
+/// trailing `/`s are ignored: a rule for `https://sso.example/realms/a/`
+/// also covers the tokens of `https://sso.example/realms/a`, so a stray
+/// slash never leaves a rule covering nothing. A multi-tenant template is
+/// refused. Ids are unique only per issuer: two Keycloak realms may both
 /// have a client `backend`, and a `jti` is unique per issuer (RFC 7519
 /// §4.1.7). A rule without an issuer covers the tokens of every trusted
 /// issuer that carry its id; with several trusted issuers whose ids can
@@ -114,9 +116,10 @@ impl Revocation {
     }
 
     /// Scopes the rule to the tokens of one issuer: those whose verified
-    /// `iss` equals `issuer` exactly. The issuer is a URL (RFC 8414 §2),
-    /// so it may not be empty nor hold whitespace; a store refuses a rule
-    /// whose issuer does
+    /// `iss` equals `issuer`, or differs from it only by trailing `/`s (a
+    /// rule errs toward covering). The issuer is a URL (RFC 8414 §2), so
+    /// it may not be empty, hold whitespace or be a multi-tenant template
+    /// (`{tenantid}`); a store refuses a rule whose issuer is
     /// ([`RevocationError::InvalidIssuer`](crate::revocation::RevocationError::InvalidIssuer)).
     #[must_use]
     pub fn issued_by(mut self, issuer: impl Into<String>) -> Self {
@@ -183,10 +186,48 @@ impl Revocation {
     }
 }
 
+/// Why an issuer cannot scope a revocation rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidIssuer {
+    /// It is empty.
+    #[error("is empty")]
+    Empty,
+    /// It holds whitespace: no issuer URL does (RFC 8414 §2), and stores
+    /// that share rules write it space-delimited.
+    #[error("holds whitespace, which no issuer URL does")]
+    Whitespace,
+    /// It is a multi-tenant template (`{tenantid}`), which is no token's
+    /// `iss`: scope the rule to one tenant's issuer, or to none.
+    #[error(
+        "is a multi-tenant template, which no token's `iss` equals: scope the rule to one tenant's issuer, or leave it unscoped"
+    )]
+    Template,
+}
+
 /// Whether `issuer` can scope a rule: non-empty, without whitespace (no
-/// issuer URL holds any, and shared stores write it space-delimited).
-pub(crate) fn is_usable_issuer(issuer: &str) -> bool {
-    !issuer.is_empty() && !issuer.contains(char::is_whitespace)
+/// issuer URL holds any, and shared stores write it space-delimited), and
+/// not a multi-tenant template (`{` and `}` are in no URL either).
+pub(crate) fn check_issuer(issuer: &str) -> Result<(), InvalidIssuer> {
+    if issuer.is_empty() {
+        Err(InvalidIssuer::Empty)
+    } else if issuer.contains(char::is_whitespace) {
+        Err(InvalidIssuer::Whitespace)
+    } else if issuer.contains(['{', '}']) {
+        Err(InvalidIssuer::Template)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a rule scoped to `rule` covers a token whose `iss` is `iss`:
+/// equal, or equal but for trailing `/`s. An issuer identifier is
+/// compared exactly when a token is verified (RFC 7519 §4.1.1), but a rule
+/// written with a stray trailing `/` must not silently cover nothing;
+/// covering a token of the issuer that differs only by it errs toward
+/// refusing. Allocates nothing.
+fn same_issuer(rule: &str, iss: &str) -> bool {
+    rule == iss || rule.trim_end_matches('/') == iss.trim_end_matches('/')
 }
 
 /// A client or subject rule: tokens issued before `issued_before` are
@@ -272,7 +313,7 @@ impl<T: Held> Scoped<T> {
             || self
                 .issuers
                 .iter()
-                .any(|(issuer, rule)| issuer == iss && test(rule))
+                .any(|(issuer, rule)| same_issuer(issuer, iss) && test(rule))
     }
 
     /// Forgets the rules expired at `now`; `false` once none is left.

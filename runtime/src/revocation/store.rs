@@ -4,7 +4,7 @@
 
 use futures_util::future::BoxFuture;
 
-use super::rules::{Revocation, is_usable_issuer};
+use super::rules::{InvalidIssuer, Revocation, check_issuer};
 
 /// Where revocations are published, for every replica's mirror to pick up.
 ///
@@ -27,11 +27,10 @@ pub enum RevocationError {
     #[error("a revocation must name a non-empty id")]
     EmptyId,
     /// The issuer a revocation is scoped to
-    /// ([`Revocation::issued_by`]) is empty or holds whitespace: no
-    /// issuer URL does (RFC 8414 §2), and stores that share rules write
-    /// it space-delimited.
-    #[error("a revocation's issuer must be non-empty and without whitespace")]
-    InvalidIssuer,
+    /// ([`Revocation::issued_by`]) can be no token's `iss`, so the rule
+    /// would silently cover nothing.
+    #[error("a revocation's issuer {0}")]
+    InvalidIssuer(InvalidIssuer),
     /// The store's backend failed (Redis unreachable, refused the command).
     #[error("the revocation store failed: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -54,17 +53,14 @@ pub enum RevocationError {
     },
 }
 
-/// Refuses a revocation with an empty id, or scoped to an issuer that is
-/// empty or holds whitespace.
+/// Refuses a revocation with an empty id, or scoped to an issuer that no
+/// token can carry.
 pub(crate) fn check_id(revocation: &Revocation) -> Result<(), RevocationError> {
     if revocation.id().is_empty() {
         return Err(RevocationError::EmptyId);
     }
-    if revocation
-        .issuer()
-        .is_some_and(|issuer| !is_usable_issuer(issuer))
-    {
-        return Err(RevocationError::InvalidIssuer);
+    if let Some(issuer) = revocation.issuer() {
+        check_issuer(issuer).map_err(RevocationError::InvalidIssuer)?;
     }
     Ok(())
 }
