@@ -55,7 +55,7 @@ use futures_util::FutureExt as _;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use scopegate::dev::DevIssuer;
 use scopegate::{Authenticator, Requirement, require_scopes};
-use scopegate_runtime::{Authorized, ScopeRequirement};
+use scopegate_core::{Authorized, ScopeRequirement};
 
 #[get("/protected")]
 #[require_scopes("read:deployments")]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reports import cycles between the modules of a Rust crate.
 
-    python3 scripts/module_cycles.py runtime client dev wire cli
+    python3 scripts/module_cycles.py core client dev wire cli
 
 Each argument is a crate directory (or its src/). Every .rs file under src/
 is a module (src/lib.rs or src/main.rs the root, src/a.rs and src/a/mod.rs

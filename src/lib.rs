@@ -150,7 +150,7 @@
 //!
 //! | feature | adds | crate |
 //! |---|---|---|
-//! | (none) | `#[require_scopes]`, [`Authenticator`], [`Claims`], errors | `scopegate-macros`, `scopegate-runtime` |
+//! | (none) | `#[require_scopes]`, [`Authenticator`], [`Claims`], errors | `scopegate-macros`, `scopegate-core` |
 //! | `client` | `scopegate::client`: client-credentials token client, `send_authorized`, admin client | `scopegate-client` (no actix-web; callers can depend on it alone) |
 //! | `dev` | `scopegate::dev`: the embedded dev issuer and test kit | `scopegate-dev` (owns the signing code; a `[dev-dependencies]` crate) |
 //! | `metrics` | counters and histograms through the `metrics` facade: decisions, key fetches, cache hits, validation time (see the README's "Metrics") | metrics |
@@ -192,7 +192,7 @@ pub use scopegate_macros::require_scopes_guard;
 /// compile time.
 pub use scopegate_macros::scope_catalog;
 
-pub use scopegate_runtime::{
+pub use scopegate_core::{
     CatalogScope, MetadataError, ProtectedResource, ProtectedResourceBuilder, ProtectedRoute,
     RouteKind, ScopeCatalog, ScopeGuard, ScopeGuardService, UrlPolicyError, inventory,
     resource_metadata,
@@ -203,9 +203,9 @@ pub use scopegate_runtime::{
 /// (feature `utoipa`).
 #[cfg(feature = "utoipa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
-pub use scopegate_runtime::openapi;
+pub use scopegate_core::openapi;
 
-pub use scopegate_runtime::{
+pub use scopegate_core::{
     Algorithm, AuthError, Authenticator, AuthenticatorBuilder, Challenge, ClaimError,
     ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimRequirementError, ClaimTest,
     ClaimValue, Claims, ConfigError, ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER,
@@ -216,7 +216,7 @@ pub use scopegate_runtime::{
 
 /// Provider presets from the environment (`SCOPEGATE_PRESET`); see
 /// [`AuthenticatorBuilder`](crate::AuthenticatorBuilder#provider-presets).
-pub use scopegate_runtime::{
+pub use scopegate_core::{
     ENV_AUTH0_DOMAIN, ENV_COGNITO_POOL, ENV_COGNITO_REGION, ENV_COGNITO_SCOPE_PREFIX,
     ENV_ENTRA_ANY_TENANT, ENV_ENTRA_TENANT, ENV_KEYCLOAK_REALM, ENV_KEYCLOAK_URL, ENV_OKTA_DOMAIN,
     ENV_OKTA_SERVER, ENV_PRESET, EnvValueError,
@@ -224,29 +224,27 @@ pub use scopegate_runtime::{
 
 /// Several trusted issuers, scopes from any provider's claims, provider
 /// presets; see [`Issuer`].
-pub use scopegate_runtime::{
-    ClientIdClaim, Issuer, ScopeSource, TenantTemplateError, TrustedIssuer,
-};
+pub use scopegate_core::{ClientIdClaim, Issuer, ScopeSource, TenantTemplateError, TrustedIssuer};
 
 /// Tenant isolation (`tenant(..)` in `#[require_scopes]`).
-pub use scopegate_runtime::{
+pub use scopegate_core::{
     DEFAULT_TENANT_CLAIM, HandlerMisconfiguration, MisconfiguredHandler, TenantBinding,
     TenantMismatch, TenantMismatchKind,
 };
 
 /// The `tracing` target of the audit events: one per authorization decision.
-pub use scopegate_runtime::AUDIT_TARGET;
+pub use scopegate_core::AUDIT_TARGET;
 
 /// Token revocation (RFC 7009): the check after validation, its rules and
 /// stores; see [`revocation`].
-pub use scopegate_runtime::{
+pub use scopegate_core::{
     MemoryRevocations, Revocation, RevocationCheck, RevocationError, RevocationMode,
     RevocationStore, RevokedBy, Verdict, revocation,
 };
 /// Revocations shared by every replica through Redis (feature `redis`).
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use scopegate_runtime::{RedisRevocations, RedisRevocationsBuilder};
+pub use scopegate_core::{RedisRevocations, RedisRevocationsBuilder};
 
 /// The client side: token client, admin client, `send_authorized`
 /// (the `scopegate-client` crate).
@@ -263,13 +261,13 @@ pub use scopegate_dev as dev;
 /// What `#[require_scopes]` expands to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use scopegate_macros::authorize_args;
-    pub use scopegate_runtime::__private::{FromRequest, inventory};
-    pub use scopegate_runtime::{
+    pub use scopegate_core::__private::{FromRequest, inventory};
+    pub use scopegate_core::{
         Authorized, CatalogScope, HandlerPolicy, ProtectedRoute, Requirement, ScopeCatalog,
         ScopeGuard, ScopeRequirement,
     };
-    pub use scopegate_runtime::{ClaimRequirement, ClaimTest, ClaimValue, TenantBinding};
+    pub use scopegate_core::{ClaimRequirement, ClaimTest, ClaimValue, TenantBinding};
+    pub use scopegate_macros::authorize_args;
 }
 
 /// The README's examples, compiled as doc tests (they use every feature).

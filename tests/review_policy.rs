@@ -266,10 +266,9 @@ async fn claim_requirements_compare_types_and_whole_items() {
 }
 
 /// The tenant binding compares the claim with the path parameter as the
-/// handler receives it: percent-decoded by actix-web (`org%5F1` is
-/// `org_1`, which the handler sees too), case-sensitive, and an encoded
-/// slash stays encoded. The refusal's description echoes neither the path
-/// nor the claim.
+/// handler receives it: percent-decoded (`org%5F1` is `org_1`, and
+/// `org_1%2Fx` is `org_1/x`, which the handler sees too), case-sensitive.
+/// The refusal's description echoes neither the path nor the claim.
 #[actix_web::test]
 async fn the_tenant_binding_sees_the_parameter_the_handler_sees() {
     let f = fixture().await;
@@ -287,6 +286,9 @@ async fn the_tenant_binding_sees_the_parameter_the_handler_sees() {
     }
     let slash = f.token(json!({"oid": "org_1/x"}));
     let (status, body) = f.get("/orgs/org_1%2Fx/apps", &slash).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "org_1/x"));
+    let encoded = f.token(json!({"oid": "org_1%2Fx"}));
+    let (status, body) = f.get("/orgs/org_1%2Fx/apps", &encoded).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     // An `oid` that is not a string makes the token invalid (a registered
     // claim of the wrong type), whatever the path says; a custom tenant
@@ -332,13 +334,13 @@ const INCLUDES_EMPTY: &[scopegate::ClaimRequirement] = &[scopegate::ClaimRequire
     scopegate::ClaimTest::Includes(scopegate::ClaimValue::str("")),
 )];
 
-impl scopegate_runtime::ScopeRequirement for IncludesEmpty {
+impl scopegate_core::ScopeRequirement for IncludesEmpty {
     const REQUIREMENT: scopegate::Requirement = scopegate::Requirement::Scope("read:deployments");
     const POLICY: scopegate::HandlerPolicy =
         scopegate::HandlerPolicy::for_handler("review::includes_empty").with_claims(INCLUDES_EMPTY);
 }
 
-async fn includes_empty(_: scopegate_runtime::Authorized<IncludesEmpty, ()>) -> &'static str {
+async fn includes_empty(_: scopegate_core::Authorized<IncludesEmpty, ()>) -> &'static str {
     "includes empty"
 }
 

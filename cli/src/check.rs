@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 use scopegate_client::{ENV_CLIENT_ENVIRONMENT_URL, ENV_SCALEKIT_ENVIRONMENT_URL};
-use scopegate_runtime::{
+use scopegate_core::{
     AuthError, Authenticator, Claims, ConfigError, ENV_AUDIENCE, KeyDocument, KeyFetchError,
     Requirement, TokenError,
 };
@@ -102,7 +102,7 @@ pub async fn run(args: CheckArgs) -> Result<u8, Failure> {
 
     let unverified = decode(&token).ok();
     let outcome = match auth.validate(&token).await {
-        Ok(claims) => match scopegate_runtime::check_scopes(&claims, &requirement) {
+        Ok(claims) => match scopegate_core::check_scopes(&claims, &requirement) {
             Ok(()) => Ok(claims),
             Err(error) => Err((error, Some(claims))),
         },
@@ -229,7 +229,7 @@ pub async fn run(args: CheckArgs) -> Result<u8, Failure> {
 fn requirement(scopes: &[String], any: bool) -> Result<Requirement, Failure> {
     let mut branches = Vec::new();
     for scope in scopes {
-        scopegate_runtime::grammar::parse_scope(scope)
+        scopegate_core::grammar::parse_scope(scope)
             .map_err(|e| Failure::usage(format!("--scope `{scope}`: {e}")))?;
         branches.push(Requirement::Scope(Box::leak(
             scope.clone().into_boxed_str(),

@@ -6,7 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use scopegate_runtime::AuthError;
+use scopegate_core::AuthError;
 
 /// The `realm` of the `WWW-Authenticate: Basic` challenge sent with
 /// `invalid_client`.

@@ -110,7 +110,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::web;
-use scopegate_runtime::RevocationStore;
+use scopegate_core::RevocationStore;
 
 mod clients;
 mod error;
@@ -393,11 +393,11 @@ impl DevIssuer {
         format!("{}/oauth/token", self.url())
     }
 
-    /// An [`AuthenticatorBuilder`](scopegate_runtime::AuthenticatorBuilder) for this
+    /// An [`AuthenticatorBuilder`](scopegate_core::AuthenticatorBuilder) for this
     /// issuer's tokens; add `.audience(..)` and other settings, then
     /// `.build()`.
-    pub fn authenticator(&self) -> scopegate_runtime::AuthenticatorBuilder {
-        scopegate_runtime::Authenticator::builder(self.url()).jwks_url(self.jwks_url())
+    pub fn authenticator(&self) -> scopegate_core::AuthenticatorBuilder {
+        scopegate_core::Authenticator::builder(self.url()).jwks_url(self.jwks_url())
     }
 
     /// Starts minting a token signed by this issuer (see [`TokenBuilder`]).

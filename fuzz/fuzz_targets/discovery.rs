@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 const ISSUER: &str = "https://issuer.fuzz.test";
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(url) = scopegate_runtime::__fuzz::parse_discovery(data, ISSUER) {
+    if let Ok(url) = scopegate_core::__fuzz::parse_discovery(data, ISSUER) {
         // Read `issuer` the way scopegate reads the document: serde_json
         // skips the members it does not read without checking them (a lone
         // UTF-16 surrogate escape, invalid UTF-8: harmless, they are never

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(keys) = scopegate_runtime::__fuzz::parse_jwks(data) {
+    if let Ok(keys) = scopegate_core::__fuzz::parse_jwks(data) {
         assert!(keys > 0);
     }
 });

@@ -10,7 +10,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, KeyPair as _, RsaEncoding, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use scopegate_runtime::{Algorithm, Authenticator};
+use scopegate_core::{Algorithm, Authenticator};
 
 pub const ISSUER: &str = "https://issuer.fuzz.test";
 pub const AUDIENCE: &str = "api.fuzz.test";

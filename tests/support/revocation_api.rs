@@ -15,7 +15,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use scopegate::{AuthError, Authenticator, Claims, HandlerPolicy, Requirement};
-use scopegate_runtime::{Authorized, ScopeRequirement};
+use scopegate_core::{Authorized, ScopeRequirement};
 
 /// `read:deployments`, with the revocation check: what `#[require_scopes]`
 /// writes for a handler that opts in, written by hand.
