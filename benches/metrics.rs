@@ -54,8 +54,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::FutureExt as _;
 use metrics_exporter_prometheus::PrometheusBuilder;
 use scopegate::dev::DevIssuer;
-use scopegate::{Authenticator, Requirement, require_scopes};
-use scopegate_core::{Authorized, ScopeRequirement};
+use scopegate::{Authenticator, policy::Requirement, require_scopes};
+use scopegate_core::actix::{Authorized, ScopeRequirement};
 
 #[get("/protected")]
 #[require_scopes("read:deployments")]

@@ -33,7 +33,10 @@ use std::time::{Duration, Instant};
 use actix_web::{App, HttpResponse, get, test};
 use criterion::{Criterion, criterion_group, criterion_main};
 use scopegate::dev::DevIssuer;
-use scopegate::{MemoryRevocations, Revocation, RevocationMode, require_scopes};
+use scopegate::{
+    require_scopes,
+    revocation::{MemoryRevocations, Revocation, RevocationMode},
+};
 
 #[get("/protected")]
 #[require_scopes("read:deployments")]

@@ -40,8 +40,8 @@ use actix_web::{App, HttpResponse, HttpServer, Responder, get, post, web};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use scopegate::dev::{DevIssuer, NewOrganizationClient};
 use scopegate::{
-    Authenticator, Claims, ProtectedResource, ScopeCatalog, require_scopes, require_scopes_guard,
-    scope_catalog,
+    Authenticator, Claims, policy::ScopeCatalog, require_scopes, require_scopes_guard,
+    resource_metadata::ProtectedResource, scope_catalog,
 };
 
 const AUDIENCE: &str = "deployment-api.local";
@@ -297,7 +297,7 @@ async fn main() -> ExitCode {
 async fn run(options: Options) -> Result<ExitCode, Box<dyn std::error::Error>> {
     // The recorder first: scopegate registers its metrics on first use.
     prometheus();
-    let scalekit = std::env::var(scopegate::ENV_ENVIRONMENT_URL).is_ok_and(|v| !v.is_empty());
+    let scalekit = std::env::var(scopegate::env::ENVIRONMENT_URL).is_ok_and(|v| !v.is_empty());
     let (auth, dev) = if scalekit {
         (Authenticator::from_env()?, None)
     } else {

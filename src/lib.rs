@@ -68,7 +68,7 @@
 //! * `#[require_scopes("a:b", "c:d")]`: all of them.
 //! * `#[require_scopes(any("a:b", "c:d"))]`: at least one.
 //! * `any` and `all` nest: `#[require_scopes("a:b", any("c:d", all("e:f", "g:h")))]`.
-//! * After the scopes, what else the token must hold (see [`HandlerPolicy`]):
+//! * After the scopes, what else the token must hold (see [`HandlerPolicy`](policy::HandlerPolicy)):
 //!   `claim(gty == "client-credentials")`, `claim(groups includes "ops")`,
 //!   `claim(tid in ["t1", "t2"])` (strings, integers, booleans);
 //!   `tenant(org_id)`: the token's `oid` equals the `{org_id}` path
@@ -166,7 +166,7 @@
 //!   jsonwebtoken: it is faster on the request path (see the repository's
 //!   `docs/performance.md`), stricter where RFC 8725 and RFC 7519 allow it
 //!   (the `alg` allow-list, `crit`, `typ`, numeric dates, a required `exp`)
-//!   and its refusals are typed ([`TokenError`]). jsonwebtoken remains the
+//!   and its refusals are typed ([`TokenError`](error::TokenError)). jsonwebtoken remains the
 //!   project's JWT library where it is the right tool: signing in the dev
 //!   issuer, and the reference the tests compare against.
 //! * **A shared wire crate.** The management API's bodies, `Secret` and the
@@ -183,68 +183,20 @@ pub use scopegate_macros::require_scopes;
 
 /// A middleware requiring scopes for a whole `web::scope` or
 /// `web::resource`, written like `#[require_scopes]`: it builds a
-/// [`ScopeGuard`], whose documentation shows its use.
+/// [`ScopeGuard`](actix::ScopeGuard), whose documentation shows its use.
 pub use scopegate_macros::require_scopes_guard;
 
 /// The crate's scope catalog (`scopes.catalog` next to `Cargo.toml`, or
 /// the file named relative to the source file:
-/// `scope_catalog!("../scopes.catalog")`) as a [`ScopeCatalog`], read at
-/// compile time.
+/// `scope_catalog!("../scopes.catalog")`) as a
+/// [`ScopeCatalog`](policy::ScopeCatalog), read at compile time.
 pub use scopegate_macros::scope_catalog;
 
-pub use scopegate_core::{
-    CatalogScope, MetadataError, ProtectedResource, ProtectedResourceBuilder, ProtectedRoute,
-    RouteKind, ScopeCatalog, ScopeGuard, ScopeGuardService, UrlPolicyError, inventory,
-    resource_metadata,
-};
-
-/// OpenAPI from `#[require_scopes]`, for utoipa: the OAuth 2.0
-/// client-credentials scheme and the per-operation security requirements
-/// (feature `utoipa`).
-#[cfg(feature = "utoipa")]
-#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
-pub use scopegate_core::openapi;
-
-pub use scopegate_core::{
-    Algorithm, AuthError, Authenticator, AuthenticatorBuilder, Challenge, ClaimError,
-    ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimRequirementError, ClaimTest,
-    ClaimValue, Claims, ConfigError, ENV_AUDIENCE, ENV_DISCOVERY, ENV_ENVIRONMENT_URL, ENV_ISSUER,
-    ENV_JWKS_URL, HandlerPolicy, JwkError, KeyDocument, KeyFetchError, RequestError, Requirement,
-    TokenError, TokenPart, UnsupportedAlgorithm, bearer_token, check_scopes, grammar,
-    parse_authorization,
-};
-
-/// Provider presets from the environment (`SCOPEGATE_PRESET`); see
-/// [`AuthenticatorBuilder`](crate::AuthenticatorBuilder#provider-presets).
-pub use scopegate_core::{
-    ENV_AUTH0_DOMAIN, ENV_COGNITO_POOL, ENV_COGNITO_REGION, ENV_COGNITO_SCOPE_PREFIX,
-    ENV_ENTRA_ANY_TENANT, ENV_ENTRA_TENANT, ENV_KEYCLOAK_REALM, ENV_KEYCLOAK_URL, ENV_OKTA_DOMAIN,
-    ENV_OKTA_SERVER, ENV_PRESET, EnvValueError,
-};
-
-/// Several trusted issuers, scopes from any provider's claims, provider
-/// presets; see [`Issuer`].
-pub use scopegate_core::{ClientIdClaim, Issuer, ScopeSource, TenantTemplateError, TrustedIssuer};
-
-/// Tenant isolation (`tenant(..)` in `#[require_scopes]`).
-pub use scopegate_core::{
-    DEFAULT_TENANT_CLAIM, HandlerMisconfiguration, MisconfiguredHandler, TenantBinding,
-    TenantMismatch, TenantMismatchKind,
-};
-
-/// The `tracing` target of the audit events: one per authorization decision.
-pub use scopegate_core::AUDIT_TARGET;
-
-/// Token revocation (RFC 7009): the check after validation, its rules and
-/// stores; see [`revocation`].
-pub use scopegate_core::{
-    MemoryRevocations, Revocation, RevocationCheck, RevocationError, RevocationMode,
-    RevocationStore, RevokedBy, Verdict, revocation,
-};
-/// Revocations shared by every replica through Redis (feature `redis`).
-#[cfg(feature = "redis")]
-#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use scopegate_core::{RedisRevocations, RedisRevocationsBuilder};
+/// Everything of the core: [`Authenticator`], [`Claims`], [`Issuer`],
+/// [`AuthError`] and the modules `error`, `env`, `policy`, `revocation`,
+/// `inventory`, `resource_metadata`, `adapter` and `actix`.
+#[doc(inline)]
+pub use scopegate_core::*;
 
 /// The client side: token client, admin client, `send_authorized`
 /// (the `scopegate-client` crate).
@@ -262,11 +214,12 @@ pub use scopegate_dev as dev;
 #[doc(hidden)]
 pub mod __private {
     pub use scopegate_core::__private::{FromRequest, inventory};
-    pub use scopegate_core::{
-        Authorized, CatalogScope, HandlerPolicy, ProtectedRoute, Requirement, ScopeCatalog,
-        ScopeGuard, ScopeRequirement,
+    pub use scopegate_core::actix::{Authorized, ScopeGuard, ScopeRequirement};
+    pub use scopegate_core::inventory::ProtectedRoute;
+    pub use scopegate_core::policy::{
+        CatalogScope, ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, Requirement,
+        ScopeCatalog, TenantBinding,
     };
-    pub use scopegate_core::{ClaimRequirement, ClaimTest, ClaimValue, TenantBinding};
     pub use scopegate_macros::authorize_args;
 }
 

@@ -11,7 +11,7 @@ mod common;
 mod jose;
 
 use actix_web::{HttpResponse, web};
-use scopegate::{Algorithm, AuthError, Authenticator, TokenError};
+use scopegate::{Algorithm, AuthError, Authenticator, error::TokenError};
 use serde_json::{Value, json};
 
 use common::{serve, unix_now};

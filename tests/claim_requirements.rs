@@ -18,8 +18,10 @@ use actix_web::{HttpResponse, get};
 use jose::{TestKey, jwks};
 use kit::{JwksServer, call, mint, now};
 use scopegate::{
-    AuthError, Authenticator, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue,
-    ConfigError, Issuer, require_scopes,
+    AuthError, Authenticator, ConfigError, Issuer,
+    error::ClaimMismatchKind,
+    policy::{ClaimRequirement, ClaimTest, ClaimValue},
+    require_scopes,
 };
 use serde_json::{Value, json};
 

@@ -480,7 +480,7 @@ async fn the_guard_checks_claims_and_the_tenant_of_its_scope() {
 /// scopes, as the attribute writes it.
 #[test]
 fn the_inventory_lists_what_each_handler_and_guard_asks_beyond_scopes() {
-    use scopegate::RouteKind;
+    use scopegate::inventory::RouteKind;
     let routes = scopegate::inventory::routes();
     let ours: Vec<_> = routes
         .iter()

@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::eventually;
 use jose::{TestKey, jwks};
 use kit::{JwksServer, assert_refused, call, claims_api, mint, now};
-use scopegate::{Authenticator, ConfigError, Issuer, ScopeSource, TenantTemplateError};
+use scopegate::{Authenticator, ConfigError, Issuer, ScopeSource, error::TenantTemplateError};
 use serde_json::json;
 
 /// The header of a token signed with `key`.

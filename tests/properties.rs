@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use scopegate::dev::{DevIssuer, NewOrganizationClient};
-use scopegate::{AuthError, Authenticator, Requirement, grammar};
+use scopegate::{AuthError, Authenticator, grammar, policy::Requirement};
 use serde_json::json;
 
 use jose::{TestKey, b64};
@@ -388,6 +388,8 @@ fn a_forged_token_sharing_a_cached_tail_is_verified_not_looked_up() {
     assert_eq!(forged.len(), token.len(), "built to share length and tail");
     assert!(matches!(
         fx.runtime.block_on(fx.auth.validate(&forged)),
-        Err(AuthError::InvalidToken(scopegate::TokenError::BadSignature))
+        Err(AuthError::InvalidToken(
+            scopegate::error::TokenError::BadSignature
+        ))
     ));
 }

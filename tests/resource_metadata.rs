@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use scopegate::client::{SendAuthorized, TokenClient};
 use scopegate::dev::{DevIssuer, NewOrganizationClient};
-use scopegate::{RouteKind, inventory};
+use scopegate::{inventory, inventory::RouteKind};
 use serde_json::Value;
 
 const AUDIENCE: &str = "deployment-api.local";

@@ -21,7 +21,7 @@ use common::eventually;
 use jose::{CurveKey, TestKey, b64, jwks};
 use kit::{JwksServer, assert_refused, call, claims_api, mint, now};
 use num_bigint::BigUint;
-use scopegate::{Algorithm, AuthError, Authenticator, Issuer, TokenError};
+use scopegate::{Algorithm, AuthError, Authenticator, Issuer, error::TokenError};
 use serde_json::{Value, json};
 
 const T1: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";

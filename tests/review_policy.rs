@@ -329,18 +329,21 @@ async fn a_parameter_named_twice_must_match_the_claim_both_times() {
 /// fix, `"dev  ops"` held an empty item between its two spaces.
 struct IncludesEmpty;
 
-const INCLUDES_EMPTY: &[scopegate::ClaimRequirement] = &[scopegate::ClaimRequirement::new(
-    "groups",
-    scopegate::ClaimTest::Includes(scopegate::ClaimValue::str("")),
-)];
+const INCLUDES_EMPTY: &[scopegate::policy::ClaimRequirement] =
+    &[scopegate::policy::ClaimRequirement::new(
+        "groups",
+        scopegate::policy::ClaimTest::Includes(scopegate::policy::ClaimValue::str("")),
+    )];
 
-impl scopegate_core::ScopeRequirement for IncludesEmpty {
-    const REQUIREMENT: scopegate::Requirement = scopegate::Requirement::Scope("read:deployments");
-    const POLICY: scopegate::HandlerPolicy =
-        scopegate::HandlerPolicy::for_handler("review::includes_empty").with_claims(INCLUDES_EMPTY);
+impl scopegate_core::actix::ScopeRequirement for IncludesEmpty {
+    const REQUIREMENT: scopegate::policy::Requirement =
+        scopegate::policy::Requirement::Scope("read:deployments");
+    const POLICY: scopegate::policy::HandlerPolicy =
+        scopegate::policy::HandlerPolicy::for_handler("review::includes_empty")
+            .with_claims(INCLUDES_EMPTY);
 }
 
-async fn includes_empty(_: scopegate_core::Authorized<IncludesEmpty, ()>) -> &'static str {
+async fn includes_empty(_: scopegate_core::actix::Authorized<IncludesEmpty, ()>) -> &'static str {
     "includes empty"
 }
 

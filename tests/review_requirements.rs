@@ -18,7 +18,8 @@ use common::{decode_jwt, expect_error, get_bearer};
 use reqwest::StatusCode;
 use scopegate::dev::DevIssuer;
 use scopegate::{
-    ClaimRequirement, ClaimTest, ClaimValue, MemoryRevocations, Revocation, RevocationMode,
+    policy::{ClaimRequirement, ClaimTest, ClaimValue},
+    revocation::{MemoryRevocations, Revocation, RevocationMode},
 };
 
 const SCOPE: &str = "read:deployments";

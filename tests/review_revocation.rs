@@ -12,7 +12,10 @@ mod revocation_api;
 use common::{decode_jwt, http_client, unix_now};
 use reqwest::StatusCode;
 use scopegate::dev::DevIssuer;
-use scopegate::{Issuer, MemoryRevocations, Revocation, RevocationMode};
+use scopegate::{
+    Issuer,
+    revocation::{MemoryRevocations, Revocation, RevocationMode},
+};
 use serde_json::{Value, json};
 
 const SCOPE: &str = "read:deployments";
@@ -271,7 +274,7 @@ async fn an_issuer_scoped_rule_spares_the_other_issuers_token_with_the_same_id()
     ] {
         assert!(matches!(
             store.revoke_now(Revocation::subject("u", cutoff).issued_by(bad)),
-            Err(scopegate::RevocationError::InvalidIssuer(r)) if r == reason
+            Err(scopegate::revocation::RevocationError::InvalidIssuer(r)) if r == reason
         ));
     }
 }

@@ -13,7 +13,10 @@ use common::{ORG, decode_jwt, eventually, expect_error, get_bearer, http_client,
 use reqwest::StatusCode;
 use scopegate::client::{ClientError, TokenClient};
 use scopegate::dev::DevIssuer;
-use scopegate::{Claims, MemoryRevocations, Revocation, RevocationCheck, RevocationMode, Verdict};
+use scopegate::{
+    Claims,
+    revocation::{MemoryRevocations, Revocation, RevocationCheck, RevocationMode, Verdict},
+};
 use serde_json::Value;
 
 const SCOPE: &str = "read:deployments";
@@ -561,7 +564,7 @@ async fn an_issuer_scoped_rule_never_silently_covers_nothing() {
     assert!(
         matches!(
             error,
-            scopegate::RevocationError::InvalidIssuer(
+            scopegate::revocation::RevocationError::InvalidIssuer(
                 scopegate::revocation::InvalidIssuer::Template
             )
         ),

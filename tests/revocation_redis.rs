@@ -19,7 +19,7 @@ use redis_server::{Gate, RedisServer};
 use reqwest::StatusCode;
 use scopegate::client::TokenClient;
 use scopegate::dev::DevIssuer;
-use scopegate::{RedisRevocations, RevocationMode};
+use scopegate::revocation::{RedisRevocations, RevocationMode};
 
 const SCOPE: &str = "read:deployments";
 /// How long a replica serves from its mirror once Redis is lost: long

@@ -16,7 +16,10 @@ mod jose;
 
 use aws_lc_rs::digest::{self, SHA256};
 use num_bigint::BigUint;
-use scopegate::{Algorithm, AuthError, Authenticator, TokenError, TokenPart};
+use scopegate::{
+    Algorithm, AuthError, Authenticator,
+    error::{TokenError, TokenPart},
+};
 use serde_json::json;
 
 use jose::{TestKey, b64, left_pad};

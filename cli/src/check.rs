@@ -6,8 +6,10 @@ use std::time::Duration;
 use clap::Args;
 use scopegate_client::{ENV_CLIENT_ENVIRONMENT_URL, ENV_SCALEKIT_ENVIRONMENT_URL};
 use scopegate_core::{
-    AuthError, Authenticator, Claims, ConfigError, ENV_AUDIENCE, KeyDocument, KeyFetchError,
-    Requirement, TokenError,
+    AuthError, Authenticator, Claims, ConfigError,
+    env::AUDIENCE as ENV_AUDIENCE,
+    error::{KeyDocument, KeyFetchError, TokenError},
+    policy::Requirement,
 };
 use serde_json::Value;
 
@@ -102,7 +104,7 @@ pub async fn run(args: CheckArgs) -> Result<u8, Failure> {
 
     let unverified = decode(&token).ok();
     let outcome = match auth.validate(&token).await {
-        Ok(claims) => match scopegate_core::check_scopes(&claims, &requirement) {
+        Ok(claims) => match requirement.check(&claims) {
             Ok(()) => Ok(claims),
             Err(error) => Err((error, Some(claims))),
         },

@@ -1,7 +1,7 @@
 //! Exit codes, and how a failure maps to one.
 
 use scopegate_client::ClientError;
-use scopegate_core::UrlPolicyError;
+use scopegate_core::error::UrlPolicyError;
 
 /// Success.
 pub const OK: u8 = 0;

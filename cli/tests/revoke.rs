@@ -15,7 +15,7 @@ mod run;
 use common::{closed_port_url, get_bearer, register_client};
 use reqwest::StatusCode;
 use run::scopegate;
-use scopegate::{MemoryRevocations, RevocationMode};
+use scopegate::revocation::{MemoryRevocations, RevocationMode};
 use scopegate_dev::DevIssuer;
 
 const SCOPE: &str = "read:deployments";

@@ -33,11 +33,11 @@
 //! | `issuer` | [`Issuer`] as configured, its provider presets (`preset`), the `iss` it accepts (`pattern`), where scopes and the client id are read (`claim_sources`), its keys fetched and cached (`key_cache`), and [`TrustedIssuer`], one entry of a built authenticator (`trusted`) |
 //! | `jose` | compact JWS (`jws`), JWKs and algorithms (`jwk`), the rules a token's claims meet (`validation`) |
 //! | `claims` | [`Claims`]: a verified token |
-//! | `policy` | what may be required: [`Requirement`], [`ClaimRequirement`], [`TenantBinding`], [`HandlerPolicy`], the declared scopes ([`ScopeCatalog`]) |
+//! | [`policy`] | what may be required: [`Requirement`](policy::Requirement), [`ClaimRequirement`](policy::ClaimRequirement), [`TenantBinding`](policy::TenantBinding), [`HandlerPolicy`](policy::HandlerPolicy), the declared scopes ([`ScopeCatalog`](policy::ScopeCatalog)) |
 //! | `pipeline` | the one decision ([`adapter::Ask`]), the request as it reads it ([`adapter::RequestView`]), the `Authorization` parser (`bearer`) |
 //! | [`revocation`] | revocation rules and stores: in memory, or shared through Redis (feature `redis`) |
 //! | `observe` | one decision per request (`decision`), its metrics (`metrics`, feature `metrics`) and fixed labels (`reason`) |
-//! | `error` | [`AuthError`] and its reasons, [`ConfigError`], [`KeyFetchError`]; the wire form of a refusal (`wire`) and its typed [`Challenge`] (`challenge`) |
+//! | [`error`] | [`AuthError`] and [`ConfigError`] (at the root) and their reasons, [`KeyFetchError`](error::KeyFetchError); the wire form of a refusal (`wire`) and its typed [`Challenge`](error::Challenge) (`challenge`) |
 //! | [`resource_metadata`] | RFC 9728 protected resource metadata |
 //! | [`inventory`] | every protected handler and guard of the binary |
 //! | `openapi` | (feature `utoipa`) OpenAPI security from the same requirements |
@@ -46,73 +46,56 @@
 #![deny(missing_docs)]
 
 #[cfg(feature = "actix")]
-mod actix;
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
 mod authenticator;
 mod claims;
-mod error;
+pub mod error;
 pub mod inventory;
 mod issuer;
 mod jose;
 mod observe;
 #[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
 pub mod openapi;
 mod pipeline;
-mod policy;
+pub mod policy;
 pub mod resource_metadata;
 pub mod revocation;
 
-#[cfg(feature = "actix")]
-pub use actix::extract::{Authorized, ScopeRequirement};
-#[cfg(feature = "actix")]
-pub use actix::guard::{ScopeGuard, ScopeGuardService};
+pub use authenticator::Authenticator;
 pub use authenticator::builder::AuthenticatorBuilder;
-pub use authenticator::env::{
-    ENV_AUDIENCE, ENV_AUTH0_DOMAIN, ENV_COGNITO_POOL, ENV_COGNITO_REGION, ENV_COGNITO_SCOPE_PREFIX,
-    ENV_DISCOVERY, ENV_ENTRA_ANY_TENANT, ENV_ENTRA_TENANT, ENV_ENVIRONMENT_URL, ENV_ISSUER,
-    ENV_JWKS_URL, ENV_KEYCLOAK_REALM, ENV_KEYCLOAK_URL, ENV_OKTA_DOMAIN, ENV_OKTA_SERVER,
-    ENV_PRESET,
-};
-pub use authenticator::{Authenticator, check_scopes};
+pub use claims::Claims;
 pub use claims::sources::{ClientIdClaim, ScopeSource};
-pub use claims::{ClaimError, Claims};
-pub use error::challenge::Challenge;
-pub use error::{
-    AuthError, ConfigError, EnvValueError, KeyDocument, KeyFetchError, RequestError, RevokedBy,
-    TenantTemplateError, TokenError, TokenPart,
-};
-pub use inventory::{ProtectedRoute, RouteKind};
+pub use error::auth::AuthError;
+pub use error::config::ConfigError;
 pub use issuer::Issuer;
 pub use issuer::trusted::TrustedIssuer;
-pub use jose::jwk::{Algorithm, JwkError, UnsupportedAlgorithm};
+pub use jose::jwk::Algorithm;
 pub use observe::decision::AUDIT_TARGET;
-pub use pipeline::bearer::{bearer_token, parse_authorization};
-pub use policy::HandlerPolicy;
-pub use policy::catalog::{CatalogScope, ScopeCatalog};
-pub use policy::claim_requirement::{
-    ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimRequirementError, ClaimTest,
-    ClaimValue,
-};
-pub use policy::requirement::Requirement;
-pub use policy::tenant::{
-    DEFAULT_TENANT_CLAIM, HandlerMisconfiguration, MisconfiguredHandler, TenantBinding,
-    TenantMismatch, TenantMismatchKind,
-};
-pub use resource_metadata::{MetadataError, ProtectedResource, ProtectedResourceBuilder};
-pub use revocation::{
-    MemoryRevocations, Revocation, RevocationCheck, RevocationError, RevocationMode,
-    RevocationStore, Verdict,
-};
-#[cfg(feature = "redis")]
-pub use revocation::{RedisRevocations, RedisRevocationsBuilder};
 pub use scopegate_grammar as grammar;
-pub use scopegate_wire::url_policy::UrlPolicyError;
+
+/// The environment variables [`Authenticator::from_env`] reads (see
+/// [`AuthenticatorBuilder`] for what each does).
+pub mod env {
+    pub use crate::authenticator::env::{
+        ENV_AUDIENCE as AUDIENCE, ENV_AUTH0_DOMAIN as AUTH0_DOMAIN,
+        ENV_COGNITO_POOL as COGNITO_POOL, ENV_COGNITO_REGION as COGNITO_REGION,
+        ENV_COGNITO_SCOPE_PREFIX as COGNITO_SCOPE_PREFIX, ENV_DISCOVERY as DISCOVERY,
+        ENV_ENTRA_ANY_TENANT as ENTRA_ANY_TENANT, ENV_ENTRA_TENANT as ENTRA_TENANT,
+        ENV_ENVIRONMENT_URL as ENVIRONMENT_URL, ENV_ISSUER as ISSUER, ENV_JWKS_URL as JWKS_URL,
+        ENV_KEYCLOAK_REALM as KEYCLOAK_REALM, ENV_KEYCLOAK_URL as KEYCLOAK_URL,
+        ENV_OKTA_DOMAIN as OKTA_DOMAIN, ENV_OKTA_SERVER as OKTA_SERVER, ENV_PRESET as PRESET,
+    };
+}
 
 /// What a web framework's adapter needs of the core: the request as the
 /// pipeline reads it ([`RequestView`](adapter::RequestView)), what is asked
 /// of it ([`Ask`](adapter::Ask), whose docs state the order of the checks),
-/// and the places a guard holds in a request's decision. The actix-web
-/// adapter (feature `actix`) is written on this and the root's items
-/// alone; so can be one for another framework.
+/// the places a guard holds in a request's decision, and the
+/// `Authorization` header parser. The actix-web adapter (feature `actix`)
+/// is written on this and the root's items alone; so can be one for
+/// another framework.
 ///
 /// An adapter reads a request through its `RequestView`, calls
 /// [`Authenticator::token_now`], falls back on
@@ -121,9 +104,9 @@ pub use scopegate_wire::url_policy::UrlPolicyError;
 /// [`AuthError`] of a refusal from [`AuthError::status`],
 /// [`AuthError::bearer_challenge`] and its description.
 pub mod adapter {
+    pub use crate::pipeline::bearer::{bearer_token, parse_authorization};
     pub use crate::pipeline::record::GuardEntry;
-    pub use crate::pipeline::request::DecisionRecord;
-    pub use crate::pipeline::request::RequestView;
+    pub use crate::pipeline::request::{DecisionRecord, RequestView};
     pub use crate::pipeline::{Ask, refuse_unattributed};
 }
 

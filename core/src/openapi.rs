@@ -42,7 +42,7 @@ fn expr(requirement: &Requirement) -> Expr<'static> {
 /// The same expansion `#[require_scopes]` writes into `#[utoipa::path]`.
 ///
 /// ```
-/// use scopegate_core::Requirement;
+/// use scopegate_core::policy::Requirement;
 /// use scopegate_core::openapi::security_requirements;
 ///
 /// const REQ: Requirement = Requirement::Any(&[

@@ -110,7 +110,7 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::web;
-use scopegate_core::RevocationStore;
+use scopegate_core::revocation::RevocationStore;
 
 mod clients;
 mod error;

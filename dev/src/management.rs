@@ -24,7 +24,7 @@ use crate::clients::check_org_id;
 use crate::error::{DevError, printable};
 use crate::http::{no_store, parse_form, read_body, require_content_type};
 use crate::state::State;
-use scopegate_core::bearer_token;
+use scopegate_core::adapter::bearer_token;
 
 /// The largest JSON body read.
 const MAX_BODY: usize = 64 * 1024;

@@ -16,7 +16,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::FutureExt;
 use scopegate_core::revocation::EXPIRY_MARGIN;
-use scopegate_core::{Revocation, RevocationStore};
+use scopegate_core::revocation::{Revocation, RevocationStore};
 use scopegate_wire::clock::unix_now;
 
 use crate::error::{DevError, printable};

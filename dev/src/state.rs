@@ -14,7 +14,7 @@ use crate::ids::{self, IdSource, SecretHash};
 use crate::jwt::{self, Signer};
 use crate::keys::{KeyStore, SigningKey};
 use crate::{JwksMode, ScopeClaim};
-use scopegate_core::{Authenticator, Claims, RevocationStore};
+use scopegate_core::{Authenticator, Claims, revocation::RevocationStore};
 
 /// Clock skew tolerated on the management API's bearer tokens.
 const ADMIN_LEEWAY: Duration = Duration::from_secs(30);

@@ -14,8 +14,11 @@
 #![allow(dead_code)]
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use scopegate::{AuthError, Authenticator, Claims, HandlerPolicy, Requirement};
-use scopegate_core::{Authorized, ScopeRequirement};
+use scopegate::{
+    AuthError, Authenticator, Claims,
+    policy::{HandlerPolicy, Requirement},
+};
+use scopegate_core::actix::{Authorized, ScopeRequirement};
 
 /// `read:deployments`, with the revocation check: what `#[require_scopes]`
 /// writes for a handler that opts in, written by hand.

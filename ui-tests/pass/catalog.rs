@@ -5,7 +5,7 @@
 #![forbid(unsafe_code)]
 
 use actix_web::{HttpResponse, get};
-use scopegate::{Claims, ScopeCatalog, require_scopes, scope_catalog};
+use scopegate::{Claims, require_scopes, scope_catalog, policy::ScopeCatalog};
 
 const CATALOG: ScopeCatalog = scope_catalog!("../catalogs/deploy.catalog");
 

@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use actix_web::{App, HttpResponse, get, web};
-use scopegate::{RouteKind, ScopeGuard, require_scopes, require_scopes_guard};
+use scopegate::{require_scopes, require_scopes_guard, inventory::RouteKind, actix::ScopeGuard};
 
 #[require_scopes(catalog = "../catalogs/deploy.catalog", "admin:deployments")]
 #[get("/deployments")]

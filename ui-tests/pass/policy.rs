@@ -4,10 +4,7 @@
 use actix_web::{App, HttpResponse, get, web};
 // The trait the expansion implements, to read the policy back.
 use scopegate::__private::ScopeRequirement;
-use scopegate::{
-    ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding,
-    require_scopes,
-};
+use scopegate::{require_scopes, policy::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding}};
 
 #[require_scopes(
     "deploy:applications",

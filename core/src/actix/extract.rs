@@ -16,7 +16,8 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::{Either, ErrInto, LocalBoxFuture, MapOk, Ready, TryFutureExt, ready};
 
 use crate::adapter::{Ask, refuse_unattributed};
-use crate::{AuthError, Authenticator, Claims, HandlerPolicy, Requirement};
+use crate::policy::{HandlerPolicy, Requirement};
+use crate::{AuthError, Authenticator, Claims};
 
 impl FromRequest for Claims {
     type Error = AuthError;

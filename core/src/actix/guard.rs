@@ -8,8 +8,9 @@ use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use futures_util::future::LocalBoxFuture;
 
+use crate::Authenticator;
 use crate::adapter::{Ask, GuardEntry, refuse_unattributed};
-use crate::{Authenticator, HandlerPolicy, Requirement};
+use crate::policy::{HandlerPolicy, Requirement};
 
 /// A middleware that refuses every request whose bearer token does not
 /// satisfy its requirement, before any handler or extractor of the wrapped

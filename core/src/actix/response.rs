@@ -132,7 +132,7 @@ impl ResponseError for AuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{RequestError, TokenError};
+    use crate::error::{RequestError, TokenError};
 
     #[test]
     fn missing_token_has_a_bare_challenge() {
@@ -190,10 +190,8 @@ mod tests {
 
     #[test]
     fn claim_and_tenant_refusals_are_403_insufficient_scope_without_a_scope() {
-        use crate::{
-            ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue,
-            TenantBinding, TenantMismatch, TenantMismatchKind,
-        };
+        use crate::error::{ClaimMismatch, ClaimMismatchKind, TenantMismatch, TenantMismatchKind};
+        use crate::policy::{ClaimRequirement, ClaimTest, ClaimValue, TenantBinding};
         let claim = AuthError::ClaimMismatch(ClaimMismatch {
             requirement: ClaimRequirement::new("gty", ClaimTest::Equals(ClaimValue::str("cc"))),
             kind: ClaimMismatchKind::Different,
@@ -218,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_misconfigured_handler_is_a_500_named_in_debug_builds_only() {
-        use crate::{HandlerMisconfiguration, MisconfiguredHandler};
+        use crate::error::{HandlerMisconfiguration, MisconfiguredHandler};
         let error = AuthError::HandlerMisconfigured(MisconfiguredHandler {
             handler: "api::apps",
             reason: HandlerMisconfiguration::NoPathParameter { param: "org_id" },

@@ -53,12 +53,12 @@ use crate::revocation::{RevocationCheck, RevocationHook, RevocationMode};
 ///
 /// | variable | meaning | when unset |
 /// |---|---|---|
-/// | `SCOPEGATE_ISSUER` ([`ENV_ISSUER`](crate::ENV_ISSUER)) | the issuer, the exact `iss` of its tokens (any issuer) | `SCALEKIT_ENVIRONMENT_URL` |
-/// | `SCALEKIT_ENVIRONMENT_URL` ([`ENV_ENVIRONMENT_URL`](crate::ENV_ENVIRONMENT_URL)) | the Scalekit environment URL, the issuer when `SCOPEGATE_ISSUER` is unset | one of the two is required (without a preset) |
-/// | `SCOPEGATE_JWKS_URL` ([`ENV_JWKS_URL`](crate::ENV_JWKS_URL)) | the JWKS URL ([`jwks_url`](Self::jwks_url)); with a preset, replaces the preset's | `<issuer>/keys`, or the preset's |
-/// | `SCOPEGATE_DISCOVERY` ([`ENV_DISCOVERY`](crate::ENV_DISCOVERY)) | `true`: find the JWKS URL through discovery ([`discover`](Self::discover)); also `1`/`yes`/`on`, and `false`/`0`/`no`/`off` | `false` |
-/// | `SCOPEGATE_AUDIENCE` ([`ENV_AUDIENCE`](crate::ENV_AUDIENCE)) | the audiences accepted, separated by commas or spaces | `aud` not checked (required by `auth0`, `entra-id`, `okta`) |
-/// | `SCOPEGATE_PRESET` ([`ENV_PRESET`](crate::ENV_PRESET)) | a provider preset: `scalekit`, `auth0`, `entra-id`, `okta`, `keycloak`, `cognito` (any case) | no preset: the variables above |
+/// | `SCOPEGATE_ISSUER` ([`ENV_ISSUER`](crate::env::ISSUER)) | the issuer, the exact `iss` of its tokens (any issuer) | `SCALEKIT_ENVIRONMENT_URL` |
+/// | `SCALEKIT_ENVIRONMENT_URL` ([`ENV_ENVIRONMENT_URL`](crate::env::ENVIRONMENT_URL)) | the Scalekit environment URL, the issuer when `SCOPEGATE_ISSUER` is unset | one of the two is required (without a preset) |
+/// | `SCOPEGATE_JWKS_URL` ([`ENV_JWKS_URL`](crate::env::JWKS_URL)) | the JWKS URL ([`jwks_url`](Self::jwks_url)); with a preset, replaces the preset's | `<issuer>/keys`, or the preset's |
+/// | `SCOPEGATE_DISCOVERY` ([`ENV_DISCOVERY`](crate::env::DISCOVERY)) | `true`: find the JWKS URL through discovery ([`discover`](Self::discover)); also `1`/`yes`/`on`, and `false`/`0`/`no`/`off` | `false` |
+/// | `SCOPEGATE_AUDIENCE` ([`ENV_AUDIENCE`](crate::env::AUDIENCE)) | the audiences accepted, separated by commas or spaces | `aud` not checked (required by `auth0`, `entra-id`, `okta`) |
+/// | `SCOPEGATE_PRESET` ([`ENV_PRESET`](crate::env::PRESET)) | a provider preset: `scalekit`, `auth0`, `entra-id`, `okta`, `keycloak`, `cognito` (any case) | no preset: the variables above |
 ///
 /// A JWKS URL together with `SCOPEGATE_DISCOVERY=true` is
 /// [`ConfigError::ConflictingEnv`] naming both variables; a
@@ -278,7 +278,7 @@ impl AuthenticatorBuilder {
     /// For one issuer's tokens only, see [`Issuer::require`].
     ///
     /// ```
-    /// use scopegate::{Authenticator, ClaimRequirement, ClaimTest, ClaimValue};
+    /// use scopegate::{Authenticator, policy::{ClaimRequirement, ClaimTest, ClaimValue}};
     ///
     /// let auth = Authenticator::builder("https://acme.scalekit.dev")
     ///     .require(ClaimRequirement::new(
@@ -386,7 +386,7 @@ impl AuthenticatorBuilder {
     }
 
     /// Check valid tokens against `check` (a
-    /// [`MemoryRevocations`](crate::MemoryRevocations), or a
+    /// [`MemoryRevocations`](crate::revocation::MemoryRevocations), or a
     /// `RedisRevocations` shared by every replica) for the handlers `mode`
     /// says: see [`revocation`](crate::revocation). Default: no check.
     pub fn revocation(mut self, check: impl RevocationCheck, mode: RevocationMode) -> Self {

@@ -19,7 +19,6 @@ use crate::issuer::trusted::TrustedIssuer;
 use crate::issuer::validation::{ClaimRules, RawClaims, check_claims, check_lifetime};
 use crate::jose::jws::{SHOWN_CHARS, parse_compact};
 use crate::observe::metrics::IssuerMetrics;
-use crate::policy::requirement::Requirement;
 
 pub(crate) mod builder;
 pub(crate) mod env;
@@ -477,26 +476,4 @@ impl Authenticator {
             None => Ok(()),
         }
     }
-}
-
-/// Checks `claims` against `requirement`. When refused, the scopes to ask
-/// for are named as the token's issuer knows them: with its
-/// [scope prefix](crate::Issuer::scope_prefix), if it has one.
-pub fn check_scopes(claims: &Claims, requirement: &Requirement) -> Result<(), AuthError> {
-    if requirement.is_satisfied_by(claims.scopes()) {
-        return Ok(());
-    }
-    let wanted = requirement.scopes_to_request(claims.scopes());
-    let scope = match claims.scope_prefix() {
-        None => wanted.join(" "),
-        Some(prefix) => wanted
-            .iter()
-            .map(|scope| format!("{prefix}{scope}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-    };
-    Err(AuthError::InsufficientScope {
-        required: requirement.to_string(),
-        scope,
-    })
 }

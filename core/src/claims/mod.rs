@@ -288,7 +288,7 @@ impl Claims {
     /// A custom claim, deserialized into `T`.
     ///
     /// ```
-    /// # fn demo(claims: scopegate::Claims) -> Result<(), scopegate::ClaimError> {
+    /// # fn demo(claims: scopegate::Claims) -> Result<(), scopegate::error::ClaimError> {
     /// let repository: String = claims.get("github_repository")?;
     /// let environment: Option<String> = claims.get_opt("environment")?;
     /// # Ok(()) }

@@ -43,7 +43,7 @@ impl ScopeSource {
     }
 
     /// What the claim must be, in words, for
-    /// [`TokenError::WrongClaimType`](crate::TokenError::WrongClaimType).
+    /// [`TokenError::WrongClaimType`](crate::error::TokenError::WrongClaimType).
     pub(crate) const fn expected(self) -> &'static str {
         match self {
             ScopeSource::Scope => "a space-separated string",

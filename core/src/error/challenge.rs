@@ -18,7 +18,7 @@ use std::fmt;
 /// %x20-21 / %x23-5B / %x5D-7E).
 ///
 /// ```
-/// use scopegate::{AuthError, Challenge};
+/// use scopegate::{AuthError, error::Challenge};
 ///
 /// let mut challenge = AuthError::MissingToken.bearer_challenge().unwrap();
 /// assert_eq!(challenge.to_string(), "Bearer");

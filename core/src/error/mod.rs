@@ -1,157 +1,44 @@
-//! Every error of the runtime, as data: why a request is refused
-//! ([`AuthError`], with [`RequestError`] and [`TokenError`] saying exactly
-//! which rule failed), why an [`Authenticator`](crate::Authenticator) could
-//! not be built ([`ConfigError`]), and why the issuer's keys could not be
-//! fetched ([`KeyFetchError`]).
+//! The reasons behind scopegate's two errors, as data to match on: why a
+//! request is refused ([`AuthError`], at the crate root,
+//! with [`RequestError`], [`TokenError`], [`ClaimMismatch`],
+//! [`TenantMismatch`] saying exactly which rule failed) and why an
+//! [`Authenticator`](crate::Authenticator) could not be built
+//! ([`ConfigError`], at the root too, with
+//! [`EnvValueError`], [`TenantTemplateError`], [`ClaimRequirementError`],
+//! [`JwkError`]); why the issuer's keys could not be fetched
+//! ([`KeyFetchError`]); and a refusal's `WWW-Authenticate` challenge as
+//! typed parameters ([`Challenge`]).
 //!
-//! The reasons are enums to match on, in the style of jsonwebtoken's
-//! `ErrorKind`; their `Display` is the `error_description` sent to the
-//! client (RFC 6750 §3). How an [`AuthError`] is rendered as an HTTP response
-//! is in the `response` module.
+//! The reasons are enums in the style of jsonwebtoken's `ErrorKind`; their
+//! `Display` is the `error_description` sent to the client (RFC 6750 §3).
+//! What an [`AuthError`] is on the wire (status, code,
+//! challenge) is defined next to it, once for every framework; the
+//! revocation and metadata modules keep their own errors
+//! ([`RevocationError`](crate::revocation::RevocationError),
+//! [`MetadataError`](crate::resource_metadata::MetadataError)).
 
+pub(crate) mod auth;
 pub(crate) mod challenge;
+pub(crate) mod config;
 mod wire;
 
-use std::sync::Arc;
-use std::time::Duration;
+pub(crate) use self::auth::AuthError;
+pub(crate) use self::config::ConfigError;
+
+pub use self::challenge::Challenge;
+pub use crate::claims::ClaimError;
+pub use crate::jose::error::{RevokedBy, TokenError, TokenPart};
+pub use crate::jose::jwk::{JwkError, UnsupportedAlgorithm};
+pub use crate::policy::claim_requirement::{
+    ClaimMismatch, ClaimMismatchKind, ClaimRequirementError,
+};
+pub use crate::policy::tenant::{
+    HandlerMisconfiguration, MisconfiguredHandler, TenantMismatch, TenantMismatchKind,
+};
+pub use scopegate_wire::url_policy::UrlPolicyError;
+pub use std::sync::Arc;
 
 use reqwest::{StatusCode, Url};
-use scopegate_wire::url_policy::UrlPolicyError;
-
-pub use crate::jose::error::{RevokedBy, TokenError, TokenPart};
-use crate::jose::jwk::JwkError;
-use crate::policy::claim_requirement::{ClaimMismatch, ClaimRequirementError};
-use crate::policy::tenant::{MisconfiguredHandler, TenantMismatch};
-
-/// Why a request was not authorized.
-///
-/// Every variant maps to one status code and one `WWW-Authenticate` challenge
-/// (RFC 6750 §3). The text of a variant is the `error_description` sent to the
-/// client: it helps a developer fix their client and never contains the token,
-/// a key or a secret.
-///
-/// ```
-/// use scopegate::{AuthError, TokenError};
-///
-/// fn explain(error: &AuthError) -> &'static str {
-///     match error {
-///         AuthError::InvalidToken(TokenError::Expired { .. }) => "fetch a new token",
-///         AuthError::InvalidToken(TokenError::WrongIssuer { .. }) => "check the issuer",
-///         AuthError::InsufficientScope { .. } => "ask for more scopes",
-///         _ => "see the error description",
-///     }
-/// }
-/// assert_eq!(
-///     explain(&AuthError::InvalidToken(TokenError::Expired { ago_secs: 40 })),
-///     "fetch a new token"
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AuthError {
-    /// The request carries no bearer token. `401`, `WWW-Authenticate: Bearer`
-    /// without an error code (RFC 6750 §3.1).
-    #[error("the request has no bearer token; send `Authorization: Bearer <token>`")]
-    MissingToken,
-    /// The request is malformed: a broken `Authorization` header, or more than
-    /// one credential. `400 invalid_request`.
-    #[error("{0}")]
-    InvalidRequest(RequestError),
-    /// The token is malformed, badly signed, expired, for another issuer or
-    /// audience, signed by an unknown key, not an access token of its
-    /// provider preset, or revoked. `401 invalid_token`.
-    #[error("{0}")]
-    InvalidToken(TokenError),
-    /// The token is valid but lacks a required scope. `403 insufficient_scope`.
-    #[error("the token lacks a required scope: needs {required}")]
-    InsufficientScope {
-        /// The requirement, as written on the handler (e.g. `any(a:b, c:d)`).
-        required: String,
-        /// The scopes that would satisfy it, space separated, for the
-        /// `scope` attribute of the challenge.
-        scope: String,
-    },
-    /// No signing key could be obtained from the issuer, so no decision can
-    /// be made. `503` with `Retry-After`. Why the keys could not be fetched
-    /// is logged, and kept by
-    /// [`Authenticator::last_key_fetch_error`](crate::Authenticator::last_key_fetch_error).
-    #[error("the issuer's signing keys are not available yet; retry later")]
-    KeysUnavailable {
-        /// How long the client should wait before retrying.
-        retry_after: Duration,
-    },
-    /// Whether the token was revoked cannot be checked: the revocation
-    /// mirror has lost its store for longer than it may serve alone (see
-    /// [`RevocationCheck`](crate::RevocationCheck)). `503` with
-    /// `Retry-After`, only for handlers whose revocation is checked.
-    #[error("whether the token was revoked cannot be checked right now; retry later")]
-    RevocationUnavailable {
-        /// How long the client should wait before retrying.
-        retry_after: Duration,
-    },
-    /// The server is misconfigured: no `Authenticator` was registered as app
-    /// data. `500`. The error is logged; in debug builds the response also
-    /// says what to add (`App::new().app_data(authenticator)`), in release
-    /// builds only that authorization is not configured.
-    #[error("{}", MISCONFIGURED)]
-    Misconfigured,
-    /// The token is valid but fails a claim requirement: one of its
-    /// issuer's ([`Issuer::require`](crate::Issuer::require)) or the
-    /// authenticator's
-    /// ([`AuthenticatorBuilder::require`](crate::AuthenticatorBuilder::require)),
-    /// checked before the scopes, or one of the handler's (`claim(..)` in
-    /// `#[require_scopes]`), checked after them.
-    /// `403 insufficient_scope`, without a `scope` attribute: no scope would
-    /// help. The description names the claim and how it is tested, not the
-    /// values accepted (a list of tenant ids or group names is not the
-    /// caller's to read); the `ClaimMismatch` has them all.
-    #[error("{}", .0.public_description())]
-    ClaimMismatch(ClaimMismatch),
-    /// The token is valid and has the scopes, but is for another tenant than
-    /// the path names (`tenant(..)` in `#[require_scopes]`), or for none.
-    /// `403 insufficient_scope`, without a `scope` attribute.
-    #[error("{0}")]
-    TenantMismatch(TenantMismatch),
-    /// The handler's authorization settings do not fit the route it is
-    /// served on (a tenant binding names a path parameter the route does not
-    /// have). `500`; logged once per handler; the response names the handler
-    /// only in debug builds.
-    #[error("{}", misconfigured_handler(.0))]
-    HandlerMisconfigured(MisconfiguredHandler),
-}
-
-/// The description of [`AuthError::HandlerMisconfigured`]: what is wrong in
-/// debug builds, nothing about the server's setup in release builds.
-fn misconfigured_handler(error: &MisconfiguredHandler) -> String {
-    if cfg!(debug_assertions) {
-        format!(
-            "authorization is misconfigured for this endpoint: {error} (this hint is only shown in debug builds)"
-        )
-    } else {
-        "authorization is misconfigured for this endpoint".to_owned()
-    }
-}
-
-/// The description of [`AuthError::Misconfigured`]: the fix in debug builds,
-/// nothing about the server's setup in release builds.
-#[cfg(debug_assertions)]
-const MISCONFIGURED: &str = "authorization is not configured on this server: no scopegate \
-    Authenticator is registered as app data; add `App::new().app_data(authenticator)` \
-    (this hint is only shown in debug builds)";
-#[cfg(not(debug_assertions))]
-const MISCONFIGURED: &str = "authorization is not configured on this server";
-
-impl From<TokenError> for AuthError {
-    fn from(reason: TokenError) -> Self {
-        AuthError::InvalidToken(reason)
-    }
-}
-
-impl From<RequestError> for AuthError {
-    fn from(reason: RequestError) -> Self {
-        AuthError::InvalidRequest(reason)
-    }
-}
 
 /// Why a request is malformed (`400 invalid_request`, RFC 6750 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
@@ -180,126 +67,6 @@ pub enum RequestError {
     /// The token is not a `b64token` (RFC 6750 §2.1).
     #[error("the bearer token holds characters outside the b64token syntax of RFC 6750")]
     NotB64Token,
-}
-
-/// Why an [`Authenticator`](crate::Authenticator) could not be built.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// A required environment variable is unset or empty.
-    #[error("the environment variable {0} is not set")]
-    MissingEnv(&'static str),
-    /// A URL setting is not a usable URL.
-    #[error("{field} is not a usable URL: {reason}")]
-    InvalidUrl {
-        /// Which setting.
-        field: &'static str,
-        /// What is wrong with it.
-        #[source]
-        reason: UrlPolicyError,
-    },
-    /// The JWKS document given to
-    /// [`jwks_document`](crate::AuthenticatorBuilder::jwks_document) holds no
-    /// usable key.
-    #[error("the JWKS document is not usable: {0}")]
-    InvalidJwks(#[source] JwkError),
-    /// The algorithm allow-list is empty.
-    #[error("the algorithm allow-list is empty; allow at least RS256")]
-    NoAlgorithms,
-    /// A numeric setting is out of range.
-    #[error("{setting} {limit}")]
-    OutOfRange {
-        /// The builder method of the setting (`leeway`, `refetch_cooldown`...).
-        setting: &'static str,
-        /// The rule it breaks, in words (`is at most 5 minutes`).
-        limit: &'static str,
-    },
-    /// The HTTP client could not be built.
-    #[error("the HTTP client could not be built: {0}")]
-    HttpClient(#[source] reqwest::Error),
-    /// Two environment variables ask for settings that exclude each other
-    /// (a JWKS URL and discovery; a provider preset and another issuer).
-    #[error("the environment variables {first} and {second} conflict: set only one of them")]
-    ConflictingEnv {
-        /// The first variable.
-        first: &'static str,
-        /// The variable that contradicts it.
-        second: &'static str,
-    },
-    /// An environment variable is set to a value that cannot be read.
-    #[error("the environment variable {name} is not usable: {reason}")]
-    InvalidEnv {
-        /// The variable.
-        name: &'static str,
-        /// What is wrong with its value.
-        #[source]
-        reason: EnvValueError,
-    },
-    /// `SCOPEGATE_PRESET` names a provider preset, and a variable that
-    /// preset needs is unset (its domain, its tenant, the audience...).
-    #[error("SCOPEGATE_PRESET={preset} needs the environment variable {name}")]
-    PresetNeedsEnv {
-        /// The preset, as `SCOPEGATE_PRESET` spells it (`auth0`).
-        preset: &'static str,
-        /// The variable it needs.
-        name: &'static str,
-    },
-    /// A variable that only one provider preset reads is set, but
-    /// `SCOPEGATE_PRESET` names another preset, or none.
-    #[error(
-        "the environment variable {name} is read only with SCOPEGATE_PRESET={preset}; set that preset or unset {name}"
-    )]
-    PresetForeignEnv {
-        /// The variable.
-        name: &'static str,
-        /// The preset that reads it.
-        preset: &'static str,
-    },
-    /// Two trusted issuers have the same `iss` (or a multi-tenant template
-    /// matches another entry's `iss`): a token could not tell which to use.
-    #[error("the issuer `{issuer}` is trusted twice; give each issuer one entry")]
-    DuplicateIssuer {
-        /// The issuer, or the template, given twice.
-        issuer: String,
-    },
-    /// A multi-tenant issuer's template or tenant settings are unusable.
-    #[error("the multi-tenant issuer `{template}` is not usable: {reason}")]
-    TenantTemplate {
-        /// The template as given.
-        template: String,
-        /// What is wrong with it.
-        reason: TenantTemplateError,
-    },
-    /// An issuer reads granted scopes from no claim at all.
-    #[error("the issuer `{issuer}` has an empty list of scope sources; name at least one claim")]
-    NoScopeSources {
-        /// The issuer (or template).
-        issuer: String,
-    },
-    /// A claim requirement of an issuer ([`Issuer::require`](crate::Issuer::require),
-    /// or of every issuer:
-    /// [`AuthenticatorBuilder::require`](crate::AuthenticatorBuilder::require))
-    /// can never be met as written.
-    #[error("a claim requirement of the issuer `{issuer}` can never be met: {reason}")]
-    ClaimRequirement {
-        /// The issuer (or template).
-        issuer: String,
-        /// What is wrong with it.
-        #[source]
-        reason: ClaimRequirementError,
-    },
-    /// The scope prefix of an issuer ([`Issuer::scope_prefix`](crate::Issuer::scope_prefix))
-    /// is empty or holds a character no scope can hold (RFC 6749 §3.3), so
-    /// it could never begin a granted scope.
-    #[error(
-        "the scope prefix `{prefix}` of the issuer `{issuer}` is not usable: it must be one or more visible ASCII characters other than `\"` and `\\`"
-    )]
-    InvalidScopePrefix {
-        /// The issuer (or template).
-        issuer: String,
-        /// The prefix, cut to 64 printable characters.
-        prefix: String,
-    },
 }
 
 /// Why the value of an environment variable is not usable

@@ -21,7 +21,7 @@ pub(crate) mod request;
 
 use scopegate_wire::clock::unix_now;
 
-use crate::authenticator::{Authenticator, check_scopes};
+use crate::authenticator::Authenticator;
 use crate::claims::Claims;
 use crate::error::AuthError;
 use crate::observe::decision::Decision;
@@ -40,7 +40,7 @@ use crate::policy::tenant::{HandlerMisconfiguration, MisconfiguredHandler, Tenan
 /// order, the first failure being the answer:
 ///
 /// 1. revocation, where it is checked (`401`): for every request with
-///    [`RevocationMode::EveryHandler`](crate::RevocationMode), else only
+///    [`RevocationMode::EveryHandler`](crate::revocation::RevocationMode), else only
 ///    where the handler asked for it (`check_revocation`);
 /// 2. the claim requirements of the token's issuer and of the
 ///    authenticator ([`Issuer::require`](crate::Issuer::require),
@@ -195,7 +195,7 @@ impl Authenticator {
     /// extractor) find them. `req` is any framework's request its adapter
     /// reads (`actix_web::HttpRequest` with the feature `actix`).
     ///
-    /// With [`RevocationMode::EveryHandler`](crate::RevocationMode), a
+    /// With [`RevocationMode::EveryHandler`](crate::revocation::RevocationMode), a
     /// revoked token is refused (`401`), as in the [`Claims`] extractor. A
     /// valid token that fails a claim requirement
     /// ([`Issuer::require`](crate::Issuer::require),
@@ -205,7 +205,7 @@ impl Authenticator {
     }
 
     /// Authenticates `req` and checks that its token satisfies `requirement`:
-    /// with [`RevocationMode::EveryHandler`](crate::RevocationMode), that it
+    /// with [`RevocationMode::EveryHandler`](crate::revocation::RevocationMode), that it
     /// is not revoked; that it meets the claim requirements; then the scopes.
     pub async fn authorize(
         &self,
@@ -320,4 +320,36 @@ pub fn refuse_unattributed(req: &impl RequestView, ask: Ask<'_>, error: &AuthErr
         refusal: Some(error),
     };
     settle(decision, req);
+}
+
+impl Requirement {
+    /// Checks the scopes of `claims` against this requirement: the scope
+    /// check of the pipeline, for a hand-written check on claims already
+    /// validated ([`Authenticator::validate`]). A refusal is
+    /// [`AuthError::InsufficientScope`], naming the scopes to ask for.
+    pub fn check(&self, claims: &Claims) -> Result<(), AuthError> {
+        check_scopes(claims, self)
+    }
+}
+
+/// Checks `claims` against `requirement`. When refused, the scopes to ask
+/// for are named as the token's issuer knows them: with its
+/// [scope prefix](crate::Issuer::scope_prefix), if it has one.
+pub(crate) fn check_scopes(claims: &Claims, requirement: &Requirement) -> Result<(), AuthError> {
+    if requirement.is_satisfied_by(claims.scopes()) {
+        return Ok(());
+    }
+    let wanted = requirement.scopes_to_request(claims.scopes());
+    let scope = match claims.scope_prefix() {
+        None => wanted.join(" "),
+        Some(prefix) => wanted
+            .iter()
+            .map(|scope| format!("{prefix}{scope}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    Err(AuthError::InsufficientScope {
+        required: requirement.to_string(),
+        scope,
+    })
 }

@@ -15,7 +15,7 @@ pub struct CatalogScope {
 /// checks against (so it is always valid and up to date).
 ///
 /// ```
-/// use scopegate_core::{CatalogScope, ScopeCatalog};
+/// use scopegate_core::policy::{CatalogScope, ScopeCatalog};
 ///
 /// // What `scope_catalog!()` expands to, written by hand.
 /// const CATALOG: ScopeCatalog = ScopeCatalog::__new(&[CatalogScope {

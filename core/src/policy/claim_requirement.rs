@@ -104,7 +104,7 @@ impl ClaimTest {
 /// One requirement on one claim.
 ///
 /// ```
-/// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue};
+/// use scopegate::policy::{ClaimRequirement, ClaimTest, ClaimValue};
 ///
 /// const ACCESS_TOKENS: ClaimRequirement =
 ///     ClaimRequirement::new("token_use", ClaimTest::Equals(ClaimValue::str("access")));
@@ -158,7 +158,7 @@ impl ClaimMismatch {
     /// or how it is tested, without the values required.
     ///
     /// ```
-    /// use scopegate::{ClaimMismatch, ClaimMismatchKind, ClaimRequirement, ClaimTest, ClaimValue};
+    /// use scopegate::{error::{ClaimMismatch, ClaimMismatchKind}, policy::{ClaimRequirement, ClaimTest, ClaimValue}};
     ///
     /// let mismatch = ClaimMismatch {
     ///     requirement: ClaimRequirement::new("tid", ClaimTest::Equals(ClaimValue::str("acme"))),
@@ -241,7 +241,7 @@ impl ClaimRequirement {
     /// a test that fits (`includes` for the lists).
     ///
     /// ```
-    /// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue};
+    /// use scopegate::policy::{ClaimRequirement, ClaimTest, ClaimValue};
     ///
     /// let soon = ClaimRequirement::new("exp", ClaimTest::Equals(ClaimValue::str("soon")));
     /// assert!(soon.validate().is_err());

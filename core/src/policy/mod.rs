@@ -1,12 +1,13 @@
-//! What a request may be required to satisfy: scopes ([`Requirement`](crate::Requirement)),
-//! claim requirements (`claim_requirement`), a tenant binding (`tenant`),
-//! the declared scopes (`catalog`), and what a handler requires beyond its
-//! scopes ([`HandlerPolicy`]).
+//! What a request may be required to satisfy: scopes ([`Requirement`]),
+//! claim requirements ([`ClaimRequirement`]), a tenant binding
+//! ([`TenantBinding`]), the declared scopes ([`ScopeCatalog`]), and what a
+//! handler requires beyond its scopes ([`HandlerPolicy`]). Why a token
+//! fails one of them is in [`error`](crate::error).
 //!
 //! `#[require_scopes]` builds a [`HandlerPolicy`] at compile time, beside the
-//! handler's [`Requirement`](crate::Requirement); the pipeline (`crate::pipeline`) checks them
+//! handler's [`Requirement`]; the pipeline (`crate::pipeline`) checks them
 //! once the token is valid, in the one order it states
-//! ([`Ask`](crate::Ask)), before the handler's own extractors run (so a
+//! ([`Ask`](crate::adapter::Ask)), before the handler's own extractors run (so a
 //! refused request's body is never read).
 //!
 //! [`HandlerPolicy`] documents the syntax and the answers.
@@ -16,11 +17,16 @@ pub(crate) mod claim_requirement;
 pub(crate) mod requirement;
 pub(crate) mod tenant;
 
+pub use self::catalog::{CatalogScope, ScopeCatalog};
+pub use self::claim_requirement::{ClaimRequirement, ClaimTest, ClaimValue};
+pub use self::requirement::Requirement;
+pub use self::tenant::{DEFAULT_TENANT_CLAIM, TenantBinding};
+
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 
-use crate::policy::claim_requirement::{AsWritten, ClaimRequirement};
-use crate::policy::tenant::{MisconfiguredHandler, TenantBinding};
+use crate::policy::claim_requirement::AsWritten;
+use crate::policy::tenant::MisconfiguredHandler;
 
 /// What a handler requires of a valid token besides scopes.
 ///
@@ -74,7 +80,7 @@ use crate::policy::tenant::{MisconfiguredHandler, TenantBinding};
 /// ids; a claim mismatch names the claim and how it is tested, not the
 /// values accepted (a list of tenant ids or group names is not for every
 /// caller to read). The whole requirement is logged at `debug` level, and
-/// is in the [`ClaimMismatch`](crate::ClaimMismatch) of the error.
+/// is in the [`ClaimMismatch`](crate::error::ClaimMismatch) of the error.
 ///
 /// # In code
 ///
@@ -83,7 +89,7 @@ use crate::policy::tenant::{MisconfiguredHandler, TenantBinding};
 /// borrow a temporary that has a destructor):
 ///
 /// ```
-/// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding};
+/// use scopegate::policy::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding};
 ///
 /// const CLAIMS: &[ClaimRequirement] = &[ClaimRequirement::new(
 ///     "gty",
@@ -147,7 +153,7 @@ impl HandlerPolicy {
     /// (what `check_revocation` in the attribute sets).
     ///
     /// ```
-    /// use scopegate::HandlerPolicy;
+    /// use scopegate::policy::HandlerPolicy;
     ///
     /// const SENSITIVE: HandlerPolicy = HandlerPolicy::NONE.with_revocation_check();
     /// assert!(SENSITIVE.check_revocation);
@@ -184,7 +190,7 @@ impl std::fmt::Display for HandlerPolicy {
     /// comes from, and is not part of the policy.
     ///
     /// ```
-    /// use scopegate::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding};
+    /// use scopegate::policy::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding};
     ///
     /// const CLAIMS: &[ClaimRequirement] =
     ///     &[ClaimRequirement::new("gty", ClaimTest::Equals(ClaimValue::str("client-credentials")))];

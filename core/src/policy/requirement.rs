@@ -8,7 +8,7 @@ use std::fmt;
 /// written by hand for [`Authenticator::authorize`](crate::Authenticator::authorize).
 ///
 /// ```
-/// use scopegate::Requirement;
+/// use scopegate::policy::Requirement;
 ///
 /// const LIST: Requirement = Requirement::Any(&[
 ///     Requirement::Scope("read:deployments"),

@@ -41,7 +41,7 @@ pub const DEFAULT_TENANT_CLAIM: &str = "oid";
 /// parameter `param`.
 ///
 /// ```
-/// use scopegate::TenantBinding;
+/// use scopegate::policy::TenantBinding;
 ///
 /// const BY_ORG: TenantBinding = TenantBinding::new("org_id");
 /// assert_eq!(BY_ORG.claim, "oid");

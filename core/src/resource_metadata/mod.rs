@@ -299,7 +299,7 @@ impl ProtectedResource {
     /// `challenge` with `resource_metadata` added, if it is a Bearer
     /// challenge that does not name it yet: for challenges written by other
     /// code than scopegate's (scopegate's own refusals are amended as typed
-    /// [`Challenge`](crate::Challenge)s). A parameter counts only outside quoted strings, so
+    /// [`Challenge`](crate::error::Challenge)s). A parameter counts only outside quoted strings, so
     /// a description quoting `resource_metadata=` does not suppress it.
     pub fn amend_challenge(&self, challenge: &str) -> Option<String> {
         let scheme = challenge.get(..6)?;

@@ -21,7 +21,7 @@ use crate::claims::Claims;
 /// `RedisRevocations`).
 ///
 /// ```
-/// use scopegate::{Authenticator, MemoryRevocations, Revocation, RevocationMode};
+/// use scopegate::{Authenticator, revocation::{MemoryRevocations, Revocation, RevocationMode}};
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let revocations = MemoryRevocations::new();

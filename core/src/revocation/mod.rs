@@ -17,7 +17,7 @@
 //! After the token is found valid, whether it was verified now or found in
 //! the verified-token cache: a cached token is checked on every request.
 //! [`RevocationMode::OptIn`] (the default) checks only handlers whose
-//! [`HandlerPolicy::check_revocation`](crate::HandlerPolicy) is set, the
+//! [`HandlerPolicy::check_revocation`](crate::policy::HandlerPolicy) is set, the
 //! sensitive operations; [`RevocationMode::EveryHandler`] checks every
 //! `#[require_scopes]` handler, every `require_scopes_guard!`, the
 //! [`Claims`] extractor, and the hand-written checks of a request,
@@ -113,7 +113,7 @@ pub trait RevocationCheck: Send + Sync + 'static {
 #[non_exhaustive]
 pub enum RevocationMode {
     /// Only handlers whose
-    /// [`HandlerPolicy::check_revocation`](crate::HandlerPolicy) is set:
+    /// [`HandlerPolicy::check_revocation`](crate::policy::HandlerPolicy) is set:
     /// the sensitive operations, as Scalekit's guidance puts it. The
     /// default.
     #[default]

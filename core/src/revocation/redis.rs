@@ -222,8 +222,8 @@ fn connection_config(timeout: Duration) -> AsyncConnectionConfig {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// // Through the facade: `scopegate::RedisRevocations`, with its feature `redis`.
-/// use scopegate_core::{Authenticator, RedisRevocations, RevocationMode};
+/// // Through the facade: `scopegate::revocation::RedisRevocations`, with its feature `redis`.
+/// use scopegate_core::{Authenticator, revocation::{RedisRevocations, RevocationMode}};
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let revocations = RedisRevocations::builder("redis://127.0.0.1:6379")
@@ -273,7 +273,7 @@ impl RedisRevocations {
     /// Settings for a store at `url` (`redis://[:password@]host:port[/db]`).
     ///
     /// ```
-    /// let builder = scopegate_core::RedisRevocations::builder("redis://:hunter2@127.0.0.1:6379");
+    /// let builder = scopegate_core::revocation::RedisRevocations::builder("redis://:hunter2@127.0.0.1:6379");
     /// assert!(!format!("{builder:?}").contains("hunter2"));
     /// ```
     pub fn builder(url: impl Into<String>) -> RedisRevocationsBuilder {

@@ -38,7 +38,7 @@ pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// coincide, scope each rule to the issuer it is meant for.
 ///
 /// ```
-/// use scopegate::Revocation;
+/// use scopegate::revocation::Revocation;
 ///
 /// let one = Revocation::token("tkn_123", 1_900_000_000);
 /// let all = Revocation::client("m2morg_42", 1_800_000_000);

@@ -8,7 +8,7 @@ use super::rules::{InvalidIssuer, Revocation, check_issuer};
 
 /// Where revocations are published, for every replica's mirror to pick up.
 ///
-/// Implemented by [`MemoryRevocations`](crate::MemoryRevocations) (one
+/// Implemented by [`MemoryRevocations`](crate::revocation::MemoryRevocations) (one
 /// process) and, with the cargo feature `redis`, by `RedisRevocations`
 /// (every replica that shares the Redis server). The dev issuer of
 /// `scopegate-dev` publishes to one from its RFC 7009 revocation endpoint.
