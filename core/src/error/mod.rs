@@ -36,7 +36,7 @@ pub use crate::policy::tenant::{
     HandlerMisconfiguration, MisconfiguredHandler, TenantMismatch, TenantMismatchKind,
 };
 pub use scopegate_wire::url_policy::UrlPolicyError;
-pub use std::sync::Arc;
+use std::sync::Arc;
 
 use reqwest::{StatusCode, Url};
 
