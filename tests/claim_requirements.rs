@@ -69,7 +69,7 @@ fn setup() -> Setup {
         "gty",
         ClaimTest::Equals(ClaimValue::str("client-credentials")),
     );
-    let auth = Authenticator::builder_for(Issuer::new(&iss_a).require(one_client))
+    let auth = Authenticator::builder(Issuer::new(&iss_a).require(one_client))
         .trust(Issuer::new(&iss_b))
         .require(machine)
         .build()
@@ -227,7 +227,7 @@ fn a_requirement_that_can_never_be_met_is_refused_at_build_time() {
         .require(never.clone())
         .build();
     let on_issuer =
-        Authenticator::builder_for(Issuer::new("https://acme.scalekit.dev").require(never)).build();
+        Authenticator::builder(Issuer::new("https://acme.scalekit.dev").require(never)).build();
     for built in [on_builder, on_issuer] {
         match built {
             Err(error @ ConfigError::ClaimRequirement { .. }) => {

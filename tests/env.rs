@@ -113,3 +113,34 @@ async fn an_auth0_preset_takes_its_keys_from_the_jwks_url_override() {
     );
     assert_eq!(server.requests(), before);
 }
+
+/// `SCOPEGATE_ISSUER` is the exact `iss`, a trailing `/` included (RFC 7519
+/// compares it as a string): an issuer whose tokens say `https://host/`
+/// can be configured from the environment, and a token without the slash
+/// is another issuer's. A Scalekit environment URL names the environment,
+/// whose `iss` never ends in `/`: a stray slash there is dropped.
+#[actix_web::test]
+async fn an_issuer_with_a_trailing_slash_is_kept_exactly() {
+    let key = TestKey::generate("slash-key-1");
+    let server = JwksServer::start(vec![("/keys".to_owned(), jwks(&[&key]))]);
+    let header = json!({"alg": "RS256", "kid": key.kid, "typ": "JWT"});
+    let token = |iss: String| {
+        mint(
+            &key,
+            header.clone(),
+            json!({
+                "iss": iss, "sub": "m2m", "client_id": "deployer",
+                "scopes": ["deploy:applications"], "iat": now(), "exp": now() + 300,
+            }),
+        )
+    };
+    let with_slash = format!("{}/", server.base);
+    let api = api_from(&[("SCOPEGATE_ISSUER", with_slash.clone())]).expect("it builds");
+    let (status, body) = call(&api, &token(with_slash.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_refused(&api, &token(server.base.clone()), "issued by").await;
+
+    let api = api_from(&[("SCALEKIT_ENVIRONMENT_URL", with_slash)]).expect("it builds");
+    let (status, body) = call(&api, &token(server.base.clone())).await;
+    assert_eq!(status, 200, "{body}");
+}

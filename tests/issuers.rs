@@ -162,12 +162,12 @@ async fn a_tenant_template_checks_iss_against_tid() {
             .jwks_url(format!("{}/common/keys", server.base))
     };
     let listed = claims_api(
-        Authenticator::builder_for(tenant_issuer().tenants([T1]))
+        Authenticator::builder(tenant_issuer().tenants([T1]))
             .build()
             .unwrap(),
     );
     let any = claims_api(
-        Authenticator::builder_for(tenant_issuer().any_tenant())
+        Authenticator::builder(tenant_issuer().any_tenant())
             .build()
             .unwrap(),
     );

@@ -39,7 +39,7 @@ impl Provider {
 
     /// The API trusting `preset`, pointed at this stand-in.
     fn api(&self, preset: Issuer) -> String {
-        let auth = Authenticator::builder_for(preset.base_url(self.base()))
+        let auth = Authenticator::builder(preset.base_url(self.base()))
             .build()
             .expect("the preset builds");
         claims_api(auth)
@@ -325,7 +325,7 @@ async fn cognito_scopes_of_one_resource_server() {
     const POOL: &str = "us-east-1_Ab12Cd34E";
     const SERVER: &str = "https://deployments.acmecorp.com/";
     let p = Provider::start(&format!("/{POOL}/.well-known/jwks.json"));
-    let auth = Authenticator::builder_for(
+    let auth = Authenticator::builder(
         Issuer::cognito("us-east-1", POOL)
             .scope_prefix(SERVER)
             .base_url(p.base()),
@@ -388,7 +388,7 @@ async fn cognito_scopes_of_one_resource_server() {
 #[test]
 fn an_unusable_scope_prefix_is_a_configuration_error() {
     for bad in ["", "https://api.acme.com/ x", "say\"what"] {
-        let error = Authenticator::builder_for(
+        let error = Authenticator::builder(
             Issuer::cognito("us-east-1", "us-east-1_Ab12Cd34E").scope_prefix(bad),
         )
         .build()

@@ -92,7 +92,7 @@ async fn each_entry_checks_its_own_audience() {
     let server_a = JwksServer::start(vec![("/keys".into(), jwks(&[&key_a]))]);
     let server_b = JwksServer::start(vec![("/keys".into(), jwks(&[&key_b]))]);
     let api = claims_api(
-        Authenticator::builder_for(Issuer::new(&server_a.base).audience("api-a"))
+        Authenticator::builder(Issuer::new(&server_a.base).audience("api-a"))
             .trust(Issuer::new(&server_b.base))
             .build()
             .unwrap(),
@@ -131,12 +131,8 @@ async fn a_tenant_template_matches_one_plain_segment_only() {
             None => issuer.any_tenant(),
         }
     };
-    let any = claims_api(Authenticator::builder_for(issuer(None)).build().unwrap());
-    let listed = claims_api(
-        Authenticator::builder_for(issuer(Some(&[T1])))
-            .build()
-            .unwrap(),
-    );
+    let any = claims_api(Authenticator::builder(issuer(None)).build().unwrap());
+    let listed = claims_api(Authenticator::builder(issuer(Some(&[T1]))).build().unwrap());
     let token = |iss: &str, tid: Value| {
         let mut c = claims(iss);
         c["tid"] = tid;
@@ -330,7 +326,7 @@ async fn a_tenant_claim_may_be_a_registered_claim() {
     let server = JwksServer::start(vec![("/keys".into(), jwks(&[&key]))]);
     let base = server.base.clone();
     let api = claims_api(
-        Authenticator::builder_for(
+        Authenticator::builder(
             Issuer::multi_tenant(format!("{base}/{{org}}"))
                 .tenant_claim("oid")
                 .jwks_url(format!("{base}/keys"))

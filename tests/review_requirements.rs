@@ -254,7 +254,7 @@ async fn a_scope_prefix_binds_only_its_issuer() {
         "scope",
         ClaimTest::Includes(ClaimValue::str("read:deployments")),
     );
-    let auth = scopegate::Authenticator::builder_for(
+    let auth = scopegate::Authenticator::builder(
         scopegate::Issuer::new(prefixed.url())
             .jwks_url(prefixed.jwks_url())
             .scope_prefix(PREFIX)

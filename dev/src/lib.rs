@@ -144,48 +144,6 @@ pub use scopegate_wire::management::{
     OrganizationEnvelope, OrganizationPage, region,
 };
 
-/// The old name of [`NewOrganizationClient`].
-#[deprecated(
-    since = "0.1.0",
-    note = "use `NewOrganizationClient`, the management API's one model: build it with `NewOrganizationClient::new(name).scopes(..)` (the two-argument `new` and struct literals are gone)"
-)]
-pub type NewClient = NewOrganizationClient;
-
-/// The old name of [`ClientUpdate`].
-#[deprecated(
-    since = "0.1.0",
-    note = "use `ClientUpdate`, the management API's one model: build it with `ClientUpdate::new().name(..)` (struct literals are gone)"
-)]
-pub type UpdateClient = ClientUpdate;
-
-/// The old name of [`OrganizationClient`].
-#[deprecated(
-    since = "0.1.0",
-    note = "use `OrganizationClient`, the management API's one model; `expiry`, `create_time` and `update_time` are now `Option`s (always `Some` from the dev issuer)"
-)]
-pub type ClientInfo = OrganizationClient;
-
-/// The old name of [`ClientSecret`].
-#[deprecated(
-    since = "0.1.0",
-    note = "use `ClientSecret`, the management API's one model; `create_time` and `update_time` are now `Option`s (always `Some` from the dev issuer)"
-)]
-pub type SecretInfo = ClientSecret;
-
-/// The old name of [`CreatedOrganizationClient`].
-#[deprecated(
-    since = "0.1.0",
-    note = "use `CreatedOrganizationClient`, the management API's one model; `plain_secret` is now a `Secret`: read it with `.expose()`"
-)]
-pub type CreatedClient = CreatedOrganizationClient;
-
-/// The old name of [`CreatedClientSecret`].
-#[deprecated(
-    since = "0.1.0",
-    note = "use `CreatedClientSecret`, the management API's one model; `plain_secret` is now a `Secret`: read it with `.expose()`"
-)]
-pub type CreatedSecret = CreatedClientSecret;
-
 use state::State;
 
 /// How tokens carry their scopes.

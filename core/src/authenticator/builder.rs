@@ -132,8 +132,7 @@ use crate::revocation::{RevocationCheck, RevocationHook, RevocationMode};
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct AuthenticatorBuilder {
-    /// The issuer of [`Authenticator::builder`] or
-    /// [`Authenticator::builder_for`], which the per-issuer methods
+    /// The issuer given to [`Authenticator::builder`], which the per-issuer methods
     /// (`jwks_url`, `audience`, `algorithms`...) configure.
     pub(super) primary: Issuer,
     /// The issuers added with [`trust`](Self::trust).
@@ -157,13 +156,7 @@ pub struct AuthenticatorBuilder {
 }
 
 impl AuthenticatorBuilder {
-    pub(crate) fn new(issuer: impl Into<String>) -> Self {
-        let mut primary = Issuer::new(issuer);
-        primary.trim_trailing_slash = true;
-        Self::new_for(primary)
-    }
-
-    pub(crate) fn new_for(primary: Issuer) -> Self {
+    pub(crate) fn new(primary: Issuer) -> Self {
         AuthenticatorBuilder {
             primary,
             trusted: Vec::new(),
@@ -478,43 +471,43 @@ mod tests {
     #[test]
     fn https_is_required_except_on_loopback() {
         assert!(
-            AuthenticatorBuilder::new("https://acme.scalekit.dev")
+            AuthenticatorBuilder::new(Issuer::new("https://acme.scalekit.dev"))
                 .build()
                 .is_ok()
         );
         assert!(
-            AuthenticatorBuilder::new("http://127.0.0.1:8080")
+            AuthenticatorBuilder::new(Issuer::new("http://127.0.0.1:8080"))
                 .build()
                 .is_ok()
         );
         assert!(
-            AuthenticatorBuilder::new("http://localhost:8080")
+            AuthenticatorBuilder::new(Issuer::new("http://localhost:8080"))
                 .build()
                 .is_ok()
         );
         assert!(matches!(
-            AuthenticatorBuilder::new("http://acme.example").build(),
+            AuthenticatorBuilder::new(Issuer::new("http://acme.example")).build(),
             Err(ConfigError::InvalidUrl { .. })
         ));
         assert!(
-            AuthenticatorBuilder::new("http://acme.example")
+            AuthenticatorBuilder::new(Issuer::new("http://acme.example"))
                 .allow_http(true)
                 .build()
                 .is_ok()
         );
         assert!(matches!(
-            AuthenticatorBuilder::new("ftp://acme.example").build(),
+            AuthenticatorBuilder::new(Issuer::new("ftp://acme.example")).build(),
             Err(ConfigError::InvalidUrl { .. })
         ));
         assert!(matches!(
-            AuthenticatorBuilder::new("not a url").build(),
+            AuthenticatorBuilder::new(Issuer::new("not a url")).build(),
             Err(ConfigError::InvalidUrl { .. })
         ));
     }
 
     #[test]
     fn settings_are_checked() {
-        let builder = AuthenticatorBuilder::new("https://a.example");
+        let builder = AuthenticatorBuilder::new(Issuer::new("https://a.example"));
         assert!(matches!(
             builder.clone().algorithms([]).build(),
             Err(ConfigError::NoAlgorithms)
@@ -536,7 +529,7 @@ mod tests {
         let error = builder.max_staleness(Duration::ZERO).build().unwrap_err();
         assert_eq!(error.to_string(), "max_staleness must be above zero");
         assert!(matches!(
-            AuthenticatorBuilder::new("https://a.example")
+            AuthenticatorBuilder::new(Issuer::new("https://a.example"))
                 .jwks_document(&b"{}"[..])
                 .build(),
             Err(ConfigError::InvalidJwks(

@@ -205,10 +205,15 @@ pub(crate) fn builder_from_lookup(
     let audiences = env.list(ENV_AUDIENCE);
     let mut builder = match preset {
         None => {
-            let issuer = env
-                .var(ENV_ISSUER)
-                .or_else(|| env.var(ENV_ENVIRONMENT_URL))
-                .ok_or(ConfigError::MissingEnv(ENV_ENVIRONMENT_URL))?;
+            // `SCOPEGATE_ISSUER` is the exact `iss`; a Scalekit environment
+            // URL names the environment, whose `iss` never ends in `/`.
+            let issuer = match env.var(ENV_ISSUER) {
+                Some(issuer) => Issuer::new(issuer),
+                None => env
+                    .var(ENV_ENVIRONMENT_URL)
+                    .map(|url| Issuer::scalekit(&url))
+                    .ok_or(ConfigError::MissingEnv(ENV_ENVIRONMENT_URL))?,
+            };
             AuthenticatorBuilder::new(issuer).audiences(audiences)
         }
         Some(preset) => preset_builder(&env, preset, audiences)?,
@@ -259,10 +264,10 @@ fn preset_builder<F: Fn(&str) -> Option<String>>(
     };
     let issuer = match preset {
         Preset::Scalekit => {
-            return Ok(
-                AuthenticatorBuilder::new(env.needed(preset, ENV_ENVIRONMENT_URL)?)
-                    .audiences(audiences),
-            );
+            return Ok(AuthenticatorBuilder::new(Issuer::scalekit(
+                &env.needed(preset, ENV_ENVIRONMENT_URL)?,
+            ))
+            .audiences(audiences));
         }
         Preset::Auth0 => {
             let domain = host(ENV_AUTH0_DOMAIN, &env.needed(preset, ENV_AUTH0_DOMAIN)?)?;
@@ -303,7 +308,7 @@ fn preset_builder<F: Fn(&str) -> Option<String>>(
         Preset::Keycloak => &audiences[..],
         _ => audiences.get(1..).unwrap_or_default(),
     };
-    Ok(AuthenticatorBuilder::new_for(
+    Ok(AuthenticatorBuilder::new(
         issuer.audiences(rest.iter().cloned()),
     ))
 }
@@ -539,7 +544,7 @@ mod tests {
                     (ENV_PRESET, "scalekit"),
                     (ENV_ENVIRONMENT_URL, "https://acme.scalekit.dev/"),
                 ],
-                "https://acme.scalekit.dev/",
+                "https://acme.scalekit.dev",
                 "https://acme.scalekit.dev/keys",
                 &[],
             ),

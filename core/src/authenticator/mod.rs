@@ -30,8 +30,8 @@ use env::{builder_from_env, builder_from_lookup};
 /// Validates bearer tokens against one or several trusted issuers and
 /// checks their scopes.
 ///
-/// Build it once with [`Authenticator::builder`],
-/// [`Authenticator::builder_for`] or [`Authenticator::from_env`] and
+/// Build it once with [`Authenticator::builder`] or
+/// [`Authenticator::from_env`] and
 /// register it as actix-web app data; it is cheap to clone (all clones
 /// share the JWKS caches). More issuers are trusted with
 /// [`AuthenticatorBuilder::trust`]; a token's `iss` selects the issuer
@@ -85,27 +85,28 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    /// Starts a builder for tokens issued by `issuer` (the exact `iss`
-    /// value; for Scalekit, the environment URL).
-    pub fn builder(issuer: impl Into<String>) -> AuthenticatorBuilder {
-        AuthenticatorBuilder::new(issuer)
-    }
-
-    /// Starts a builder whose first trusted issuer is `issuer` (a provider
-    /// preset such as [`Issuer::auth0`], or an [`Issuer`] configured by
-    /// hand); more are added with [`AuthenticatorBuilder::trust`].
+    /// Starts a builder whose first trusted issuer is `issuer`: its exact
+    /// `iss` as a string (for Scalekit, the environment URL), or an
+    /// [`Issuer`] (a provider preset such as [`Issuer::auth0`], or one
+    /// configured by hand); more are added with
+    /// [`AuthenticatorBuilder::trust`]. The `iss` is kept exactly as given:
+    /// RFC 7519 compares it as a string, so `https://sso.example/` and
+    /// `https://sso.example` are two issuers.
     ///
     /// ```
     /// use scopegate::{Authenticator, Issuer};
     ///
-    /// let auth = Authenticator::builder_for(Issuer::cognito("eu-west-1", "eu-west-1_AbCdEf123"))
+    /// let auth = Authenticator::builder("https://acme.scalekit.dev").build()?;
+    /// assert_eq!(auth.issuer(), "https://acme.scalekit.dev");
+    ///
+    /// let auth = Authenticator::builder(Issuer::cognito("eu-west-1", "eu-west-1_AbCdEf123"))
     ///     .trust(Issuer::okta("acme.okta.com", "default", "api://default"))
     ///     .build()?;
     /// assert_eq!(auth.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123");
     /// # Ok::<(), scopegate::ConfigError>(())
     /// ```
-    pub fn builder_for(issuer: Issuer) -> AuthenticatorBuilder {
-        AuthenticatorBuilder::new_for(issuer)
+    pub fn builder(issuer: impl Into<Issuer>) -> AuthenticatorBuilder {
+        AuthenticatorBuilder::new(issuer.into())
     }
 
     /// Builds an authenticator for the Scalekit environment named by

@@ -40,7 +40,7 @@ pub(crate) enum KeyLocation {
 ///
 /// An [`Authenticator`](crate::Authenticator) trusts the issuer given to
 /// [`Authenticator::builder`](crate::Authenticator::builder) (or
-/// [`builder_for`](crate::Authenticator::builder_for)) and every issuer
+/// [`builder`](crate::Authenticator::builder)) and every issuer
 /// added with [`AuthenticatorBuilder::trust`](crate::AuthenticatorBuilder::trust).
 /// Each has its own key cache. The token's `iss`, read before the signature
 /// is checked and used only to choose among the trusted entries, selects
@@ -102,7 +102,7 @@ pub(crate) enum KeyLocation {
 ///     .tenants(["9188040d-6c67-4c5b-b112-36a304b66dad"])
 ///     .jwks_url("https://login.microsoftonline.com/common/discovery/v2.0/keys")
 ///     .audience("api://deployments");
-/// let auth = Authenticator::builder_for(entra).build()?;
+/// let auth = Authenticator::builder(entra).build()?;
 /// assert_eq!(auth.issuer(), "https://login.microsoftonline.com/{tenantid}/v2.0");
 /// # Ok::<(), scopegate::ConfigError>(())
 /// ```
@@ -115,7 +115,6 @@ pub struct Issuer {
     /// Trailing `/`s of the issuer are dropped when built: the behaviour
     /// of [`Authenticator::builder`](crate::Authenticator::builder), kept
     /// for it alone (Auth0's `iss` ends with `/`).
-    pub(crate) trim_trailing_slash: bool,
     tenant_claim: Option<&'static str>,
     tenants: Option<Vec<String>>,
     any_tenant: bool,
@@ -138,7 +137,6 @@ impl Issuer {
         Issuer {
             issuer: issuer.into(),
             template: false,
-            trim_trailing_slash: false,
             tenant_claim: None,
             tenants: None,
             any_tenant: false,
@@ -271,7 +269,7 @@ impl Issuer {
     /// ```
     /// use scopegate::{Authenticator, Issuer};
     ///
-    /// let auth = Authenticator::builder_for(
+    /// let auth = Authenticator::builder(
     ///     Issuer::cognito("us-east-1", "us-east-1_Ab12Cd34E")
     ///         .scope_prefix("https://deployments.acme.com/"),
     /// )
@@ -368,11 +366,7 @@ impl Issuer {
     }
 
     fn issuer_text(&self) -> &str {
-        if self.trim_trailing_slash {
-            self.issuer.trim_end_matches('/')
-        } else {
-            &self.issuer
-        }
+        &self.issuer
     }
 
     /// Checks this entry and resolves it into its settings.
@@ -491,6 +485,30 @@ pub(crate) fn check_distinct(entries: &[IssuerSettings]) -> Result<(), ConfigErr
         }
     }
     Ok(())
+}
+
+/// An issuer given by its exact `iss`, with the defaults of
+/// [`Issuer::new`].
+impl From<&str> for Issuer {
+    fn from(issuer: &str) -> Self {
+        Issuer::new(issuer)
+    }
+}
+
+/// An issuer given by its exact `iss`, with the defaults of
+/// [`Issuer::new`].
+impl From<String> for Issuer {
+    fn from(issuer: String) -> Self {
+        Issuer::new(issuer)
+    }
+}
+
+/// An issuer given by its exact `iss`, with the defaults of
+/// [`Issuer::new`].
+impl From<&String> for Issuer {
+    fn from(issuer: &String) -> Self {
+        Issuer::new(issuer.as_str())
+    }
 }
 
 #[cfg(test)]

@@ -31,8 +31,9 @@ impl Issuer {
     /// custom domain) is the issuer; keys at `<url>/keys`; scopes from the
     /// `scopes` array (and the RFC 9068 `scope` string, intersected when
     /// both are present); client id from `client_id`. `aud` is not checked
-    /// unless an [`audience`](Self::audience) is added. The same as
-    /// [`Authenticator::builder`](crate::Authenticator::builder).
+    /// unless an [`audience`](Self::audience) is added. A trailing `/` on
+    /// the URL is dropped: a Scalekit environment's `iss` never has one
+    /// (anything else is compared exactly, as given).
     pub fn scalekit(environment_url: &str) -> Issuer {
         Issuer::new(environment_url.trim().trim_end_matches('/'))
             .scope_sources(ScopeSource::DEFAULT)
