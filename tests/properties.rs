@@ -276,7 +276,7 @@ proptest! {
     /// The runtime side that accepts scopes from outside (client
     /// registration on the dev issuer) accepts exactly the grammar's
     /// scopes, which are exactly those `#[require_scopes]` accepts (its
-    /// check calls the same `parse_scope`; `ui-tests/` show it rejecting).
+    /// check calls the same `parse_scope`; `ui/cases/grammar/` show it rejecting).
     #[test]
     fn scope_consumers_agree_with_the_grammar(text in scope_text()) {
         let (_, issuer) = dev_issuer();
