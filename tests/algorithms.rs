@@ -7,15 +7,13 @@
 //! algorithm.
 
 mod common;
-#[path = "support/jose.rs"]
-mod jose;
 
 use actix_web::{HttpResponse, web};
 use scopegate::{Algorithm, AuthError, Authenticator, error::TokenError};
 use serde_json::{Value, json};
 
+use common::jose::{CurveKey, ISSUER, TestKey, b64, ecdsa_der};
 use common::{serve, unix_now};
-use jose::{CurveKey, ISSUER, TestKey, b64, ecdsa_der};
 
 /// Serves `keys` as a JWKS at `/keys` on a loopback port; returns its URL.
 fn serve_jwks(keys: Vec<Value>) -> String {
@@ -148,7 +146,7 @@ async fn an_ecdsa_signature_in_der_or_of_the_wrong_length_is_refused() {
         let good = curve_token(key);
         assert!(auth.validate(&good).await.is_ok(), "{}", key.alg);
         let (input, signature) = good.rsplit_once('.').expect("three parts");
-        let fixed = jose::unb64(signature);
+        let fixed = common::jose::unb64(signature);
         let der = ecdsa_der(&fixed);
         assert_ne!(der.len(), fixed.len());
         for bad in [
@@ -167,7 +165,7 @@ async fn an_ecdsa_signature_in_der_or_of_the_wrong_length_is_refused() {
     }
     let good = curve_token(&ed);
     let (input, signature) = good.rsplit_once('.').expect("three parts");
-    let long = [jose::unb64(signature).as_slice(), &[0]].concat();
+    let long = [common::jose::unb64(signature).as_slice(), &[0]].concat();
     assert_eq!(
         refusal(auth.validate(&format!("{input}.{}", b64(long))).await),
         TokenError::BadSignature
@@ -191,7 +189,7 @@ async fn a_mixed_jwks_yields_the_keys_the_server_accepts() {
     // A P-256 key whose x lost a byte.
     let short = CurveKey::generate("short", "ES256");
     let mut short_jwk = short.jwk();
-    let x = jose::unb64(short_jwk["x"].as_str().expect("x"));
+    let x = common::jose::unb64(short_jwk["x"].as_str().expect("x"));
     short_jwk["x"] = json!(b64(&x[1..]));
     let keys = vec![
         rsa.jwk(),

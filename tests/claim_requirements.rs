@@ -9,14 +9,10 @@
 //! built.
 
 mod common;
-#[path = "support/jose.rs"]
-mod jose;
-#[path = "support/issuers_kit.rs"]
-mod kit;
 
 use actix_web::{HttpResponse, get};
-use jose::{TestKey, jwks};
-use kit::{JwksServer, call, mint, now};
+use common::issuers::{JwksServer, call, mint, now};
+use common::jose::{TestKey, jwks};
 use scopegate::{
     AuthError, Authenticator, ConfigError, Issuer,
     error::ClaimMismatchKind,
@@ -36,7 +32,7 @@ async fn deploy() -> HttpResponse {
 
 /// `GET <api>/deploy` with `token`: status, challenge and body.
 async fn call_deploy(api: &str, token: &str) -> (u16, String, Value) {
-    kit::answer(
+    common::issuers::answer(
         common::http_client()
             .get(format!("{api}/deploy"))
             .bearer_auth(token),
@@ -77,7 +73,7 @@ fn setup() -> Setup {
     let served = auth.clone();
     let api = common::serve(move |cfg| {
         cfg.app_data(served.clone())
-            .service(kit::me)
+            .service(common::issuers::me)
             .service(deploy);
     });
     Setup {

@@ -20,8 +20,7 @@
 //! tens of thousands of comparisons in a few seconds); `SCOPEGATE_DIFF_START`
 //! picks another point of the generator's stream.
 
-#[path = "support/jose.rs"]
-mod jose;
+mod common;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,7 +30,7 @@ use scopegate::{Algorithm, Authenticator};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-use jose::{AUDIENCE, ISSUER, TestKey, b64, unb64};
+use common::jose::{AUDIENCE, ISSUER, TestKey, b64, unb64};
 
 const LEEWAY: i64 = 30;
 
@@ -105,7 +104,7 @@ struct Config {
 }
 
 fn configs(keys: &Keys) -> Vec<Config> {
-    let jwks = jose::jwks(&[&keys.k1, &keys.k2]);
+    let jwks = common::jose::jwks(&[&keys.k1, &keys.k2]);
     let algorithms = [Algorithm::RS256, Algorithm::PS256];
     let mut base = Validation::new(JwtAlgorithm::RS256);
     base.algorithms = vec![JwtAlgorithm::RS256, JwtAlgorithm::PS256];
@@ -121,7 +120,7 @@ fn configs(keys: &Keys) -> Vec<Config> {
     vec![
         Config {
             name: "no audience",
-            scopegate: jose::builder(&jwks)
+            scopegate: common::jose::builder(&jwks)
                 .algorithms(algorithms)
                 .build()
                 .expect("authenticator"),
@@ -129,7 +128,7 @@ fn configs(keys: &Keys) -> Vec<Config> {
         },
         Config {
             name: "audience",
-            scopegate: jose::builder(&jwks)
+            scopegate: common::jose::builder(&jwks)
                 .algorithms(algorithms)
                 .audience(AUDIENCE)
                 .build()
@@ -928,7 +927,7 @@ fn scopegate_agrees_with_jsonwebtoken_or_a_documented_rule() {
     let (d1, d2) = (decoding(&keys.k1), decoding(&keys.k2));
     let jwt_keys = [("k1", &d1), ("k2", &d2)];
     let configs = configs(&keys);
-    let runtime = jose::runtime();
+    let runtime = common::jose::runtime();
     let mut rng = Rng(start);
     let mut tally = Tally::default();
     let mut previous = String::new();

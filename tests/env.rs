@@ -6,13 +6,9 @@
 //! runtime's unit tests (`authenticator::env::tests`).
 
 mod common;
-#[path = "support/jose.rs"]
-mod jose;
-#[path = "support/issuers_kit.rs"]
-mod kit;
 
-use jose::{TestKey, jwks};
-use kit::{JwksServer, assert_refused, call, claims_api, mint, now};
+use common::issuers::{JwksServer, assert_refused, call, claims_api, mint, now};
+use common::jose::{TestKey, jwks};
 use scopegate::{Authenticator, ConfigError};
 use serde_json::json;
 

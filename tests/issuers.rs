@@ -5,16 +5,12 @@
 //! configurations that are refused when the authenticator is built.
 
 mod common;
-#[path = "support/jose.rs"]
-mod jose;
-#[path = "support/issuers_kit.rs"]
-mod kit;
 
 use std::time::Duration;
 
 use common::eventually;
-use jose::{TestKey, jwks};
-use kit::{JwksServer, assert_refused, call, claims_api, mint, now};
+use common::issuers::{JwksServer, assert_refused, call, claims_api, mint, now};
+use common::jose::{TestKey, jwks};
 use scopegate::{Authenticator, ConfigError, Issuer, ScopeSource, error::TenantTemplateError};
 use serde_json::json;
 

@@ -13,8 +13,7 @@
 //! * the verified-token cache: never one token's claims for another, with
 //!   tokens built to share length and signature tail with a cached one.
 
-#[path = "support/jose.rs"]
-mod jose;
+mod common;
 
 use std::sync::OnceLock;
 
@@ -24,7 +23,7 @@ use scopegate::dev::{DevIssuer, NewOrganizationClient};
 use scopegate::{AuthError, Authenticator, grammar, policy::Requirement};
 use serde_json::json;
 
-use jose::{TestKey, b64};
+use common::jose::{TestKey, b64};
 
 // ---------------------------------------------------------------------------
 // Requirement trees
@@ -302,13 +301,13 @@ fn fixture() -> &'static CacheFixture {
     static FIXTURE: OnceLock<CacheFixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let key = TestKey::generate("cache-key");
-        let auth = jose::builder(&jose::jwks(&[&key]))
+        let auth = common::jose::builder(&common::jose::jwks(&[&key]))
             .build()
             .expect("authenticator");
         CacheFixture {
             key,
             auth,
-            runtime: jose::runtime(),
+            runtime: common::jose::runtime(),
         }
     })
 }
@@ -318,7 +317,8 @@ fn fixture() -> &'static CacheFixture {
 fn token_for(key: &TestKey, sub: &str) -> String {
     let now = scopegate_wire::clock::unix_now();
     let header = json!({"alg": "RS256", "kid": key.kid, "typ": "at+jwt"}).to_string();
-    let claims = json!({"iss": jose::ISSUER, "sub": sub, "exp": now + 600, "iat": now}).to_string();
+    let claims =
+        json!({"iss": common::jose::ISSUER, "sub": sub, "exp": now + 600, "iat": now}).to_string();
     key.token(&header, &claims, "RS256")
 }
 
@@ -383,7 +383,8 @@ fn a_forged_token_sharing_a_cached_tail_is_verified_not_looked_up() {
     let (input, signature) = token.rsplit_once('.').expect("three parts");
     let (header, _) = input.split_once('.').expect("three parts");
     let now = scopegate_wire::clock::unix_now();
-    let other = json!({"iss": jose::ISSUER, "sub": "zzzzzzzzzzzz", "exp": now + 600, "iat": now});
+    let other =
+        json!({"iss": common::jose::ISSUER, "sub": "zzzzzzzzzzzz", "exp": now + 600, "iat": now});
     let forged = format!("{header}.{}.{signature}", b64(other.to_string()));
     assert_eq!(forged.len(), token.len(), "built to share length and tail");
     assert!(matches!(

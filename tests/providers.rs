@@ -9,14 +9,10 @@
 //! runtime's unit tests (`preset::tests`).
 
 mod common;
-#[path = "support/jose.rs"]
-mod jose;
-#[path = "support/issuers_kit.rs"]
-mod kit;
 
 use actix_web::{HttpResponse, web};
-use jose::{TestKey, jwks};
-use kit::{JwksServer, assert_refused, call, claims_api, mint, now};
+use common::issuers::{JwksServer, assert_refused, call, claims_api, mint, now};
+use common::jose::{TestKey, jwks};
 use scopegate::{Authenticator, Claims, Issuer, require_scopes};
 use serde_json::{Value, json};
 
@@ -348,7 +344,7 @@ async fn cognito_scopes_of_one_resource_server() {
         )
     };
     let post = |token: String| {
-        kit::answer(
+        common::issuers::answer(
             common::http_client()
                 .post(format!("{api}/deploy"))
                 .bearer_auth(token),

@@ -4,8 +4,6 @@
 //! RFC 7009 endpoint with the client's `revoke` call, over real HTTP.
 
 mod common;
-#[path = "support/revocation_api.rs"]
-mod revocation_api;
 
 use std::time::Duration;
 
@@ -34,7 +32,7 @@ async fn setup(store: &MemoryRevocations, mode: RevocationMode) -> (DevIssuer, S
         .revocation(store.clone(), mode)
         .build()
         .unwrap();
-    (issuer, revocation_api::spawn(auth))
+    (issuer, common::revocation_api::spawn(auth))
 }
 
 /// The status of `GET api + path` with `token`.
@@ -210,7 +208,7 @@ async fn an_unavailable_check_fails_closed_with_503_and_retry_after() {
         .revocation(Lost, RevocationMode::OptIn)
         .build()
         .unwrap();
-    let api = revocation_api::spawn(auth);
+    let api = common::revocation_api::spawn(auth);
     let token = issuer.token().scopes([SCOPE]).mint();
     let response = get_bearer(&format!("{api}/sensitive"), &token).await;
     assert_eq!(common::header(&response, "retry-after"), "7");
@@ -492,7 +490,7 @@ async fn a_token_revoked_after_its_exp_stays_refused_through_the_leeway() {
         .revocation(store.clone(), RevocationMode::EveryHandler)
         .build()
         .unwrap();
-    let api = revocation_api::spawn(auth);
+    let api = common::revocation_api::spawn(auth);
     let (admin_id, admin_secret) = issuer.admin_credentials();
 
     // Expired 10 s, 200 s and 290 s ago: all still within the leeway.

@@ -7,15 +7,11 @@
 //! cannot be found.
 
 mod common;
-#[path = "support/redis.rs"]
-mod redis_server;
-#[path = "support/revocation_api.rs"]
-mod revocation_api;
 
 use std::time::{Duration, Instant};
 
+use common::redis_server::{Gate, RedisServer};
 use common::{ORG, eventually, get_bearer, http_client, register_client};
-use redis_server::{Gate, RedisServer};
 use reqwest::StatusCode;
 use scopegate::client::TokenClient;
 use scopegate::dev::DevIssuer;
@@ -54,7 +50,7 @@ async fn replica(issuer: &DevIssuer, redis_url: &str) -> Replica {
         .build()
         .unwrap();
     Replica {
-        api: revocation_api::spawn(auth),
+        api: common::revocation_api::spawn(auth),
         revocations,
         http: http_client(),
     }

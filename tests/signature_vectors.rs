@@ -11,8 +11,7 @@
 //! on encodings built here after RFC 8017 §9.1.1 (EMSA-PSS) and §9.2
 //! (EMSA-PKCS1-v1_5).
 
-#[path = "support/jose.rs"]
-mod jose;
+mod common;
 
 use aws_lc_rs::digest::{self, SHA256};
 use num_bigint::BigUint;
@@ -22,7 +21,7 @@ use scopegate::{
 };
 use serde_json::json;
 
-use jose::{TestKey, b64, left_pad};
+use common::jose::{TestKey, b64, left_pad};
 
 /// DER of `DigestInfo` up to the hash, for SHA-256 (RFC 8017 §9.2 note 1).
 const SHA256_PREFIX: [u8; 19] = [
@@ -48,7 +47,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let key = TestKey::generate("k1");
-        let auth = jose::builder(&jose::jwks(&[&key]))
+        let auth = common::jose::builder(&common::jose::jwks(&[&key]))
             .algorithms([Algorithm::RS256, Algorithm::PS256])
             .token_cache_bytes(0)
             .build()
@@ -56,7 +55,7 @@ impl Fixture {
         Fixture {
             key,
             auth,
-            runtime: jose::runtime(),
+            runtime: common::jose::runtime(),
         }
     }
 
@@ -64,8 +63,7 @@ impl Fixture {
     fn signing_input(&self, alg: &str, jti: u64) -> String {
         let now = scopegate_wire::clock::unix_now();
         let header = json!({"alg": alg, "kid": self.key.kid, "typ": "at+jwt"});
-        let claims =
-            json!({"iss": jose::ISSUER, "sub": "vector", "exp": now + 600, "jti": jti.to_string()});
+        let claims = json!({"iss": common::jose::ISSUER, "sub": "vector", "exp": now + 600, "jti": jti.to_string()});
         format!("{}.{}", b64(header.to_string()), b64(claims.to_string()))
     }
 
@@ -428,7 +426,7 @@ fn a_flipped_bit_in_any_part_is_refused() {
         let input = fx.signing_input(alg, 9);
         let signature = fx.key.sign(alg, input.as_bytes());
         let (header, payload) = input.split_once('.').expect("two parts");
-        let (header, payload) = (jose::unb64(header), jose::unb64(payload));
+        let (header, payload) = (common::jose::unb64(header), common::jose::unb64(payload));
         for bit in 0..signature.len() * 8 {
             let mut s = signature.clone();
             s[bit / 8] ^= 1 << (bit % 8);

@@ -4,7 +4,6 @@
 // The helpers shared with the workspace's integration tests.
 #[path = "../../tests/common/mod.rs"]
 mod common;
-#[path = "support/run.rs"]
 mod run;
 
 use common::{ORG, closed_port_url, decode_jwt, register_client, unix_now};

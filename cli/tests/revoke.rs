@@ -7,9 +7,6 @@
 // The helpers shared with the workspace's integration tests.
 #[path = "../../tests/common/mod.rs"]
 mod common;
-#[path = "../../tests/support/revocation_api.rs"]
-mod revocation_api;
-#[path = "support/run.rs"]
 mod run;
 
 use common::{closed_port_url, get_bearer, register_client};
@@ -57,7 +54,7 @@ async fn setup() -> (MemoryRevocations, DevIssuer, String) {
         .revocation(store.clone(), RevocationMode::OptIn)
         .build()
         .expect("build the authenticator");
-    let api = revocation_api::spawn(auth);
+    let api = common::revocation_api::spawn(auth);
     (store, issuer, api)
 }
 

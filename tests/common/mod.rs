@@ -1,7 +1,16 @@
-//! Helpers shared by the integration tests: `tests/*.rs` include this file
-//! as `mod common;`, and the CLI's tests (`cli/tests/cli.rs`, another
-//! crate) as `#[path = "../../tests/common/mod.rs"] mod common;`, so it
-//! uses only crates both have as dependencies.
+//! Helpers shared by the integration tests: `tests/*.rs` include this
+//! module as `mod common;`, and the CLI's tests (another crate) as
+//! `#[path = "../../tests/common/mod.rs"] mod common;`, so it uses only
+//! crates both have as dependencies. Its submodules:
+//!
+//! * [`jose`]: RSA test keys, JWKS documents and hand-minted JWTs;
+//! * [`issuers`]: a JWKS server on loopback and a claims API, for tests
+//!   of several issuers and providers;
+//! * [`revocation_api`]: an API whose handlers differ in how revocation
+//!   applies to them;
+//! * [`redis_server`]: a real `redis-server` on an ephemeral port.
+//!
+//! And here:
 //!
 //! * the clock as JWTs count it: [`unix_now`];
 //! * the dev issuer: [`ORG`], [`register_client`];
@@ -12,6 +21,11 @@
 //!   protected test API, [`spawn_api`];
 //! * waiting for a server's own timer: [`eventually`].
 #![allow(dead_code)]
+
+pub mod issuers;
+pub mod jose;
+pub mod redis_server;
+pub mod revocation_api;
 
 use std::future::{Ready, ready};
 use std::sync::atomic::{AtomicUsize, Ordering};

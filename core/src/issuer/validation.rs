@@ -559,7 +559,7 @@ mod tests {
             check_claims(claims(json!({"iat": 1_000_030.2})), &rules()).err(),
             Some(TokenError::IssuedInFuture)
         );
-        // Kept rounded down, for revocation cutoffs (tests/review_revocation.rs).
+        // Kept rounded down, for revocation cutoffs (tests/revocation_rules.rs).
         let data = check_claims(claims(json!({"iat": 999_989.5})), &rules()).unwrap();
         assert_eq!(data.iat, Some(999_989));
         assert!(check_claims(claims(json!({"exp": 999_970.9})), &rules()).is_err());

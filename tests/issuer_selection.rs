@@ -1,4 +1,4 @@
-//! Adversarial review of issuer selection and key handling, over real HTTP:
+//! Issuer selection and key handling, over real HTTP:
 //! JWKS endpoints on loopback, RSA and curve keys generated with aws-lc-rs.
 //! A token's `iss` is read before the signature is verified to choose a
 //! trusted issuer entry; these tests pin that the entry chosen is the one
@@ -10,16 +10,12 @@
 //! (RFC 7518 §3.4, §6.2; RFC 8037).
 
 mod common;
-#[path = "support/jose.rs"]
-mod jose;
-#[path = "support/issuers_kit.rs"]
-mod kit;
 
 use std::time::Duration;
 
 use common::eventually;
-use jose::{CurveKey, TestKey, b64, jwks};
-use kit::{JwksServer, assert_refused, call, claims_api, mint, now};
+use common::issuers::{JwksServer, assert_refused, call, claims_api, mint, now};
+use common::jose::{CurveKey, TestKey, b64, jwks};
 use num_bigint::BigUint;
 use scopegate::{Algorithm, AuthError, Authenticator, Issuer, error::TokenError};
 use serde_json::{Value, json};
@@ -210,14 +206,14 @@ fn curve_auth(
     algs: &[Algorithm],
 ) -> Result<Authenticator, scopegate::ConfigError> {
     let body = serde_json::to_vec(&json!({ "keys": keys })).unwrap();
-    jose::builder(&body)
+    common::jose::builder(&body)
         .algorithms(algs.iter().copied())
         .build()
 }
 
 fn curve_token(key: &CurveKey, alg: &str) -> String {
     let header = json!({"alg": alg, "kid": key.kid, "typ": "JWT"}).to_string();
-    let claims = json!({"iss": jose::ISSUER, "exp": now() + 600}).to_string();
+    let claims = json!({"iss": common::jose::ISSUER, "exp": now() + 600}).to_string();
     key.token(&header, &claims)
 }
 
@@ -247,7 +243,7 @@ async fn curve_keys_are_used_only_as_what_they_are() {
     ed448["crv"] = json!("Ed448");
     ed448["x"] = json!(b64([7u8; 57]));
     let mut off_curve = p256.jwk();
-    let mut y = jose::unb64(off_curve["y"].as_str().unwrap());
+    let mut y = common::jose::unb64(off_curve["y"].as_str().unwrap());
     y[31] ^= 1;
     off_curve["y"] = json!(b64(&y));
     off_curve["kid"] = json!("off-curve");
@@ -262,7 +258,7 @@ async fn curve_keys_are_used_only_as_what_they_are() {
         };
         for alg in ["ES256", "ES384", "EdDSA"] {
             let header = json!({"alg": alg, "kid": kid, "typ": "JWT"}).to_string();
-            let claims = json!({"iss": jose::ISSUER, "exp": now() + 600}).to_string();
+            let claims = json!({"iss": common::jose::ISSUER, "exp": now() + 600}).to_string();
             let token = signer.token(&header, &claims);
             assert!(auth.validate(&token).await.is_err(), "{bad} {alg}");
         }
@@ -294,12 +290,12 @@ async fn a_high_s_ecdsa_signature_is_accepted_as_jose_allows() {
     let auth = curve_auth(vec![key.jwk()], &[Algorithm::ES256]).unwrap();
     let good = curve_token(&key, "ES256");
     let (input, signature) = good.rsplit_once('.').unwrap();
-    let fixed = jose::unb64(signature);
+    let fixed = common::jose::unb64(signature);
     let n = BigUint::parse_bytes(P256_N.as_bytes(), 16).unwrap();
     let s = BigUint::from_bytes_be(&fixed[32..]);
     let flipped = (&n - &s).to_bytes_be();
     let mut other = fixed[..32].to_vec();
-    other.extend(jose::left_pad(&flipped, 32));
+    other.extend(common::jose::left_pad(&flipped, 32));
     assert_ne!(other, fixed);
     let token = format!("{input}.{}", b64(&other));
     assert!(auth.validate(&token).await.is_ok());

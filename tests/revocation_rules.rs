@@ -1,4 +1,4 @@
-//! Adversarial review of revocation, over real HTTP with the dev issuer and
+//! Revocation rules at their edges, over real HTTP with the dev issuer and
 //! the in-memory store: revoked tokens answered from the verified-token
 //! caches, `iat` of unusual shapes under a client rule, rules for tokens
 //! that expire far in the future, rules that name the same id at two
@@ -6,8 +6,6 @@
 //! client's token, `token_type_hint`, oversized bodies).
 
 mod common;
-#[path = "support/revocation_api.rs"]
-mod revocation_api;
 
 use common::{decode_jwt, http_client, unix_now};
 use reqwest::StatusCode;
@@ -31,7 +29,7 @@ async fn setup(store: &MemoryRevocations) -> (DevIssuer, String) {
         .revocation(store.clone(), RevocationMode::OptIn)
         .build()
         .expect("authenticator");
-    (issuer, revocation_api::spawn(auth))
+    (issuer, common::revocation_api::spawn(auth))
 }
 
 /// `GET api + path` with `token`: the status and the body.
@@ -177,7 +175,7 @@ async fn two_issuers(store: &MemoryRevocations) -> (DevIssuer, DevIssuer, String
         .revocation(store.clone(), RevocationMode::OptIn)
         .build()
         .unwrap();
-    let api = revocation_api::spawn(auth);
+    let api = common::revocation_api::spawn(auth);
     (issuer_a, issuer_b, api)
 }
 

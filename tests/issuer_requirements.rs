@@ -1,4 +1,4 @@
-//! Adversarial review of two features, over real HTTP with the dev issuer
+//! Requirements written on issuers, over real HTTP with the dev issuer
 //! and loopback JWKS servers: claim requirements written on an issuer
 //! (`Issuer::require`) or on the whole authenticator
 //! (`AuthenticatorBuilder::require`), answered `403 insufficient_scope`;
@@ -6,12 +6,6 @@
 //! resource server's scopes, without the prefix.
 
 mod common;
-#[path = "support/jose.rs"]
-mod jose;
-#[path = "support/issuers_kit.rs"]
-mod kit;
-#[path = "support/revocation_api.rs"]
-mod revocation_api;
 
 use actix_web::{HttpResponse, web};
 use common::{decode_jwt, expect_error, get_bearer};
@@ -80,7 +74,7 @@ async fn a_revoked_token_failing_a_requirement_is_401_where_revocation_is_checke
             .revocation(store.clone(), mode)
             .build()
             .unwrap();
-        let api = revocation_api::spawn(auth);
+        let api = common::revocation_api::spawn(auth);
         let revoke = |token: &str| {
             let (_, claims) = decode_jwt(token);
             let jti = claims["jti"].as_str().unwrap().to_owned();

@@ -1,8 +1,6 @@
 //! Shared by `tests/issuers.rs` and `tests/providers.rs`: JWKS endpoints on
 //! loopback that count their requests, an API that answers with what its
 //! `Claims` say, and token minting over any header and claims. Included
-//! with `#[path = "support/issuers_kit.rs"] mod kit;` after `mod common;`
-//! and `mod jose;`.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,8 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use scopegate::{Authenticator, Claims};
 use serde_json::{Value, json};
 
-use crate::common::{http_client, serve};
-use crate::jose::TestKey;
+use super::jose::TestKey;
+use super::{http_client, serve};
 
 /// The documents a [`JwksServer`] serves: `(path, body)`.
 type Documents = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
@@ -142,5 +140,5 @@ pub fn mint(key: &TestKey, header: Value, claims: Value) -> String {
 
 /// `now`, as JWTs count it.
 pub fn now() -> i64 {
-    crate::common::unix_now()
+    super::unix_now()
 }

@@ -5,7 +5,7 @@
 //! (duplicate members, wrong types and all), the raw RSA private operation
 //! for hand-made signature encodings, an authenticator over a static
 //! key set, and EC (P-256, P-384) and Ed25519 keys with their JWKs for
-//! `tests/algorithms.rs`. Included with `#[path = "support/jose.rs"] mod jose;`.
+//! `tests/algorithms.rs`.
 #![allow(dead_code)]
 
 use aws_lc_rs::encoding::AsDer;

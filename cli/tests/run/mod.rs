@@ -1,6 +1,6 @@
 //! Runs the `scopegate` binary as a process, with only the variables a
 //! test gives it, for `cli/tests/cli.rs` and `cli/tests/revoke.rs`.
-//! Included with `#[path = "support/run.rs"] mod run;`.
+//! Included as `mod run;`.
 #![allow(dead_code)] // each test file uses part of it
 
 use std::io::Write;

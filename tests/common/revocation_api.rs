@@ -1,7 +1,5 @@
-//! An API whose handlers differ in how revocation applies to them, for
-//! `tests/revocation.rs` and `tests/revocation_redis.rs`. Included with
-//! `#[path = "support/revocation_api.rs"] mod revocation_api;`, beside
-//! `mod common;`.
+//! An API whose handlers differ in how revocation applies to them, for the
+//! revocation tests (in memory, through Redis, and the CLI's `revoke`).
 //!
 //! | route | handler |
 //! |---|---|
@@ -14,11 +12,11 @@
 #![allow(dead_code)]
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use scopegate::actix::{Authorized, ScopeRequirement};
 use scopegate::{
     AuthError, Authenticator, Claims,
     policy::{HandlerPolicy, Requirement},
 };
-use scopegate_core::actix::{Authorized, ScopeRequirement};
 
 /// `read:deployments`, with the revocation check: what `#[require_scopes]`
 /// writes for a handler that opts in, written by hand.
@@ -63,7 +61,7 @@ async fn authenticated(req: HttpRequest) -> Result<HttpResponse, AuthError> {
 
 /// Serves the API with `auth` on an ephemeral loopback port; its base URL.
 pub fn spawn(auth: Authenticator) -> String {
-    crate::common::serve(move |cfg| {
+    super::serve(move |cfg| {
         cfg.app_data(auth.clone())
             .route("/sensitive", web::get().to(sensitive))
             .route("/plain", web::get().to(plain))

@@ -2,7 +2,7 @@
 //! with no persistence, that a test can stop and start again on that port;
 //! and [`Gate`], a TCP relay to it that a test can cut and restore, to
 //! keep some clients away from a Redis that others still reach.
-//! Included with `#[path = "support/redis.rs"] mod redis_server;`.
+//!
 //!
 //! `redis-server` is looked up in `$SCOPEGATE_REDIS_SERVER`, then on the
 //! `PATH`, then in `/usr/bin`, `/usr/sbin`, `/usr/local/bin`. If it is not

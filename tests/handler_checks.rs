@@ -1,4 +1,4 @@
-//! Adversarial review of what a handler checks once the token is valid,
+//! What a handler checks once the token is valid,
 //! over real HTTP with tokens minted by the dev issuer: the scopes a token
 //! grants (RFC 6749 §3.3: scope tokens separated by single spaces, several
 //! sources intersected), claim requirements (`claim(..)`), and the tenant
