@@ -106,7 +106,7 @@ pub mod env {
 pub mod adapter {
     pub use crate::pipeline::bearer::{bearer_token, parse_authorization};
     pub use crate::pipeline::record::GuardEntry;
-    pub use crate::pipeline::request::{DecisionRecord, RequestView};
+    pub use crate::pipeline::request::{GuardRecord, RequestView};
     pub use crate::pipeline::{Ask, refuse_unattributed};
 }
 

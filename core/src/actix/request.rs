@@ -6,7 +6,7 @@
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpMessage, HttpRequest, web};
 
-use crate::adapter::{DecisionRecord, RequestView};
+use crate::adapter::{GuardRecord, RequestView};
 use crate::{AuthError, Authenticator, Claims};
 
 impl RequestView for HttpRequest {
@@ -36,17 +36,28 @@ impl RequestView for HttpRequest {
         self.extensions_mut().insert(claims);
     }
 
-    fn with_decision<T>(&self, f: impl FnOnce(&mut DecisionRecord) -> T) -> T {
+    fn decision_recorded(&self) -> bool {
+        self.extensions().contains::<Recorded>()
+    }
+
+    fn mark_decision_recorded(&self) {
+        self.extensions_mut().insert(Recorded);
+    }
+
+    fn with_guard_record<T>(&self, f: impl FnOnce(&mut Option<GuardRecord>) -> T) -> T {
         let mut extensions = self.extensions_mut();
-        if let Some(record) = extensions.get_mut::<DecisionRecord>() {
-            return f(record);
-        }
-        let mut record = DecisionRecord::default();
+        let mut record = extensions.remove::<GuardRecord>();
         let answer = f(&mut record);
-        extensions.insert(record);
+        if let Some(record) = record {
+            extensions.insert(record);
+        }
         answer
     }
 }
+
+/// In a request's extensions once its decision is recorded. Of no size,
+/// so that marking a request allocates nothing.
+struct Recorded;
 
 impl Authenticator {
     /// The authenticator registered on the app serving `req`, as

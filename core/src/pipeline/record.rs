@@ -1,16 +1,15 @@
 //! One decision per request: a request can pass several checks (a guard
-//! around a handler that also takes `Claims`), so its
-//! [`DecisionRecord`](crate::adapter::DecisionRecord),
-//! kept with the request by the adapter, remembers that its decision was
+//! around a handler that also takes `Claims`), so a mark of no size kept
+//! with the request by its adapter remembers that its decision was
 //! recorded, and later checks of the same request record nothing. A guard
-//! enters the record ([`GuardEntry`]): inside it, a refusal is recorded at
-//! once and an acceptance is held until the wrapped service has answered,
-//! so that a handler's refusal behind an accepting guard is the one
-//! decision recorded. What a decision records (metrics, audit event) is
-//! `crate::observe`'s.
+//! enters the request's [`GuardRecord`] ([`GuardEntry`]): inside it, a
+//! refusal is recorded at once and an acceptance is held until the wrapped
+//! service has answered, so that a handler's refusal behind an accepting
+//! guard is the one decision recorded. What a decision records (metrics,
+//! audit event) is `crate::observe`'s.
 
 use crate::observe::decision::{Decision, observed};
-use crate::pipeline::request::{Accepted, Held, RequestView, State};
+use crate::pipeline::request::{Accepted, GuardRecord, Held, RequestView};
 
 /// [`settle`], for a decision made by a guard when `guard` is `Some`: the
 /// acceptance of a guard that did not enter is not recorded (see
@@ -25,38 +24,34 @@ pub(crate) fn settle_in(decision: Decision<'_>, req: &impl RequestView, guard: O
 /// request's decision is already recorded; an acceptance inside a guard is
 /// held until the guard closes ([`GuardEntry::close`]).
 pub(crate) fn settle(decision: Decision<'_>, req: &impl RequestView) {
-    if !observed() {
+    if !observed() || req.decision_recorded() {
         return;
     }
-    let record_now = req.with_decision(|record| match &mut record.0 {
-        State::Recorded => false,
-        State::Open => {
-            record.0 = State::Recorded;
-            true
-        }
-        State::Deferred { accepted, .. } => {
-            if decision.refusal.is_none() {
-                // Keep the most precise acceptance: a handler's requirement
-                // over a bare `Claims`.
-                if let (Some(metrics), Some(claims)) = (decision.metrics, decision.claims)
-                    && (accepted.0.is_none() || decision.requirement.is_some())
-                {
-                    accepted.0 = Some(Accepted {
-                        metrics: metrics.clone(),
-                        requirement: decision.requirement.copied(),
-                        claims: claims.clone(),
-                    });
-                }
-                return false;
+    let record_now = req.with_guard_record(|guards| {
+        let Some(GuardRecord { accepted, .. }) = guards else {
+            return true;
+        };
+        if decision.refusal.is_none() {
+            // Keep the most precise acceptance: a handler's requirement
+            // over a bare `Claims`.
+            if let (Some(metrics), Some(claims)) = (decision.metrics, decision.claims)
+                && (accepted.0.is_none() || decision.requirement.is_some())
+            {
+                accepted.0 = Some(Accepted {
+                    metrics: metrics.clone(),
+                    requirement: decision.requirement.copied(),
+                    claims: claims.clone(),
+                });
             }
-            // The refusal is the decision: the acceptance held by a guard is
-            // dropped unrecorded.
-            accepted.0 = None;
-            record.0 = State::Recorded;
-            true
+            return false;
         }
+        // The refusal is the decision: the acceptance held by a guard is
+        // dropped unrecorded.
+        accepted.0 = None;
+        true
     });
     if record_now {
+        req.mark_decision_recorded();
         decision.record();
     }
 }
@@ -74,28 +69,24 @@ pub(crate) fn settle(decision: Decision<'_>, req: &impl RequestView) {
 /// then refused it. Its refusal is its answer, and is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use = "a guard that entered must close once the wrapped service answered"]
-pub struct GuardEntry(bool);
+pub struct GuardEntry(pub(crate) bool);
 
 impl GuardEntry {
     /// Enters a guard: acceptances of `req` wait for [`close`](Self::close).
     pub fn enter(req: &impl RequestView) -> Self {
-        if !observed() {
+        if !observed() || req.decision_recorded() {
             return GuardEntry(false);
         }
-        GuardEntry(req.with_decision(|record| match &mut record.0 {
-            State::Recorded => false,
-            State::Deferred { depth, .. } => {
-                *depth += 1;
-                true
-            }
-            State::Open => {
-                record.0 = State::Deferred {
+        req.with_guard_record(|guards| match guards {
+            Some(record) => record.depth += 1,
+            None => {
+                *guards = Some(GuardRecord {
                     depth: 1,
                     accepted: Held::default(),
-                };
-                true
+                });
             }
-        }))
+        });
+        GuardEntry(true)
     }
 
     /// Leaves the guard once the wrapped service answered: the outermost
@@ -105,23 +96,18 @@ impl GuardEntry {
         if !self.0 {
             return;
         }
-        let accepted = req.with_decision(|record| {
-            let State::Deferred { depth, accepted } = &mut record.0 else {
-                return None;
-            };
-            *depth = depth.saturating_sub(1);
-            if *depth > 0 {
+        let accepted = req.with_guard_record(|guards| {
+            let record = guards.as_mut()?;
+            record.depth = record.depth.saturating_sub(1);
+            if record.depth > 0 {
                 return None;
             }
-            let accepted = accepted.0.take();
-            record.0 = if accepted.is_some() {
-                State::Recorded
-            } else {
-                State::Open
-            };
+            let accepted = record.accepted.0.take();
+            *guards = None;
             accepted
         });
         if let Some(accepted) = accepted {
+            req.mark_decision_recorded();
             accepted.record();
         }
     }

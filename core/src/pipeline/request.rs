@@ -42,37 +42,37 @@ pub trait RequestView {
     /// request.
     fn keep_claims(&self, claims: Claims);
 
-    /// Runs `f` on this request's [`DecisionRecord`], made (empty) on first
-    /// use and kept with the request until it is dropped.
-    fn with_decision<T>(&self, f: impl FnOnce(&mut DecisionRecord) -> T) -> T;
+    /// Whether this request's decision is recorded: later checks of the
+    /// request record nothing.
+    fn decision_recorded(&self) -> bool;
+
+    /// Marks this request's decision as recorded. A mark of no size, kept
+    /// with the request: the one cost of recording on every request.
+    fn mark_decision_recorded(&self);
+
+    /// Runs `f` on the [`GuardRecord`] of this request, `None` until a
+    /// guard enters; whatever `f` leaves there is kept with the request
+    /// (and dropped with it). Only the guards' path comes here.
+    fn with_guard_record<T>(&self, f: impl FnOnce(&mut Option<GuardRecord>) -> T) -> T;
 }
 
-/// Where one request's decision stands, kept with the request by its
-/// adapter ([`RequestView::with_decision`]): open, recorded (later checks
-/// of the request record nothing), or held by the guards around it.
-#[derive(Default)]
-pub struct DecisionRecord(pub(crate) State);
+/// What the guards around a request hold of its decision, kept with the
+/// request by its adapter ([`RequestView::with_guard_record`]): how many
+/// guards it is inside, and the acceptance that waits for them to close.
+/// Dropped with the request, it records the acceptance it still holds
+/// (a wrapped service that failed without a response).
+pub struct GuardRecord {
+    pub(crate) depth: u32,
+    pub(crate) accepted: Held,
+}
 
-impl std::fmt::Debug for DecisionRecord {
+impl std::fmt::Debug for GuardRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = match &self.0 {
-            State::Open => "open",
-            State::Recorded => "recorded",
-            State::Deferred { .. } => "deferred",
-        };
-        f.debug_tuple("DecisionRecord").field(&state).finish()
+        f.debug_struct("GuardRecord")
+            .field("depth", &self.depth)
+            .field("holds_acceptance", &self.accepted.0.is_some())
+            .finish()
     }
-}
-
-#[derive(Default)]
-pub(crate) enum State {
-    /// Nothing recorded yet.
-    #[default]
-    Open,
-    /// The decision is recorded.
-    Recorded,
-    /// Inside `depth` guards: an acceptance waits for them to close.
-    Deferred { depth: u32, accepted: Held },
 }
 
 /// The acceptance held by the guards, if any. Should the wrapped service
@@ -113,7 +113,9 @@ impl Accepted {
 pub(crate) mod testing {
     use std::cell::RefCell;
 
-    use super::{DecisionRecord, RequestView};
+    use std::cell::Cell;
+
+    use super::{GuardRecord, RequestView};
     use crate::claims::Claims;
 
     /// Headers, query and path parameters as given; claims and decision
@@ -124,7 +126,8 @@ pub(crate) mod testing {
         pub(crate) query: String,
         pub(crate) params: Vec<(String, String)>,
         pub(crate) kept: RefCell<Option<Claims>>,
-        pub(crate) decision: RefCell<DecisionRecord>,
+        pub(crate) recorded: Cell<bool>,
+        pub(crate) guards: RefCell<Option<GuardRecord>>,
     }
 
     impl TestRequest {
@@ -164,8 +167,16 @@ pub(crate) mod testing {
             *self.kept.borrow_mut() = Some(claims);
         }
 
-        fn with_decision<T>(&self, f: impl FnOnce(&mut DecisionRecord) -> T) -> T {
-            f(&mut self.decision.borrow_mut())
+        fn decision_recorded(&self) -> bool {
+            self.recorded.get()
+        }
+
+        fn mark_decision_recorded(&self) {
+            self.recorded.set(true);
+        }
+
+        fn with_guard_record<T>(&self, f: impl FnOnce(&mut Option<GuardRecord>) -> T) -> T {
+            f(&mut self.guards.borrow_mut())
         }
     }
 }
