@@ -49,7 +49,7 @@ const ORG: &str = "org_demo";
 
 /// The scopes the API declares, with their descriptions (for OpenAPI and
 /// the RFC 9728 metadata).
-pub const CATALOG: ScopeCatalog = scope_catalog!("deploy_api.catalog");
+pub(crate) const CATALOG: ScopeCatalog = scope_catalog!("deploy_api.catalog");
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 struct Deploy {
@@ -107,7 +107,7 @@ mod openapi_doc {
 
     /// The document, with the OAuth 2.0 client-credentials scheme whose
     /// token URL is `token_url` and whose scopes are the catalog's.
-    pub fn document(token_url: &str) -> serde_json::Value {
+    pub(super) fn document(token_url: &str) -> serde_json::Value {
         let mut doc = ApiDoc::openapi();
         scopegate::openapi::OAuth2ClientCredentials::new(token_url)
             .catalog(&super::CATALOG)
@@ -117,7 +117,7 @@ mod openapi_doc {
 }
 
 /// The routes, for `App::configure`.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(deploy)
         .service(deployments)
         .service(health)
@@ -132,7 +132,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A running API.
-pub struct Running {
+pub(crate) struct Running {
     /// `http://127.0.0.1:PORT`, also its RFC 9728 resource identifier.
     pub url: String,
     /// Stops it.
@@ -143,7 +143,7 @@ pub struct Running {
 
 /// Serves the API on `addr` with `auth`; `token_url` is the token endpoint
 /// the OpenAPI document names.
-pub fn start(
+pub(crate) fn start(
     auth: &Authenticator,
     addr: SocketAddr,
     token_url: &str,
@@ -416,7 +416,7 @@ mod self_check {
         }
     }
 
-    pub async fn run(
+    pub(super) async fn run(
         api: &str,
         issuer: &DevIssuer,
         clients: &[DemoClient],

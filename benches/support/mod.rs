@@ -24,7 +24,7 @@ macro_rules! request {
 /// `n` requests in one `block_on`, in a function of its own for
 /// callgrind's `--toggle-collect`.
 #[inline(never)]
-pub fn counted_loop<F, Fut>(system: &actix_web::rt::SystemRunner, mut request: F, n: u64)
+pub(crate) fn counted_loop<F, Fut>(system: &actix_web::rt::SystemRunner, mut request: F, n: u64)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = ServiceResponse>,
@@ -39,7 +39,7 @@ where
 /// The case and request count of `SCOPEGATE_COUNT=<case>:<n>`, when set:
 /// the bench then runs that case `n` times under [`counted_loop`] instead
 /// of timing anything.
-pub fn count_spec() -> Option<(String, u64)> {
+pub(crate) fn count_spec() -> Option<(String, u64)> {
     let spec = std::env::var("SCOPEGATE_COUNT").ok()?;
     let (case, n) = spec.split_once(':').expect("SCOPEGATE_COUNT=<case>:<n>");
     Some((case.to_owned(), n.parse().expect("a request count")))

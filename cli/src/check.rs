@@ -23,7 +23,7 @@ use crate::input::{self, Env};
 Examples:
   scopegate check \"$TOKEN\" --env https://acme.scalekit.dev --scope deploy:applications
   scopegate token | scopegate check - --scope read:deployments --audience deployment-api.acmecorp.com")]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The token (a JWT), or `-` to read it from stdin
     token: String,
     /// A scope the token must carry, `resource:action` (repeatable; all are
@@ -61,7 +61,7 @@ pub struct CheckArgs {
     json: bool,
 }
 
-pub async fn run(args: CheckArgs) -> Result<u8, Failure> {
+pub(crate) async fn run(args: CheckArgs) -> Result<u8, Failure> {
     let token = input::token(&args.token)?;
     let requirement = requirement(&args.scopes, args.any)?;
     let env = Env::default();

@@ -12,7 +12,7 @@ use crate::input::Env;
 const ENV_ORGANIZATION_ID: &str = "SCALEKIT_ORGANIZATION_ID";
 
 #[derive(Debug, Subcommand)]
-pub enum ClientsCommand {
+pub(crate) enum ClientsCommand {
     /// Register an API client; prints its client_id and its secret, which
     /// is shown this once
     #[command(after_help = "\
@@ -33,7 +33,7 @@ Example:
 
 /// Where and as whom: shared by every `clients` command.
 #[derive(Debug, Args)]
-pub struct Target {
+pub(crate) struct Target {
     /// Environment URL [default: $SCALEKIT_ENVIRONMENT_URL]. Credentials:
     /// $SCALEKIT_CLIENT_ID and $SCALEKIT_CLIENT_SECRET
     #[arg(long = "env", value_name = "URL")]
@@ -47,7 +47,7 @@ pub struct Target {
 }
 
 #[derive(Debug, Args)]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     #[command(flatten)]
     target: Target,
     /// Display name
@@ -71,7 +71,7 @@ pub struct CreateArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     #[command(flatten)]
     target: Target,
     /// Clients per page [default: the server's]
@@ -86,7 +86,7 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ClientArgs {
+pub(crate) struct ClientArgs {
     #[command(flatten)]
     target: Target,
     /// The client's id (m2morg_...)
@@ -111,7 +111,7 @@ impl Target {
     }
 }
 
-pub async fn run(command: ClientsCommand) -> Result<u8, Failure> {
+pub(crate) async fn run(command: ClientsCommand) -> Result<u8, Failure> {
     match command {
         ClientsCommand::Create(args) => create(args).await,
         ClientsCommand::List(args) => list(args).await,

@@ -9,12 +9,12 @@ use crate::exit::{Failure, OK};
 use crate::input;
 
 /// The banner printed above every decoded token.
-pub const UNVERIFIED: &str = "NOT VERIFIED: decoded only. The signature, issuer, audience and expiry \
+pub(crate) const UNVERIFIED: &str = "NOT VERIFIED: decoded only. The signature, issuer, audience and expiry \
 were not checked; use `scopegate check` to verify.";
 
 // The arguments of the subcommand (its help is on `Command`).
 #[derive(Debug, Args)]
-pub struct DecodeArgs {
+pub(crate) struct DecodeArgs {
     /// The token (a JWT), or `-` to read it from stdin
     token: String,
     /// Print {"verified": false, "header": ..., "claims": ...} as JSON
@@ -24,13 +24,13 @@ pub struct DecodeArgs {
 
 /// The decoded, unverified parts of a JWT.
 #[derive(Debug)]
-pub struct Decoded {
+pub(crate) struct Decoded {
     pub header: Map<String, Value>,
     pub claims: Map<String, Value>,
 }
 
 /// Splits and decodes a compact JWS; says in words what is wrong otherwise.
-pub fn decode(token: &str) -> Result<Decoded, String> {
+pub(crate) fn decode(token: &str) -> Result<Decoded, String> {
     let parts: Vec<&str> = token.split('.').collect();
     match parts.len() {
         3 => {}
@@ -61,7 +61,7 @@ fn part(text: &str, what: &str) -> Result<Map<String, Value>, String> {
     }
 }
 
-pub async fn run(args: DecodeArgs) -> Result<u8, Failure> {
+pub(crate) async fn run(args: DecodeArgs) -> Result<u8, Failure> {
     let token = input::token(&args.token)?;
     let decoded = decode(&token).map_err(Failure::usage)?;
     if args.json {
@@ -90,7 +90,7 @@ pub async fn run(args: DecodeArgs) -> Result<u8, Failure> {
 }
 
 /// `iat`, `nbf` and `exp` relative to now.
-pub fn times(claims: &Map<String, Value>) -> Vec<String> {
+pub(crate) fn times(claims: &Map<String, Value>) -> Vec<String> {
     let mut lines = Vec::new();
     for (name, label) in [("iat", "issued"), ("nbf", "valid from"), ("exp", "expires")] {
         if let Some(at) = claims.get(name).and_then(Value::as_i64) {

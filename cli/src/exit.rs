@@ -4,23 +4,23 @@ use scopegate_client::ClientError;
 use scopegate_core::error::UrlPolicyError;
 
 /// Success.
-pub const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// The token, the credentials or the request was refused.
-pub const REJECTED: u8 = 1;
+pub(crate) const REJECTED: u8 = 1;
 /// A bad flag, a missing variable, a bad URL.
-pub const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 /// The server could not be reached or kept failing.
-pub const NETWORK: u8 = 3;
+pub(crate) const NETWORK: u8 = 3;
 
 /// A failure to report on stderr, with its exit code.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub code: u8,
     pub message: String,
 }
 
 impl Failure {
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Failure {
             code: USAGE,
             message: message.into(),
@@ -30,12 +30,12 @@ impl Failure {
 
 /// The CLI's switch for plain `http` to hosts other than loopback, named in
 /// URL errors instead of the libraries' `allow_http(true)`.
-pub const ALLOW_HTTP: &str = "--allow-http";
+pub(crate) const ALLOW_HTTP: &str = "--allow-http";
 
 /// `reason`, with the libraries' hint for plain `http` replaced by the
 /// CLI's: `opt_in` is the flag of the command that failed (`None`: the
 /// command has none, and the message only says to use https).
-pub fn url_reason(reason: &UrlPolicyError, opt_in: Option<&str>) -> String {
+pub(crate) fn url_reason(reason: &UrlPolicyError, opt_in: Option<&str>) -> String {
     match reason {
         UrlPolicyError::PlainHttp { .. } => UrlPolicyError::PlainHttp {
             opt_in: opt_in.map(str::to_owned),
@@ -48,7 +48,7 @@ pub fn url_reason(reason: &UrlPolicyError, opt_in: Option<&str>) -> String {
 impl Failure {
     /// A client-library error, URL errors naming `opt_in` (the command's
     /// flag for plain `http`, if it has one).
-    pub fn client(error: ClientError, opt_in: Option<&str>) -> Self {
+    pub(crate) fn client(error: ClientError, opt_in: Option<&str>) -> Self {
         if let ClientError::InvalidUrl { field, reason } = &error {
             return Failure::usage(format!(
                 "{field} is not a usable URL: {}",

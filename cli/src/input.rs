@@ -12,7 +12,7 @@ const MAX_TOKEN: u64 = 64 * 1024;
 
 /// The token given as an argument, or read from stdin when it is `-`. A
 /// leading `Bearer ` and surrounding whitespace are dropped.
-pub fn token(arg: &str) -> Result<String, Failure> {
+pub(crate) fn token(arg: &str) -> Result<String, Failure> {
     let text = if arg == "-" {
         let mut text = String::new();
         std::io::stdin()
@@ -41,7 +41,7 @@ pub fn token(arg: &str) -> Result<String, Failure> {
 }
 
 /// One line from stdin (a secret), without its line ending.
-pub fn secret_line() -> Result<String, Failure> {
+pub(crate) fn secret_line() -> Result<String, Failure> {
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
@@ -55,23 +55,23 @@ pub fn secret_line() -> Result<String, Failure> {
 
 /// Environment variables, with some replaced (flags) or hidden.
 #[derive(Default)]
-pub struct Env {
+pub(crate) struct Env {
     set: HashMap<&'static str, String>,
     hidden: Vec<&'static str>,
 }
 
 impl Env {
-    pub fn set(&mut self, name: &'static str, value: Option<String>) {
+    pub(crate) fn set(&mut self, name: &'static str, value: Option<String>) {
         if let Some(value) = value {
             self.set.insert(name, value);
         }
     }
 
-    pub fn hide(&mut self, name: &'static str) {
+    pub(crate) fn hide(&mut self, name: &'static str) {
         self.hidden.push(name);
     }
 
-    pub fn get(&self, name: &str) -> Option<String> {
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
         if let Some(value) = self.set.get(name) {
             return Some(value.clone());
         }
@@ -83,7 +83,7 @@ impl Env {
 }
 
 /// Seconds since the Unix epoch.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -91,7 +91,7 @@ pub fn now() -> i64 {
 }
 
 /// A duration in words: `42 s`, `3 min 5 s`, `2 h 10 min`, `3 d 4 h`.
-pub fn duration(seconds: u64) -> String {
+pub(crate) fn duration(seconds: u64) -> String {
     let (d, h, m, s) = (
         seconds / 86_400,
         seconds % 86_400 / 3600,
@@ -110,7 +110,7 @@ pub fn duration(seconds: u64) -> String {
 }
 
 /// A Unix time relative to now: `in 59 min`, `42 s ago`, `now`.
-pub fn relative(at: i64) -> String {
+pub(crate) fn relative(at: i64) -> String {
     let delta = at.saturating_sub(now());
     match delta {
         0 => "now".to_owned(),

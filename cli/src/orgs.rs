@@ -7,7 +7,7 @@ use crate::exit::{Failure, OK};
 use crate::input::Env;
 
 #[derive(Debug, Subcommand)]
-pub enum OrgsCommand {
+pub(crate) enum OrgsCommand {
     /// Create an organization; prints it with the id the server gave it
     #[command(after_help = "\
 Example:
@@ -22,7 +22,7 @@ Example:
 
 /// Where and as whom: shared by every `orgs` command.
 #[derive(Debug, Args)]
-pub struct Target {
+pub(crate) struct Target {
     /// Environment URL [default: $SCALEKIT_ENVIRONMENT_URL]. Credentials:
     /// $SCALEKIT_CLIENT_ID and $SCALEKIT_CLIENT_SECRET
     #[arg(long = "env", value_name = "URL")]
@@ -33,7 +33,7 @@ pub struct Target {
 }
 
 #[derive(Debug, Args)]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     #[command(flatten)]
     target: Target,
     /// Display name
@@ -52,7 +52,7 @@ pub struct CreateArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     #[command(flatten)]
     target: Target,
     /// Organizations per page [default: the server's]
@@ -67,7 +67,7 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct GetArgs {
+pub(crate) struct GetArgs {
     #[command(flatten)]
     target: Target,
     /// The organization's id (org_...)
@@ -82,7 +82,7 @@ impl Target {
     }
 }
 
-pub async fn run(command: OrgsCommand) -> Result<u8, Failure> {
+pub(crate) async fn run(command: OrgsCommand) -> Result<u8, Failure> {
     match command {
         OrgsCommand::Create(args) => create(args).await,
         OrgsCommand::List(args) => list(args).await,

@@ -16,7 +16,7 @@ Examples:
   export SCOPEGATE_CLIENT_SECRET=...
   scopegate revoke \"$TOKEN\"
   scopegate token | scopegate revoke -")]
-pub struct RevokeArgs {
+pub(crate) struct RevokeArgs {
     /// The token to revoke, or `-` to read it from stdin. The revocation
     /// endpoint is the token endpoint's sibling, <env>/oauth/revoke
     token: String,
@@ -28,7 +28,7 @@ pub struct RevokeArgs {
     allow_http: bool,
 }
 
-pub async fn run(args: RevokeArgs) -> Result<u8, Failure> {
+pub(crate) async fn run(args: RevokeArgs) -> Result<u8, Failure> {
     if args.token == "-" && args.client.client_secret_stdin {
         return Err(Failure::usage(
             "the token and the client secret cannot both come from stdin",

@@ -18,7 +18,7 @@ Examples:
   export SCOPEGATE_CLIENT_SECRET=...
   scopegate token --scope deploy:applications
   curl -H \"Authorization: Bearer $(scopegate token)\" https://deploy.acmecorp.com/deploy")]
-pub struct TokenArgs {
+pub(crate) struct TokenArgs {
     #[command(flatten)]
     client: ClientArgs,
     /// A scope to ask for (repeatable) [default: $SCOPEGATE_CLIENT_SCOPES,
@@ -41,7 +41,7 @@ pub struct TokenArgs {
 /// The flags that name the issuer and the API client, shared by `token`
 /// and `revoke`.
 #[derive(Debug, Args)]
-pub struct ClientArgs {
+pub(crate) struct ClientArgs {
     /// Environment (issuer) URL; the token endpoint is <URL>/oauth/token
     /// [default: $SCOPEGATE_CLIENT_ENVIRONMENT_URL, else $SCALEKIT_ENVIRONMENT_URL]
     #[arg(long = "env", value_name = "URL")]
@@ -61,7 +61,7 @@ pub struct ClientArgs {
 
 impl ClientArgs {
     /// The environment a token client reads, with these flags put over it.
-    pub fn env(self) -> Result<Env, Failure> {
+    pub(crate) fn env(self) -> Result<Env, Failure> {
         let mut env = Env::default();
         if self.env.is_some() && self.token_url.is_none() {
             // An explicit --env wins over a token URL from the environment.
@@ -77,7 +77,7 @@ impl ClientArgs {
     }
 }
 
-pub async fn run(args: TokenArgs) -> Result<u8, Failure> {
+pub(crate) async fn run(args: TokenArgs) -> Result<u8, Failure> {
     let mut env = args.client.env()?;
     if !args.scopes.is_empty() {
         env.set(ENV_CLIENT_SCOPES, Some(args.scopes.join(" ")));

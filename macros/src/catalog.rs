@@ -23,7 +23,7 @@ use syn::LitStr;
 use crate::model::{Node, Requirement};
 
 /// A catalog that was found, read and is valid.
-pub struct Loaded {
+pub(crate) struct Loaded {
     /// The absolute path, for `include_bytes!`.
     pub path: PathBuf,
     /// The path as shown in messages.
@@ -32,7 +32,7 @@ pub struct Loaded {
 }
 
 /// What looking for the catalog gave.
-pub enum Lookup {
+pub(crate) enum Lookup {
     /// No `catalog = ...` and no `scopes.catalog` at the crate root.
     None,
     /// Found and valid.
@@ -45,7 +45,7 @@ pub enum Lookup {
 
 impl Lookup {
     /// The file to track, if there is one.
-    pub fn tracked_path(&self) -> Option<&Path> {
+    pub(crate) fn tracked_path(&self) -> Option<&Path> {
         match self {
             Lookup::None => None,
             Lookup::Found(loaded) => Some(&loaded.path),
@@ -83,7 +83,7 @@ fn shown(path: &Path) -> String {
 /// Finds, reads and checks the catalog. Every problem with the file is
 /// recorded in `cx`, spanned at the `catalog = "..."` literal when there is
 /// one, else at the whole attribute.
-pub fn lookup(cx: &Ctxt, explicit: Option<&LitStr>) -> Lookup {
+pub(crate) fn lookup(cx: &Ctxt, explicit: Option<&LitStr>) -> Lookup {
     let (path, span) = match explicit {
         Some(lit) => {
             let relative = PathBuf::from(lit.value());
@@ -145,7 +145,7 @@ pub fn lookup(cx: &Ctxt, explicit: Option<&LitStr>) -> Lookup {
 
 /// Checks that every scope of `requirement` is declared in the catalog;
 /// each one that is not gets an error at its literal.
-pub fn check_declared(cx: &Ctxt, loaded: &Loaded, requirement: &Requirement) {
+pub(crate) fn check_declared(cx: &Ctxt, loaded: &Loaded, requirement: &Requirement) {
     check_nodes(cx, loaded, &requirement.nodes);
 }
 
@@ -181,7 +181,7 @@ fn check_nodes(cx: &Ctxt, loaded: &Loaded, nodes: &[Node]) {
 /// `include_bytes!` of the catalog, so that rustc records the file as an
 /// input of the crate and cargo rebuilds it when the file changes. In item
 /// position.
-pub fn tracking(path: Option<&Path>) -> TokenStream {
+pub(crate) fn tracking(path: Option<&Path>) -> TokenStream {
     let Some(path) = path.and_then(Path::to_str) else {
         return TokenStream::new();
     };

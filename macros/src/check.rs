@@ -13,7 +13,7 @@ const MAX_ARGS: usize = 16;
 
 /// Checks every scope against the grammar, and every group for emptiness
 /// and repeated scopes.
-pub fn check_requirement(cx: &Ctxt, requirement: &Requirement) {
+pub(crate) fn check_requirement(cx: &Ctxt, requirement: &Requirement) {
     check_list(cx, &requirement.nodes);
 }
 
@@ -77,7 +77,7 @@ fn check_node(cx: &Ctxt, node: &Node) {
 }
 
 /// Checks that the handler is an async function the rewrite can handle.
-pub fn check_handler(cx: &Ctxt, handler: &Handler) {
+pub(crate) fn check_handler(cx: &Ctxt, handler: &Handler) {
     let sig = &handler.sig;
     if sig.asyncness.is_none() {
         cx.error_at(

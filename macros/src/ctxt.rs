@@ -10,30 +10,30 @@ use quote::ToTokens;
 
 /// The errors of one expansion. It must be consumed with [`Ctxt::check`];
 /// dropping it unchecked is a bug in this crate, and panics.
-pub struct Ctxt {
+pub(crate) struct Ctxt {
     /// `None` once checked.
     errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Ctxt {
             errors: RefCell::new(Some(Vec::new())),
         }
     }
 
     /// An error spanning all the tokens of `tokens`.
-    pub fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
+    pub(crate) fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
         self.syn_error(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
     /// An error at one span.
-    pub fn error_at<M: Display>(&self, span: Span, message: M) {
+    pub(crate) fn error_at<M: Display>(&self, span: Span, message: M) {
         self.syn_error(syn::Error::new(span, message));
     }
 
     /// An error from a parser.
-    pub fn syn_error(&self, error: syn::Error) {
+    pub(crate) fn syn_error(&self, error: syn::Error) {
         self.errors
             .borrow_mut()
             .as_mut()
@@ -43,7 +43,7 @@ impl Ctxt {
 
     /// All the errors recorded, combined into one in the order they were
     /// found, or `Ok` if there are none.
-    pub fn check(self) -> syn::Result<()> {
+    pub(crate) fn check(self) -> syn::Result<()> {
         let errors = self.errors.borrow_mut().take().expect("Ctxt checked twice");
         let mut errors = errors.into_iter();
         let Some(mut combined) = errors.next() else {

@@ -37,7 +37,7 @@ use crate::policy::{PolicyArgs, TestArg, Value, ValueArg};
 /// handler or, when a `#[utoipa::path]` stands below (at `utoipa`), that
 /// attribute with the security requirement added and the rewrite deferred
 /// to `authorize_args`, so that utoipa still sees the real arguments.
-pub fn expand(
+pub(crate) fn expand(
     requirement: &Requirement,
     mut handler: Handler,
     utoipa: Option<usize>,
@@ -121,7 +121,7 @@ fn with_leading_items(body: &TokenStream, items: TokenStream) -> TokenStream {
 
 /// The rewrite itself: the handler's arguments gathered into one
 /// `Authorized<Marker, (..)>`, and the per-argument extractor assertions.
-pub fn rewrite(mut handler: Handler, marker: &syn::Ident) -> syn::Result<TokenStream> {
+pub(crate) fn rewrite(mut handler: Handler, marker: &syn::Ident) -> syn::Result<TokenStream> {
     let private = quote!(::scopegate::__private);
     let checks = extractor_checks(&handler.sig);
     let (pats, tys): (Vec<_>, Vec<_>) = typed_args(&handler.sig).unzip();
@@ -270,7 +270,7 @@ fn mentions_impl(tokens: TokenStream) -> bool {
 /// for logs. A handler without options gets none: the trait's default,
 /// `HandlerPolicy::NONE`, applies. Lists are named constants of their own,
 /// so that the values they hold live in `'static` memory.
-pub fn policy_tokens(
+pub(crate) fn policy_tokens(
     policy: &PolicyArgs,
     handler: &TokenStream,
     private: &TokenStream,
@@ -339,7 +339,7 @@ fn value_tokens(value: &ValueArg, private: &TokenStream) -> TokenStream {
     }
 }
 
-pub fn requirement_tokens(requirement: &Requirement, private: &TokenStream) -> TokenStream {
+pub(crate) fn requirement_tokens(requirement: &Requirement, private: &TokenStream) -> TokenStream {
     match requirement.nodes.as_slice() {
         [single] => node_tokens(single, private),
         nodes => {

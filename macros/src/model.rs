@@ -22,13 +22,13 @@ use syn::{
 
 /// How the branches of a group combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Combinator {
+pub(crate) enum Combinator {
     All,
     Any,
 }
 
 /// One node of the requirement.
-pub enum Node {
+pub(crate) enum Node {
     Scope(LitStr),
     Group {
         combinator: Combinator,
@@ -41,7 +41,7 @@ pub enum Node {
 }
 
 /// The whole attribute: its top-level nodes are all required.
-pub struct Requirement {
+pub(crate) struct Requirement {
     pub nodes: Vec<Node>,
     /// `catalog = "path"`, if given.
     pub catalog: Option<CatalogArg>,
@@ -51,7 +51,7 @@ pub struct Requirement {
 
 /// `catalog = "path/to/file.catalog"`: the scope catalog to check against,
 /// relative to the file the attribute is written in.
-pub struct CatalogArg {
+pub(crate) struct CatalogArg {
     /// The `catalog` keyword, for errors about the option itself.
     pub key: Ident,
     pub path: LitStr,
@@ -61,7 +61,7 @@ const SHAPE: &str =
     "expected a scope string such as \"deploy:applications\", or any(...) / all(...) of them";
 
 /// Parses the attribute's tokens. An empty attribute is an error.
-pub fn parse_attribute(attr: TokenStream) -> syn::Result<Requirement> {
+pub(crate) fn parse_attribute(attr: TokenStream) -> syn::Result<Requirement> {
     if attr.is_empty() {
         return Err(syn::Error::new(
             Span::call_site(),
@@ -72,7 +72,7 @@ pub fn parse_attribute(attr: TokenStream) -> syn::Result<Requirement> {
 }
 
 /// The top-level list: nodes, and at most one `catalog = "..."` option.
-pub fn parse_top_level(input: ParseStream<'_>) -> syn::Result<Requirement> {
+pub(crate) fn parse_top_level(input: ParseStream<'_>) -> syn::Result<Requirement> {
     let mut catalog: Option<CatalogArg> = None;
     let mut nodes = Vec::new();
     let mut policy = PolicyArgs::default();
@@ -351,7 +351,7 @@ fn not_a_literal_error(input: ParseStream<'_>) -> Option<syn::Error> {
 /// handler's tokens are its body), and a body that does not parse yet, as
 /// while it is being typed, still expands and leaves rustc to report its
 /// own syntax errors.
-pub struct Handler {
+pub(crate) struct Handler {
     /// Outer attributes, `#[get(..)]` and doc comments among them.
     pub attrs: Vec<Attribute>,
     pub vis: Visibility,
@@ -391,7 +391,7 @@ impl quote::ToTokens for Handler {
 
 /// Parses the item under the attribute as a [`Handler`]. Anything else is
 /// an error pointing at the keyword that says what the item is instead.
-pub fn parse_handler(item: TokenStream) -> syn::Result<Handler> {
+pub(crate) fn parse_handler(item: TokenStream) -> syn::Result<Handler> {
     let error = match syn::parse2::<Handler>(item.clone()) {
         Ok(handler) => return Ok(handler),
         Err(error) => error,

@@ -24,7 +24,7 @@ use syn::{Ident, LitBool, LitInt, LitStr, Token, bracketed, parenthesized};
 /// The options of one attribute, in the order written. Repetitions are
 /// kept, for `policy_check` to report.
 #[derive(Default)]
-pub struct PolicyArgs {
+pub(crate) struct PolicyArgs {
     pub claims: Vec<ClaimArg>,
     pub tenants: Vec<TenantArg>,
     /// Each `check_revocation` keyword.
@@ -32,12 +32,12 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.claims.is_empty() && self.tenants.is_empty() && self.revocation.is_empty()
     }
 
     /// The span of the first option, for errors about the attribute as a whole.
-    pub fn first_span(&self) -> Option<Span> {
+    pub(crate) fn first_span(&self) -> Option<Span> {
         let claim = self.claims.first().map(|c| c.keyword.span());
         let tenant = self.tenants.first().map(|t| t.keyword.span());
         let revocation = self.revocation.first().map(Ident::span);
@@ -46,7 +46,7 @@ impl PolicyArgs {
 }
 
 /// A name written as an identifier or a string, with where it was written.
-pub struct Name {
+pub(crate) struct Name {
     pub value: String,
     /// The tokens as written, for error spans.
     pub tokens: TokenStream,
@@ -55,7 +55,7 @@ pub struct Name {
 }
 
 /// `claim(name test)`.
-pub struct ClaimArg {
+pub(crate) struct ClaimArg {
     /// The `claim` keyword.
     pub keyword: Ident,
     pub name: Name,
@@ -63,7 +63,7 @@ pub struct ClaimArg {
 }
 
 /// How a claim is tested, as written.
-pub enum TestArg {
+pub(crate) enum TestArg {
     Equals(ValueArg),
     Includes(ValueArg),
     OneOf {
@@ -74,7 +74,7 @@ pub enum TestArg {
 }
 
 /// A literal value.
-pub struct ValueArg {
+pub(crate) struct ValueArg {
     pub value: Value,
     /// The tokens as written (a `-` included), for error spans.
     pub tokens: TokenStream,
@@ -84,14 +84,14 @@ pub struct ValueArg {
 
 /// What a literal value is. An integer out of `i64`'s range is `Int(None)`.
 #[derive(Clone, PartialEq, Eq)]
-pub enum Value {
+pub(crate) enum Value {
     Str(String),
     Int(Option<i64>),
     Bool(bool),
 }
 
 /// `tenant(param, claim = "..", from_scope)`.
-pub struct TenantArg {
+pub(crate) struct TenantArg {
     /// The `tenant` keyword.
     pub keyword: Ident,
     pub param: Name,
@@ -103,16 +103,16 @@ pub struct TenantArg {
 }
 
 /// The option keywords, recognized at the top level of the attribute.
-pub const KEYWORDS: [&str; 3] = ["claim", "tenant", "check_revocation"];
+pub(crate) const KEYWORDS: [&str; 3] = ["claim", "tenant", "check_revocation"];
 
 /// The option keyword `input` starts with, if any (without consuming it).
-pub fn peek_option(input: ParseStream<'_>) -> Option<&'static str> {
+pub(crate) fn peek_option(input: ParseStream<'_>) -> Option<&'static str> {
     let ident = input.fork().parse::<Ident>().ok()?;
     KEYWORDS.into_iter().find(|keyword| ident == keyword)
 }
 
 /// Parses one option into `args`; `input` starts with one of [`KEYWORDS`].
-pub fn parse_option(input: ParseStream<'_>, args: &mut PolicyArgs) -> syn::Result<()> {
+pub(crate) fn parse_option(input: ParseStream<'_>, args: &mut PolicyArgs) -> syn::Result<()> {
     let keyword: Ident = input.parse()?;
     if keyword == "check_revocation" {
         if input.peek(syn::token::Paren) || input.peek(Token![=]) {

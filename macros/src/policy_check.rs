@@ -20,7 +20,7 @@ use crate::policy::{ClaimArg, Name, PolicyArgs, TenantArg, TestArg, Value, Value
 
 /// Checks the options of one attribute, and the tenant binding against the
 /// handler's route attributes.
-pub fn check_policy(cx: &Ctxt, policy: &PolicyArgs, attrs: Option<&[Attribute]>) {
+pub(crate) fn check_policy(cx: &Ctxt, policy: &PolicyArgs, attrs: Option<&[Attribute]>) {
     for (index, claim) in policy.claims.iter().enumerate() {
         check_claim(cx, claim);
         check_repeated(cx, claim, &policy.claims[..index]);

@@ -22,7 +22,7 @@ const METHODS: &[&str] = &[
 
 /// Method(s) and path of a route attribute, as written.
 #[derive(Default)]
-pub struct RouteInfo {
+pub(crate) struct RouteInfo {
     pub methods: Vec<String>,
     pub path: Option<LitStr>,
 }
@@ -43,7 +43,7 @@ fn is_route(attr: &Attribute) -> bool {
 }
 
 /// Whether `attr` is `#[utoipa::path(...)]`.
-pub fn is_utoipa_path(attr: &Attribute) -> bool {
+pub(crate) fn is_utoipa_path(attr: &Attribute) -> bool {
     let segments: Vec<String> = attr
         .path()
         .segments
@@ -55,7 +55,7 @@ pub fn is_utoipa_path(attr: &Attribute) -> bool {
 
 /// The first route attribute's method(s) and path, if there is one the
 /// macro can read.
-pub fn route_info(attrs: &[Attribute]) -> RouteInfo {
+pub(crate) fn route_info(attrs: &[Attribute]) -> RouteInfo {
     let Some(attr) = attrs.iter().find(|attr| is_route(attr)) else {
         return RouteInfo::default();
     };
@@ -95,7 +95,7 @@ pub fn route_info(attrs: &[Attribute]) -> RouteInfo {
 
 /// The path of every route attribute the macro can read (actix-web's
 /// `#[routes]` stacks several on one handler).
-pub fn route_paths(attrs: &[Attribute]) -> Vec<LitStr> {
+pub(crate) fn route_paths(attrs: &[Attribute]) -> Vec<LitStr> {
     attrs
         .iter()
         .filter(|attr| is_route(attr))
@@ -105,7 +105,7 @@ pub fn route_paths(attrs: &[Attribute]) -> Vec<LitStr> {
 
 /// The names of the dynamic segments of an actix-web path pattern:
 /// `{name}`, `{name:regex}` (whose regex may hold braces) and `{name}*`.
-pub fn path_params(pattern: &str) -> Vec<String> {
+pub(crate) fn path_params(pattern: &str) -> Vec<String> {
     let mut params = Vec::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -135,7 +135,7 @@ pub fn path_params(pattern: &str) -> Vec<String> {
 /// utoipa reads that attribute), must not write its own `security`, and the
 /// requirement must expand to at most `MAX_ALTERNATIVES` alternatives.
 /// Returns its index among the handler's attributes.
-pub fn find_utoipa_path(
+pub(crate) fn find_utoipa_path(
     cx: &Ctxt,
     attrs: &[Attribute],
     requirement: Option<&Requirement>,
@@ -251,7 +251,7 @@ fn collect(nodes: &[Node], out: &mut Vec<String>) {
 
 /// Adds `security(("oauth2" = ["a:b", ...]), ...)` to `#[utoipa::path]`.
 /// The requirement was checked by [`find_utoipa_path`].
-pub fn add_security(attr: &mut Attribute, requirement: &Requirement) {
+pub(crate) fn add_security(attr: &mut Attribute, requirement: &Requirement) {
     let Ok(alternatives) = alternatives(requirement) else {
         return;
     };

@@ -18,7 +18,7 @@ type Documents = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
 /// A JWKS server on an ephemeral loopback port: serves each document at
 /// its path (anything else is a 404) and counts every request.
-pub struct JwksServer {
+pub(crate) struct JwksServer {
     pub base: String,
     requests: Arc<AtomicU64>,
     documents: Documents,
@@ -26,7 +26,7 @@ pub struct JwksServer {
 
 impl JwksServer {
     /// Serves `documents`, `(path, JWKS body)`.
-    pub fn start(documents: Vec<(String, Vec<u8>)>) -> JwksServer {
+    pub(crate) fn start(documents: Vec<(String, Vec<u8>)>) -> JwksServer {
         let requests = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&requests);
         let documents: Documents = Arc::new(Mutex::new(documents));
@@ -60,21 +60,21 @@ impl JwksServer {
     }
 
     /// Serves `body` at `path` from now on (a key rotation).
-    pub fn set(&self, path: &str, body: Vec<u8>) {
+    pub(crate) fn set(&self, path: &str, body: Vec<u8>) {
         let mut documents = self.documents.lock().expect("the documents");
         documents.retain(|(p, _)| p != path);
         documents.push((path.to_owned(), body));
     }
 
     /// How many requests it has answered.
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
     }
 }
 
 /// `GET /me`: what the handler's validated `Claims` say.
 #[get("/me")]
-pub async fn me(claims: Claims) -> HttpResponse {
+pub(crate) async fn me(claims: Claims) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "client_id": claims.client_id(),
         "scopes": claims.scopes(),
@@ -85,14 +85,14 @@ pub async fn me(claims: Claims) -> HttpResponse {
 }
 
 /// Serves `GET /me` with `auth`; returns the base URL.
-pub fn claims_api(auth: Authenticator) -> String {
+pub(crate) fn claims_api(auth: Authenticator) -> String {
     serve(move |cfg| {
         cfg.app_data(auth.clone()).service(me);
     })
 }
 
 /// `GET <api>/me` with `token`: the status and the JSON body.
-pub async fn call(api: &str, token: &str) -> (u16, Value) {
+pub(crate) async fn call(api: &str, token: &str) -> (u16, Value) {
     let response = http_client()
         .get(format!("{api}/me"))
         .bearer_auth(token)
@@ -105,7 +105,7 @@ pub async fn call(api: &str, token: &str) -> (u16, Value) {
 
 /// Sends `request`: the status, the `WWW-Authenticate` challenge (empty
 /// when there is none) and the JSON body (`null` when there is none).
-pub async fn answer(request: reqwest::RequestBuilder) -> (u16, String, Value) {
+pub(crate) async fn answer(request: reqwest::RequestBuilder) -> (u16, String, Value) {
     let response = request.send().await.expect("the API answers");
     let status = response.status().as_u16();
     let challenge = response
@@ -122,7 +122,7 @@ pub async fn answer(request: reqwest::RequestBuilder) -> (u16, String, Value) {
 }
 
 /// Asserts a `401 invalid_token` whose description contains `needle`.
-pub async fn assert_refused(api: &str, token: &str, needle: &str) {
+pub(crate) async fn assert_refused(api: &str, token: &str, needle: &str) {
     let (status, body) = call(api, token).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"], "invalid_token", "{body}");
@@ -134,11 +134,11 @@ pub async fn assert_refused(api: &str, token: &str, needle: &str) {
 }
 
 /// A token over `header` and `claims` signed RS256 with `key`.
-pub fn mint(key: &TestKey, header: Value, claims: Value) -> String {
+pub(crate) fn mint(key: &TestKey, header: Value, claims: Value) -> String {
     key.token(&header.to_string(), &claims.to_string(), "RS256")
 }
 
 /// `now`, as JWTs count it.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     super::unix_now()
 }

@@ -19,22 +19,22 @@ use scopegate::{Authenticator, AuthenticatorBuilder};
 use serde_json::{Value, json};
 
 /// The issuer every token of these tests names.
-pub const ISSUER: &str = "https://issuer.scopegate.test";
+pub(crate) const ISSUER: &str = "https://issuer.scopegate.test";
 /// The audience the audience-checking authenticators accept.
-pub const AUDIENCE: &str = "api.scopegate.test";
+pub(crate) const AUDIENCE: &str = "api.scopegate.test";
 
 /// base64url without padding (RFC 7515 §2).
-pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Decodes base64url without padding.
-pub fn unb64(text: &str) -> Vec<u8> {
+pub(crate) fn unb64(text: &str) -> Vec<u8> {
     URL_SAFE_NO_PAD.decode(text).expect("base64url")
 }
 
 /// An RSA-2048 key pair with its id.
-pub struct TestKey {
+pub(crate) struct TestKey {
     pub kid: String,
     pair: KeyPair,
     /// Modulus and public exponent, big-endian without leading zeros.
@@ -46,7 +46,7 @@ pub struct TestKey {
 
 impl TestKey {
     /// A fresh key, generated as `scopegate-dev` generates its keys.
-    pub fn generate(kid: &str) -> TestKey {
+    pub(crate) fn generate(kid: &str) -> TestKey {
         let pair = KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation");
         let pkcs8 = pair.as_der().expect("PKCS#8 export");
         let d = private_exponent(pkcs8.as_ref()).expect("an RSA PKCS#8 document");
@@ -61,12 +61,12 @@ impl TestKey {
     }
 
     /// The modulus length in bytes (256 for RSA-2048).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.n.len()
     }
 
     /// The public JWK.
-    pub fn jwk(&self) -> Value {
+    pub(crate) fn jwk(&self) -> Value {
         json!({
             "kty": "RSA",
             "kid": self.kid,
@@ -77,7 +77,7 @@ impl TestKey {
     }
 
     /// Signs `message` with the JWS algorithm `alg` (RS* or PS*).
-    pub fn sign(&self, alg: &str, message: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign(&self, alg: &str, message: &[u8]) -> Vec<u8> {
         let encoding: &'static dyn RsaEncoding = match alg {
             "RS256" => &signature::RSA_PKCS1_SHA256,
             "RS384" => &signature::RSA_PKCS1_SHA384,
@@ -96,7 +96,7 @@ impl TestKey {
 
     /// The raw RSA private operation: `em^d mod n`, left-padded to the
     /// modulus length. For signature encodings no library would produce.
-    pub fn raw_sign(&self, em: &[u8]) -> Vec<u8> {
+    pub(crate) fn raw_sign(&self, em: &[u8]) -> Vec<u8> {
         let n = BigUint::from_bytes_be(&self.n);
         let s = BigUint::from_bytes_be(em).modpow(&self.d, &n);
         left_pad(&s.to_bytes_be(), self.len())
@@ -104,7 +104,7 @@ impl TestKey {
 
     /// `header.payload.signature` over the given JSON texts, signed with
     /// `alg` (the header's `alg` is whatever the text says).
-    pub fn token(&self, header: &str, claims: &str, alg: &str) -> String {
+    pub(crate) fn token(&self, header: &str, claims: &str, alg: &str) -> String {
         let input = format!("{}.{}", b64(header), b64(claims));
         let signature = self.sign(alg, input.as_bytes());
         format!("{input}.{}", b64(signature))
@@ -112,25 +112,25 @@ impl TestKey {
 }
 
 /// `bytes`, left-padded with zeros to `len`.
-pub fn left_pad(bytes: &[u8], len: usize) -> Vec<u8> {
+pub(crate) fn left_pad(bytes: &[u8], len: usize) -> Vec<u8> {
     let mut out = vec![0; len.saturating_sub(bytes.len())];
     out.extend_from_slice(bytes);
     out
 }
 
 /// A JWKS document of `keys`.
-pub fn jwks(keys: &[&TestKey]) -> Vec<u8> {
+pub(crate) fn jwks(keys: &[&TestKey]) -> Vec<u8> {
     serde_json::to_vec(&json!({ "keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>() }))
         .expect("JSON")
 }
 
 /// An authenticator builder for [`ISSUER`] over a static key set.
-pub fn builder(jwks: &[u8]) -> AuthenticatorBuilder {
+pub(crate) fn builder(jwks: &[u8]) -> AuthenticatorBuilder {
     Authenticator::builder(ISSUER).jwks_document(jwks.to_vec())
 }
 
 /// A current-thread runtime to drive `validate` from synchronous code.
-pub fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -186,7 +186,7 @@ fn private_exponent(pkcs8: &[u8]) -> Option<BigUint> {
 
 /// An elliptic-curve signing key (ES256, ES384 or EdDSA), generated with
 /// aws-lc-rs, with its id.
-pub struct CurveKey {
+pub(crate) struct CurveKey {
     pub kid: String,
     /// The JWS algorithm it signs with.
     pub alg: &'static str,
@@ -200,7 +200,7 @@ enum CurveSigner {
 
 impl CurveKey {
     /// A fresh key for `alg`: `ES256`, `ES384` or `EdDSA`.
-    pub fn generate(kid: &str, alg: &'static str) -> CurveKey {
+    pub(crate) fn generate(kid: &str, alg: &'static str) -> CurveKey {
         let ecdsa = |curve| {
             CurveSigner::Ecdsa(
                 aws_lc_rs::signature::EcdsaKeyPair::generate(curve).expect("EC key generation"),
@@ -222,7 +222,7 @@ impl CurveKey {
     }
 
     /// The public JWK (RFC 7518 §6.2, RFC 8037 §2).
-    pub fn jwk(&self) -> Value {
+    pub(crate) fn jwk(&self) -> Value {
         match &self.signer {
             CurveSigner::Ecdsa(pair) => {
                 let point = pair.public_key().as_ref();
@@ -247,7 +247,7 @@ impl CurveKey {
     }
 
     /// The JWS signature of `message`: `R‖S` for ECDSA (RFC 7518 §3.4).
-    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
         match &self.signer {
             CurveSigner::Ecdsa(pair) => pair
                 .sign(&SystemRandom::new(), message)
@@ -259,7 +259,7 @@ impl CurveKey {
     }
 
     /// `header.payload.signature` over the given JSON texts.
-    pub fn token(&self, header: &str, claims: &str) -> String {
+    pub(crate) fn token(&self, header: &str, claims: &str) -> String {
         let input = format!("{}.{}", b64(header), b64(claims));
         let signature = self.sign(input.as_bytes());
         format!("{input}.{}", b64(signature))
@@ -268,7 +268,7 @@ impl CurveKey {
 
 /// An ECDSA `R‖S` signature re-encoded as the DER `Ecdsa-Sig-Value`
 /// (RFC 3279 §2.2.3) that X.509 uses and JWS does not.
-pub fn ecdsa_der(fixed: &[u8]) -> Vec<u8> {
+pub(crate) fn ecdsa_der(fixed: &[u8]) -> Vec<u8> {
     let integer = |bytes: &[u8]| {
         let start = bytes
             .iter()

@@ -22,10 +22,10 @@
 //! * waiting for a server's own timer: [`eventually`].
 #![allow(dead_code)]
 
-pub mod issuers;
-pub mod jose;
-pub mod redis_server;
-pub mod revocation_api;
+pub(crate) mod issuers;
+pub(crate) mod jose;
+pub(crate) mod redis_server;
+pub(crate) mod revocation_api;
 
 use std::future::{Ready, ready};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,16 +43,16 @@ use serde_json::Value;
 /// Seconds since the Unix epoch, as `exp`, `nbf` and `iat` count them
 /// (RFC 7519 §2, `NumericDate`): the library's own clock.
 #[allow(unused_imports)] // a file that includes this module may not need it
-pub use scopegate_wire::clock::unix_now;
+pub(crate) use scopegate_wire::clock::unix_now;
 
 /// The organization the tests register their clients in (an id in the
 /// shape of Scalekit's API).
-pub const ORG: &str = "org_59615193906282635";
+pub(crate) const ORG: &str = "org_59615193906282635";
 
 /// Registers a client with `scopes` in [`ORG`] on `issuer`, in process (no
 /// HTTP, no token request); `expiry` is its tokens' lifetime in seconds
 /// (`None`: the issuer's default, one hour). Returns `(client_id, secret)`.
-pub fn register_client(
+pub(crate) fn register_client(
     issuer: &DevIssuer,
     scopes: &[&str],
     expiry: Option<u64>,
@@ -70,7 +70,7 @@ pub fn register_client(
 
 /// An HTTP client that never waits forever: each request gives up after
 /// 20 s (a guard against a hung test, far above any expected answer time).
-pub fn http_client() -> reqwest::Client {
+pub(crate) fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()
@@ -78,7 +78,7 @@ pub fn http_client() -> reqwest::Client {
 }
 
 /// `GET url` with `Authorization: Bearer <token>`.
-pub async fn get_bearer(url: &str, token: &str) -> reqwest::Response {
+pub(crate) async fn get_bearer(url: &str, token: &str) -> reqwest::Response {
     http_client()
         .get(url)
         .bearer_auth(token)
@@ -88,7 +88,7 @@ pub async fn get_bearer(url: &str, token: &str) -> reqwest::Response {
 }
 
 /// The response header `name`, or "" when absent or not text.
-pub fn header(response: &reqwest::Response, name: &str) -> String {
+pub(crate) fn header(response: &reqwest::Response, name: &str) -> String {
     response
         .headers()
         .get(name)
@@ -98,14 +98,18 @@ pub fn header(response: &reqwest::Response, name: &str) -> String {
 }
 
 /// The `WWW-Authenticate` header of a response (RFC 6750 §3), or "".
-pub fn challenge(response: &reqwest::Response) -> String {
+pub(crate) fn challenge(response: &reqwest::Response) -> String {
     header(response, "www-authenticate")
 }
 
 /// Asserts an OAuth-style error answer (RFC 6749 §5.2, RFC 6750 §3.1):
 /// `status`, a JSON body whose `error` is `code` and whose
 /// `error_description` is a non-empty string. Returns the body.
-pub async fn expect_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+pub(crate) async fn expect_error(
+    response: reqwest::Response,
+    status: StatusCode,
+    code: &str,
+) -> Value {
     assert_eq!(response.status(), status, "{}", response.url());
     let body: Value = response.json().await.expect("a JSON error body");
     assert_eq!(body["error"], code, "{body}");
@@ -124,7 +128,7 @@ pub async fn expect_error(response: reqwest::Response, status: StatusCode, code:
 /// The port is bound and never listened on, and the socket is kept open
 /// (leaked) rather than closed: a port merely released could be handed to
 /// a server another test starts meanwhile, which would then answer.
-pub fn closed_port_url() -> String {
+pub(crate) fn closed_port_url() -> String {
     let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
     socket
         .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -140,7 +144,7 @@ pub fn closed_port_url() -> String {
 /// # Panics
 ///
 /// If `token` does not have two base64url parts of JSON.
-pub fn decode_jwt(token: &str) -> (Value, Value) {
+pub(crate) fn decode_jwt(token: &str) -> (Value, Value) {
     let mut parts = token.split('.');
     let mut part = || {
         let text = parts.next().expect("a JWT part");
@@ -150,7 +154,7 @@ pub fn decode_jwt(token: &str) -> (Value, Value) {
 }
 
 /// Decodes base64url without padding (RFC 4648 §5), as JWT parts are.
-pub fn b64url(text: &str) -> Vec<u8> {
+pub(crate) fn b64url(text: &str) -> Vec<u8> {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text)
@@ -164,7 +168,7 @@ pub fn b64url(text: &str) -> Vec<u8> {
 /// interval, a token's expiry). The 30 s cap is a guard against a hung
 /// test, not a claim about speed: assert how long something took with a
 /// lower bound, never with this.
-pub async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
+pub(crate) async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
     let give_up = Instant::now() + Duration::from_secs(30);
     loop {
         if check().await {
@@ -180,7 +184,9 @@ pub async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
 /// Serves the app that `configure` sets up (routes, `app_data`, a default
 /// service) on an ephemeral loopback port, one worker, in the current
 /// actix runtime; returns its base URL, `http://127.0.0.1:<port>`.
-pub fn serve(configure: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static) -> String {
+pub(crate) fn serve(
+    configure: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+) -> String {
     let server = HttpServer::new(move || App::new().configure(configure.clone()))
         .workers(1)
         .disable_signals()
@@ -196,9 +202,9 @@ pub fn serve(configure: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'stati
 
 /// How many times `Counted` was extracted: proves the scope check runs
 /// before the handler's own extractors.
-pub static COUNTED_EXTRACTIONS: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static COUNTED_EXTRACTIONS: AtomicUsize = AtomicUsize::new(0);
 
-pub struct Counted;
+pub(crate) struct Counted;
 
 impl FromRequest for Counted {
     type Error = actix_web::Error;
@@ -262,7 +268,7 @@ async fn health() -> &'static str {
 }
 
 /// Configures the test API's routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(deploy)
         .service(list)
         .service(whoami)
@@ -274,7 +280,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Serves the test API with `auth` (or with no authenticator at all) on an
 /// ephemeral loopback port; returns its base URL.
-pub fn spawn_api(auth: Option<Authenticator>) -> String {
+pub(crate) fn spawn_api(auth: Option<Authenticator>) -> String {
     serve(move |cfg| {
         if let Some(auth) = &auth {
             cfg.app_data(auth.clone());

@@ -67,7 +67,7 @@ impl Reservation {
 }
 
 /// A `redis-server` child process on `127.0.0.1:port`.
-pub struct RedisServer {
+pub(crate) struct RedisServer {
     port: Reservation,
     child: Option<Child>,
 }
@@ -76,7 +76,7 @@ impl RedisServer {
     /// Starts one on a free port and waits until it accepts connections.
     /// A server that cannot listen on its port (taken after all, by
     /// something that ignores the reservation) is retried on another.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let mut failures = Vec::new();
         for _ in 0..5 {
             let mut server = RedisServer {
@@ -92,17 +92,17 @@ impl RedisServer {
     }
 
     /// `redis://127.0.0.1:<port>`.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port.port)
     }
 
     /// `127.0.0.1:<port>`.
-    pub fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], self.port.port))
     }
 
     /// Kills the server (its data is lost: it keeps none on disk).
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -111,7 +111,7 @@ impl RedisServer {
 
     /// Starts it again on the same port (kept reserved while it was
     /// stopped), empty, and waits until it accepts connections.
-    pub fn resume(&mut self) {
+    pub(crate) fn resume(&mut self) {
         if let Err(failure) = self.launch() {
             panic!("redis-server did not start again on its port: {failure}");
         }
@@ -208,7 +208,7 @@ impl Drop for RedisServer {
 /// A TCP relay from a loopback port of its own to a target, which a test
 /// can cut (the port then refuses connections and every relayed connection
 /// is closed) and open again on the same port.
-pub struct Gate {
+pub(crate) struct Gate {
     port: Reservation,
     target: SocketAddr,
     tasks: Arc<Mutex<Vec<AbortHandle>>>,
@@ -216,7 +216,7 @@ pub struct Gate {
 
 impl Gate {
     /// An open gate to `target`.
-    pub async fn open_to(target: SocketAddr) -> Self {
+    pub(crate) async fn open_to(target: SocketAddr) -> Self {
         let gate = Gate {
             port: Reservation::new(),
             target,
@@ -227,13 +227,13 @@ impl Gate {
     }
 
     /// `redis://127.0.0.1:<port>`: Redis through the gate.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port.port)
     }
 
     /// Starts relaying (on the current Tokio runtime), once the port is
     /// free again after a [`cut`](Self::cut).
-    pub async fn open(&self) {
+    pub(crate) async fn open(&self) {
         let give_up = Instant::now() + Duration::from_secs(20);
         let listener = loop {
             match listen(self.port.port) {
@@ -266,7 +266,7 @@ impl Gate {
 
     /// Stops relaying: the port refuses connections, and every relayed
     /// connection is closed.
-    pub fn cut(&self) {
+    pub(crate) fn cut(&self) {
         for task in self.tasks.lock().unwrap().drain(..) {
             task.abort();
         }

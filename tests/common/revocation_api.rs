@@ -20,7 +20,7 @@ use scopegate::{
 
 /// `read:deployments`, with the revocation check: what `#[require_scopes]`
 /// writes for a handler that opts in, written by hand.
-pub struct Sensitive;
+pub(crate) struct Sensitive;
 
 impl ScopeRequirement for Sensitive {
     const REQUIREMENT: Requirement = Requirement::Scope("read:deployments");
@@ -28,7 +28,7 @@ impl ScopeRequirement for Sensitive {
 }
 
 /// `read:deployments`, nothing more.
-pub struct Plain;
+pub(crate) struct Plain;
 
 impl ScopeRequirement for Plain {
     const REQUIREMENT: Requirement = Requirement::Scope("read:deployments");
@@ -60,7 +60,7 @@ async fn authenticated(req: HttpRequest) -> Result<HttpResponse, AuthError> {
 }
 
 /// Serves the API with `auth` on an ephemeral loopback port; its base URL.
-pub fn spawn(auth: Authenticator) -> String {
+pub(crate) fn spawn(auth: Authenticator) -> String {
     super::serve(move |cfg| {
         cfg.app_data(auth.clone())
             .route("/sensitive", web::get().to(sensitive))

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// Every variable the binary reads: cleared so the caller's environment
 /// cannot leak into a test.
-pub const VARS: [&str; 12] = [
+pub(crate) const VARS: [&str; 12] = [
     "SCOPEGATE_CLIENT_ENVIRONMENT_URL",
     "SCOPEGATE_CLIENT_TOKEN_URL",
     "SCOPEGATE_CLIENT_ID",
@@ -27,7 +27,7 @@ pub const VARS: [&str; 12] = [
 
 /// What one run of the binary did.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -35,13 +35,13 @@ pub struct Run {
 
 impl Run {
     /// Asserts the exit code.
-    pub fn assert_code(&self, code: i32) -> &Self {
+    pub(crate) fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(self.code, code, "unexpected exit code: {self:#?}");
         self
     }
 
     /// Asserts that none of `secrets` appears in stdout or stderr.
-    pub fn assert_hides(&self, secrets: &[&str]) -> &Self {
+    pub(crate) fn assert_hides(&self, secrets: &[&str]) -> &Self {
         for secret in secrets {
             assert!(
                 !self.stdout.contains(secret) && !self.stderr.contains(secret),
@@ -52,13 +52,13 @@ impl Run {
     }
 
     /// Stdout as JSON.
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:#?}"))
     }
 }
 
 /// Runs the binary with `args`, only the variables in `env`, and `stdin`.
-pub async fn scopegate(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+pub(crate) async fn scopegate(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     let env: Vec<(String, String)> = env
         .iter()

@@ -172,7 +172,7 @@ impl FromStr for Algorithm {
 
 /// One public key from the JWKS, parsed once for every algorithm it may be
 /// used with.
-pub struct VerifyKey {
+pub(crate) struct VerifyKey {
     kid: Arc<str>,
     /// Identifies the key material: the RSAPublicKey DER of an RSA key, the
     /// uncompressed point of an EC key, the public key of an OKP key.
@@ -195,7 +195,7 @@ impl fmt::Debug for VerifyKey {
 
 impl VerifyKey {
     /// The key id.
-    pub fn kid(&self) -> &str {
+    pub(crate) fn kid(&self) -> &str {
         &self.kid
     }
 
@@ -210,13 +210,13 @@ impl VerifyKey {
     }
 
     /// Whether `other` holds the same key material under the same id.
-    pub fn same_as(&self, other: &VerifyKey) -> bool {
+    pub(crate) fn same_as(&self, other: &VerifyKey) -> bool {
         self.kid == other.kid && self.der == other.der
     }
 
     /// Verifies `signature` over `message` with `alg`. Fails when the key may
     /// not be used with `alg` or the signature does not match.
-    pub fn verify(
+    pub(crate) fn verify(
         &self,
         alg: Algorithm,
         message: &[u8],
@@ -241,7 +241,7 @@ impl VerifyKey {
 
 /// Why [`VerifyKey::verify`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyMismatch {
+pub(crate) enum KeyMismatch {
     /// The key is not published for this algorithm.
     Algorithm,
     /// The signature does not verify.
