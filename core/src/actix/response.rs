@@ -216,10 +216,10 @@ mod tests {
 
     #[test]
     fn a_misconfigured_handler_is_a_500_named_in_debug_builds_only() {
-        use crate::error::{HandlerMisconfiguration, MisconfiguredHandler};
+        use crate::error::{MisconfigurationKind, MisconfiguredHandler};
         let error = AuthError::HandlerMisconfigured(MisconfiguredHandler {
             handler: "api::apps",
-            reason: HandlerMisconfiguration::NoPathParameter { param: "org_id" },
+            reason: MisconfigurationKind::NoPathParameter { param: "org_id" },
         });
         assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(error.code(), "server_error");

@@ -33,7 +33,7 @@ pub use crate::policy::claim_requirement::{
     ClaimMismatch, ClaimMismatchKind, ClaimRequirementError,
 };
 pub use crate::policy::tenant::{
-    HandlerMisconfiguration, MisconfiguredHandler, TenantMismatch, TenantMismatchKind,
+    MisconfigurationKind, MisconfiguredHandler, TenantMismatch, TenantMismatchKind,
 };
 pub use scopegate_wire::url_policy::UrlPolicyError;
 use std::sync::Arc;

@@ -216,7 +216,7 @@ fn check_issuer(raw: &RawClaims, iss: &str, rules: &ClaimRules<'_>) -> Result<()
             let claim = rules.issuer.tenant_claim().unwrap_or("tid");
             match raw.get(claim) {
                 Some(Value::String(value)) if value == tenant => Ok(()),
-                Some(Value::String(_)) | None => Err(TokenError::TenantMismatch { claim }),
+                Some(Value::String(_)) | None => Err(TokenError::IssuerTenantMismatch { claim }),
                 Some(_) => Err(wrong_type(claim, "a string")),
             }
         }
@@ -710,11 +710,11 @@ mod tests {
         assert!(check_claims(token(json!({"tid": "t1"})), &rules).is_ok());
         assert_eq!(
             check_claims(token(json!({"tid": "t2"})), &rules).err(),
-            Some(TokenError::TenantMismatch { claim: "tid" })
+            Some(TokenError::IssuerTenantMismatch { claim: "tid" })
         );
         assert_eq!(
             check_claims(token(json!({})), &rules).err(),
-            Some(TokenError::TenantMismatch { claim: "tid" })
+            Some(TokenError::IssuerTenantMismatch { claim: "tid" })
         );
         assert!(matches!(
             check_claims(token(json!({"tid": 1})), &rules).err(),

@@ -186,7 +186,7 @@ pub enum TokenError {
     /// The tenant claim (Microsoft Entra ID's `tid`) of a token from a
     /// multi-tenant issuer is absent or differs from the tenant in `iss`.
     #[error("the token's `{claim}` claim does not name the tenant of its issuer (`iss`)")]
-    TenantMismatch {
+    IssuerTenantMismatch {
         /// The tenant claim.
         claim: &'static str,
     },

@@ -116,7 +116,7 @@ impl Reason {
             TokenError::AudienceNotAccepted { .. } => Reason::AudienceNotAccepted,
             TokenError::UntrustedIssuer { .. } => Reason::UntrustedIssuer,
             TokenError::TenantNotAllowed { .. } => Reason::TenantNotAllowed,
-            TokenError::TenantMismatch { .. } => Reason::IssuerTenantMismatch,
+            TokenError::IssuerTenantMismatch { .. } => Reason::IssuerTenantMismatch,
             TokenError::RequirementNotMet(_) => Reason::IssuerRequirementNotMet,
             TokenError::Revoked(_) => Reason::Revoked,
         }

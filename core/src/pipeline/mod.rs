@@ -30,7 +30,7 @@ use crate::pipeline::record::{GuardEntry, settle, settle_in};
 use crate::pipeline::request::RequestView;
 use crate::policy::HandlerPolicy;
 use crate::policy::requirement::Requirement;
-use crate::policy::tenant::{HandlerMisconfiguration, MisconfiguredHandler, TenantRefusal};
+use crate::policy::tenant::{MisconfigurationKind, MisconfiguredHandler, TenantRefusal};
 
 /// What a request is asked to satisfy.
 ///
@@ -297,7 +297,7 @@ impl Authenticator {
                 Err(TenantRefusal::NoPathParameter) => {
                     let error = MisconfiguredHandler {
                         handler: policy.handler,
-                        reason: HandlerMisconfiguration::NoPathParameter {
+                        reason: MisconfigurationKind::NoPathParameter {
                             param: tenant.param,
                         },
                     };

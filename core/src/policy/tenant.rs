@@ -182,7 +182,7 @@ fn describe_mismatch(binding: &TenantBinding, kind: TenantMismatchKind) -> Strin
 /// What is wrong with a handler's own authorization settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum HandlerMisconfiguration {
+pub enum MisconfigurationKind {
     /// A tenant binding names a path parameter the route does not have.
     NoPathParameter {
         /// The parameter the binding names.
@@ -190,10 +190,10 @@ pub enum HandlerMisconfiguration {
     },
 }
 
-impl fmt::Display for HandlerMisconfiguration {
+impl fmt::Display for MisconfigurationKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HandlerMisconfiguration::NoPathParameter { param } => write!(
+            MisconfigurationKind::NoPathParameter { param } => write!(
                 f,
                 "its tenant binding names the path parameter `{param}`, which its route does not have"
             ),
@@ -209,7 +209,7 @@ pub struct MisconfiguredHandler {
     /// The handler, as `module::path::name`.
     pub handler: &'static str,
     /// What is wrong.
-    pub reason: HandlerMisconfiguration,
+    pub reason: MisconfigurationKind,
 }
 
 impl fmt::Display for MisconfiguredHandler {
@@ -264,7 +264,7 @@ mod tests {
     fn a_misconfiguration_names_the_handler_and_the_parameter() {
         let error = MisconfiguredHandler {
             handler: "api::orgs::apps",
-            reason: HandlerMisconfiguration::NoPathParameter { param: "org_id" },
+            reason: MisconfigurationKind::NoPathParameter { param: "org_id" },
         };
         assert_eq!(
             error.to_string(),
