@@ -17,7 +17,7 @@ async fn all_of() -> HttpResponse {
 #[require_scopes(
     "deploy:applications",
     any("billing.invoices:read", all("read:deployments", "admin:deployments")),
-    all(any("a:b", "c:d"), "e:f"),
+    all(any("a:b", "c:d"), "e:f")
 )]
 async fn nested() -> HttpResponse {
     HttpResponse::Ok().finish()
@@ -35,7 +35,7 @@ async fn raw_strings() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new()
         .service(any_of)
         .service(all_of)

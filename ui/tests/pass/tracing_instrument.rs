@@ -24,7 +24,7 @@ async fn outside(body: String) -> Result<HttpResponse, actix_web::Error> {
     Ok(HttpResponse::Ok().body(body))
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new()
         .service(above)
         .route("/below/{id}", web::get().to(below))

@@ -23,7 +23,7 @@ pub mod handlers {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new()
         .service(handlers::deploy)
         .route("/list", actix_web::web::get().to(handlers::list))

@@ -7,6 +7,6 @@ async fn show(name: web::Path<String>) -> impl Responder {
     web::Json(vec![name.into_inner()])
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new().service(show);
 }

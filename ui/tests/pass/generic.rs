@@ -21,6 +21,6 @@ impl From<Deploy> for String {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new().route("/", web::post().to(create::<Deploy>));
 }

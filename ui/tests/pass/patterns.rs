@@ -22,6 +22,6 @@ async fn sum(
     HttpResponse::Ok().body((a + b + c + d).to_string())
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new().service(sum);
 }

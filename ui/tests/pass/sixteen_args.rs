@@ -4,9 +4,8 @@ use actix_web::{App, HttpRequest, HttpResponse, web};
 use scopegate::{Claims, require_scopes};
 
 #[require_scopes(
-    "s1:a", "s2:a", "s3:a", "s4:a", "s5:a", "s6:a", "s7:a", "s8:a",
-    "s9:a", "s10:a", "s11:a", "s12:a", "s13:a", "s14:a", "s15:a", "s16:a",
-    "s17:a", "s18:a", "s19:a", "s20:a",
+    "s1:a", "s2:a", "s3:a", "s4:a", "s5:a", "s6:a", "s7:a", "s8:a", "s9:a", "s10:a", "s11:a",
+    "s12:a", "s13:a", "s14:a", "s15:a", "s16:a", "s17:a", "s18:a", "s19:a", "s20:a"
 )]
 async fn sixteen(
     claims: Claims,
@@ -29,6 +28,6 @@ async fn sixteen(
     HttpResponse::Ok().body(claims.sub().unwrap_or_default().to_owned())
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new().route("/", web::get().to(sixteen));
 }

@@ -25,6 +25,6 @@ async fn first(names: web::Json<Vec<String>>) -> HttpResponse {
     HttpResponse::Ok().body(names.first().unwrap_or("none").to_owned())
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new().route("/", web::post().to(first));
 }

@@ -6,6 +6,6 @@ async fn deploy() -> &'static str {
     "deploying"
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new().service(web::resource("/deploy").route(web::post().to(deploy)));
 }

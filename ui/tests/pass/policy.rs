@@ -4,7 +4,10 @@
 use actix_web::{App, HttpResponse, get, web};
 // The trait the expansion implements, to read the policy back.
 use scopegate::__private::ScopeRequirement;
-use scopegate::{require_scopes, policy::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding}};
+use scopegate::{
+    policy::{ClaimRequirement, ClaimTest, ClaimValue, HandlerPolicy, TenantBinding},
+    require_scopes,
+};
 
 #[require_scopes(
     "deploy:applications",
@@ -26,7 +29,10 @@ async fn apps(path: web::Path<(String, String)>) -> HttpResponse {
 }
 
 // Another claim; the parameter of an enclosing `web::scope`.
-#[require_scopes(any("read:deployments", "admin:deployments"), tenant(tenant, claim = "tid", from_scope))]
+#[require_scopes(
+    any("read:deployments", "admin:deployments"),
+    tenant(tenant, claim = "tid", from_scope)
+)]
 #[get("/deployments")]
 async fn deployments() -> HttpResponse {
     HttpResponse::Ok().finish()
@@ -41,32 +47,35 @@ async fn plain() -> HttpResponse {
 const TIDS: &[ClaimValue] = &[ClaimValue::str("t1"), ClaimValue::str("t2")];
 const LEVELS: &[ClaimValue] = &[ClaimValue::Int(1), ClaimValue::Int(-2)];
 
-fn main() {
+pub(crate) fn main() {
     let policy: HandlerPolicy = __scopegate_requires_apps::POLICY;
     assert_eq!(policy.claims.len(), 9);
     assert_eq!(
         policy.claims[0],
-        ClaimRequirement::new("gty", ClaimTest::Equals(ClaimValue::str("client_credentials")))
-    );
-    assert_eq!(
-        policy.claims[2],
         ClaimRequirement::new(
-            "tid",
-            ClaimTest::one_of(TIDS)
+            "gty",
+            ClaimTest::Equals(ClaimValue::str("client_credentials"))
         )
     );
     assert_eq!(
-        policy.claims[3].test,
-        ClaimTest::one_of(LEVELS)
+        policy.claims[2],
+        ClaimRequirement::new("tid", ClaimTest::one_of(TIDS))
     );
-    assert_eq!(policy.claims[4].test, ClaimTest::Equals(ClaimValue::Bool(true)));
+    assert_eq!(policy.claims[3].test, ClaimTest::one_of(LEVELS));
+    assert_eq!(
+        policy.claims[4].test,
+        ClaimTest::Equals(ClaimValue::Bool(true))
+    );
     assert_eq!(policy.claims[6].claim, "type");
     assert_eq!(policy.tenant, Some(TenantBinding::new("org_id")));
     assert!(policy.check_revocation);
     assert!(policy.handler.ends_with("::apps"), "{}", policy.handler);
 
     let policy = __scopegate_requires_deployments::POLICY;
-    assert_eq!(policy.tenant, Some(TenantBinding::new("tenant").with_claim("tid")));
+    assert_eq!(
+        policy.tenant,
+        Some(TenantBinding::new("tenant").with_claim("tid"))
+    );
     assert!(policy.claims.is_empty());
     assert!(!policy.check_revocation);
     assert_eq!(

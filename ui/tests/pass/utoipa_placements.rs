@@ -14,7 +14,10 @@ async fn deploy(service: web::Path<String>) -> HttpResponse {
     HttpResponse::Ok().body(service.into_inner())
 }
 
-#[require_scopes("read:deployments", any("admin:deployments", all("admin:x", "admin:y")))]
+#[require_scopes(
+    "read:deployments",
+    any("admin:deployments", all("admin:x", "admin:y"))
+)]
 #[utoipa::path(get, path = "/deployments", responses((status = 200)))]
 async fn deployments() -> HttpResponse {
     HttpResponse::Ok().finish()
@@ -24,7 +27,7 @@ async fn deployments() -> HttpResponse {
 #[openapi(paths(deploy, deployments))]
 struct ApiDoc;
 
-fn main() {
+pub(crate) fn main() {
     let _ = actix_web::App::new()
         .service(deploy)
         .route("/deployments", web::get().to(deployments));

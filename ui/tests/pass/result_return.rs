@@ -10,6 +10,6 @@ async fn deploy(body: web::Bytes) -> Result<HttpResponse, actix_web::Error> {
     Ok(HttpResponse::Accepted().finish())
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new().service(deploy);
 }
